@@ -1,0 +1,8 @@
+//! imgsig: conformance harness for OpenStack image signature verification.
+//!
+//! Data flows one way: the contract ([`spec`]) → keys and signatures
+//! ([`crypto`]) → the reference verifier ([`verify`]).
+
+pub mod crypto;
+pub mod spec;
+pub mod verify;

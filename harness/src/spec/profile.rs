@@ -1,0 +1,125 @@
+//! Named behaviour profiles: which upstream a target is held to.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::{KeyType, KeyTypeSpelling, PssVerifySalt, SpecError};
+
+/// What happens to an image whose upload failed verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailedUpload {
+    /// The data is deleted and the record goes back to `queued` (Glance 33).
+    LeftQueued,
+    /// The image is deleted (what the user documentation says).
+    Deleted,
+}
+
+/// A named set of expectations a target is held to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// Today's upstream: Glance with cursive 0.3.x and pyca/cryptography
+    /// ≥ 47 — any PSS salt, no binary curves, `ECC_` names, failed images
+    /// left `queued`.
+    GlanceCurrent,
+    /// pyca/cryptography ≤ 41 — PSS salt must be exactly the maximum, all
+    /// six curves.
+    GlanceLegacy,
+    /// The user documentation taken literally — bare curve names, a
+    /// 255-character signature limit, failed images deleted.
+    Documented,
+}
+
+impl Profile {
+    /// Every profile.
+    pub const ALL: [Profile; 3] = [
+        Profile::GlanceCurrent,
+        Profile::GlanceLegacy,
+        Profile::Documented,
+    ];
+
+    /// The profile's name, e.g. `glance-current`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Profile::GlanceCurrent => "glance-current",
+            Profile::GlanceLegacy => "glance-legacy",
+            Profile::Documented => "documented",
+        }
+    }
+
+    /// One line saying what the profile stands for.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Profile::GlanceCurrent => {
+                "Glance + cursive 0.3 + cryptography >= 47: any PSS salt, no SECT curves, failed images left queued"
+            }
+            Profile::GlanceLegacy => {
+                "Glance + cryptography <= 41: PSS salt must be the maximum, all six curves, failed images left queued"
+            }
+            Profile::Documented => {
+                "the user documentation taken literally: bare curve names, 255-character signatures, failed images deleted"
+            }
+        }
+    }
+
+    /// How the verifier treats the RSA-PSS salt length.
+    pub const fn pss_verify_salt(self) -> PssVerifySalt {
+        match self {
+            Profile::GlanceCurrent | Profile::Documented => PssVerifySalt::Auto,
+            Profile::GlanceLegacy => PssVerifySalt::ExactMax,
+        }
+    }
+
+    /// How elliptic-curve key types are spelled.
+    pub const fn key_type_spelling(self) -> KeyTypeSpelling {
+        match self {
+            Profile::GlanceCurrent | Profile::GlanceLegacy => KeyTypeSpelling::Prefixed,
+            Profile::Documented => KeyTypeSpelling::Bare,
+        }
+    }
+
+    /// Whether the key type is registered at all (binary curves vanished
+    /// with cryptography 47).
+    pub const fn supports(self, key_type: KeyType) -> bool {
+        match (self, key_type) {
+            (Profile::GlanceCurrent, KeyType::Ecc(curve)) => !curve.is_binary(),
+            _ => true,
+        }
+    }
+
+    /// The enforced limit on the length of `img_signature`, if any.
+    pub const fn signature_char_limit(self) -> Option<usize> {
+        match self {
+            Profile::Documented => Some(255),
+            Profile::GlanceCurrent | Profile::GlanceLegacy => None,
+        }
+    }
+
+    /// What becomes of an image whose upload failed verification.
+    pub const fn failed_upload(self) -> FailedUpload {
+        match self {
+            Profile::Documented => FailedUpload::Deleted,
+            Profile::GlanceCurrent | Profile::GlanceLegacy => FailedUpload::LeftQueued,
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Profile {
+    type Err = SpecError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| SpecError::UnknownProfile(s.to_owned()))
+    }
+}

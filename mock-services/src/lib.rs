@@ -1,0 +1,1 @@
+//! Mock Keystone, Barbican and Glance.
