@@ -4,5 +4,8 @@
 //! ([`crypto`]) → the reference verifier ([`verify`]).
 
 pub mod crypto;
+mod error;
 pub mod spec;
 pub mod verify;
+
+pub use error::{Error, Result};

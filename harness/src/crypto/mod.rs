@@ -1,1 +1,158 @@
-//! crypto
+//! Keys, signatures and certificates, behind one [`Backend`] trait with two
+//! independent implementations: RustCrypto and OpenSSL.
+//!
+//! Signing and verifying always hash the image as a stream first and then
+//! sign or verify the prehashed digest, exactly as cursive does; nothing
+//! ever holds a whole image in memory.
+
+pub mod cert;
+pub mod der;
+pub mod keys;
+mod ossl;
+pub mod pss;
+mod rustcrypto;
+
+use std::fmt;
+use std::io::Read;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub use keys::{DsaSize, EcCurve, KeyAlgorithm, KeySpec, PrivateKey, PublicKey, RSA_SIZES};
+pub use pss::{pss_salt_length, PssDecoding};
+
+use crate::spec::{HashMethod, PssSignSalt, PssVerifySalt};
+use crate::{Error, Result};
+
+/// Read size for streaming: large blocks keep hashing at full speed.
+pub const CHUNK_SIZE: usize = 1 << 20;
+
+/// Incremental hashing of a stream.
+pub trait StreamHasher: Send {
+    /// Feed the next bytes.
+    fn update(&mut self, data: &[u8]);
+    /// The digest of everything fed.
+    fn finalize(self: Box<Self>) -> Result<Vec<u8>>;
+}
+
+/// A cryptography implementation: hashing, and signing and verifying
+/// prehashed digests with the contract's padding rules.
+pub trait Backend: Sync {
+    /// Which backend this is.
+    fn kind(&self) -> BackendKind;
+    /// Whether it can handle keys of this algorithm.
+    fn supports(&self, algorithm: &KeyAlgorithm) -> bool;
+    /// A fresh hasher.
+    fn hasher(&self, hash: HashMethod) -> Box<dyn StreamHasher>;
+    /// Sign a digest made with `hash`. RSA keys sign RSA-PSS with MGF1(`hash`)
+    /// and the given salt; DSA and EC keys produce DER-encoded (r, s).
+    fn sign_digest(
+        &self,
+        key: &PrivateKey,
+        hash: HashMethod,
+        digest: &[u8],
+        salt: PssSignSalt,
+    ) -> Result<Vec<u8>>;
+    /// Whether `signature` is valid for `digest`. A malformed signature is
+    /// `Ok(false)`; `Err` means the check could not be made at all.
+    fn verify_digest(
+        &self,
+        key: &PublicKey,
+        hash: HashMethod,
+        digest: &[u8],
+        signature: &[u8],
+        salt: PssVerifySalt,
+    ) -> Result<bool>;
+}
+
+/// The two backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendKind {
+    /// rsa, dsa, p384, p521, sha2.
+    RustCrypto,
+    /// The `openssl` crate.
+    OpenSsl,
+}
+
+impl BackendKind {
+    /// Both backends.
+    pub const ALL: [BackendKind; 2] = [BackendKind::RustCrypto, BackendKind::OpenSsl];
+
+    /// The backend's name: `rustcrypto` or `openssl`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            BackendKind::RustCrypto => "rustcrypto",
+            BackendKind::OpenSsl => "openssl",
+        }
+    }
+
+    /// The implementation.
+    pub fn backend(self) -> &'static dyn Backend {
+        match self {
+            BackendKind::RustCrypto => &rustcrypto::RustCrypto,
+            BackendKind::OpenSsl => &ossl::OpenSsl,
+        }
+    }
+
+    /// The other backend: the one that checks this one's work.
+    pub const fn other(self) -> BackendKind {
+        match self {
+            BackendKind::RustCrypto => BackendKind::OpenSsl,
+            BackendKind::OpenSsl => BackendKind::RustCrypto,
+        }
+    }
+
+    /// The preferred backend for a key: RustCrypto where it can, OpenSSL
+    /// for what only OpenSSL has (binary curves, other curves).
+    pub fn for_algorithm(algorithm: &KeyAlgorithm) -> BackendKind {
+        if rustcrypto::RustCrypto.supports(algorithm) {
+            BackendKind::RustCrypto
+        } else {
+            BackendKind::OpenSsl
+        }
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for BackendKind {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        BackendKind::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| Error::UnknownBackend(s.to_owned()))
+    }
+}
+
+/// Hash everything `reader` yields, in [`CHUNK_SIZE`] blocks.
+pub fn digest_reader(
+    backend: &dyn Backend,
+    hash: HashMethod,
+    mut reader: impl Read,
+) -> Result<Vec<u8>> {
+    let mut hasher = backend.hasher(hash);
+    let mut buf = vec![0u8; CHUNK_SIZE];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    hasher.finalize()
+}
+
+/// Hash `data` in one go.
+pub fn digest_bytes(backend: &dyn Backend, hash: HashMethod, data: &[u8]) -> Result<Vec<u8>> {
+    let mut hasher = backend.hasher(hash);
+    hasher.update(data);
+    hasher.finalize()
+}

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::SpecError;
+use crate::Error;
 
 /// A value of `img_signature_hash_method`.
 ///
@@ -84,12 +84,12 @@ impl fmt::Display for HashMethod {
 }
 
 impl FromStr for HashMethod {
-    type Err = SpecError;
+    type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         HashMethod::ALL
             .into_iter()
             .find(|h| h.as_str() == s)
-            .ok_or_else(|| SpecError::InvalidHashMethod(s.to_owned()))
+            .ok_or_else(|| Error::InvalidHashMethod(s.to_owned()))
     }
 }

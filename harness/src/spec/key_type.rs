@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::SpecError;
+use crate::Error;
 
 /// One of the six elliptic curves cursive knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -159,8 +159,8 @@ impl KeyType {
     }
 
     /// Parse a property value written in `spelling` (exact, case-sensitive).
-    pub fn parse(value: &str, spelling: KeyTypeSpelling) -> Result<KeyType, SpecError> {
-        let invalid = || SpecError::InvalidKeyType(value.to_owned());
+    pub fn parse(value: &str, spelling: KeyTypeSpelling) -> Result<KeyType, Error> {
+        let invalid = || Error::InvalidKeyType(value.to_owned());
         match value {
             "RSA-PSS" => Ok(KeyType::RsaPss),
             "DSA" => Ok(KeyType::Dsa),
@@ -204,7 +204,7 @@ impl fmt::Display for KeyType {
 }
 
 impl FromStr for KeyType {
-    type Err = SpecError;
+    type Err = Error;
 
     /// Parses the code's spelling (`ECC_SECP384R1`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{KeyType, KeyTypeSpelling, PssVerifySalt, SpecError};
+use super::{KeyType, KeyTypeSpelling, PssVerifySalt};
+use crate::Error;
 
 /// What happens to an image whose upload failed verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -114,12 +115,12 @@ impl fmt::Display for Profile {
 }
 
 impl FromStr for Profile {
-    type Err = SpecError;
+    type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Profile::ALL
             .into_iter()
             .find(|p| p.name() == s)
-            .ok_or_else(|| SpecError::UnknownProfile(s.to_owned()))
+            .ok_or_else(|| Error::UnknownProfile(s.to_owned()))
     }
 }

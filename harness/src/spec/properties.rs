@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::base64::{decode_lenient, decode_strict, Base64Error};
+use super::base64::{decode_lenient, decode_strict};
 use super::{HashMethod, KeyType, Profile, Rejection};
+use crate::{Error, Result};
 
 /// `img_signature`: base64 of the raw signature bytes.
 pub const SIGNATURE: &str = "img_signature";
@@ -59,7 +60,7 @@ pub enum Base64Mode {
 
 impl Base64Mode {
     /// Decode `value` in this mode.
-    pub fn decode(self, value: &str) -> Result<Vec<u8>, Base64Error> {
+    pub fn decode(self, value: &str) -> Result<Vec<u8>> {
         match self {
             Base64Mode::Lenient => decode_lenient(value),
             Base64Mode::Strict => decode_strict(value),
@@ -124,7 +125,7 @@ impl SignatureProperties {
             }
         }
         let signature = mode.decode(raw_signature).map_err(|e| match e {
-            Base64Error::NonAscii => Rejection::NonAsciiSignature,
+            Error::NonAsciiBase64 => Rejection::NonAsciiSignature,
             _ => Rejection::BadBase64,
         })?;
         let hash_name = get(HASH_METHOD);

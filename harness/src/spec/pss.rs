@@ -12,7 +12,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{HashMethod, SpecError};
+use super::HashMethod;
+use crate::Error;
 
 /// Encoded message length of EMSA-PSS for a modulus of `modulus_bits`:
 /// emLen = ⌈(modBits − 1) / 8⌉.
@@ -43,14 +44,14 @@ pub enum PssSignSalt {
 impl PssSignSalt {
     /// The concrete salt length for a key and hash, or an error when the
     /// length does not fit the key.
-    pub fn resolve(self, modulus_bits: usize, hash: HashMethod) -> Result<usize, SpecError> {
+    pub fn resolve(self, modulus_bits: usize, hash: HashMethod) -> Result<usize, Error> {
         let max = max_salt_len(modulus_bits, hash)
-            .ok_or(SpecError::KeyTooSmallForHash { modulus_bits, hash })?;
+            .ok_or(Error::KeyTooSmallForHash { modulus_bits, hash })?;
         match self {
             PssSignSalt::Max => Ok(max),
             PssSignSalt::DigestLength => Ok(hash.digest_len().min(max)),
             PssSignSalt::Fixed(n) if n <= max => Ok(n),
-            PssSignSalt::Fixed(n) => Err(SpecError::SaltTooLong {
+            PssSignSalt::Fixed(n) => Err(Error::SaltTooLong {
                 salt: n,
                 max,
                 modulus_bits,
@@ -77,7 +78,7 @@ impl fmt::Display for PssSignSalt {
 }
 
 impl FromStr for PssSignSalt {
-    type Err = SpecError;
+    type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
@@ -86,7 +87,7 @@ impl FromStr for PssSignSalt {
             n => n
                 .parse()
                 .map(PssSignSalt::Fixed)
-                .map_err(|_| SpecError::InvalidSaltPolicy(s.to_owned())),
+                .map_err(|_| Error::InvalidSaltPolicy(s.to_owned())),
         }
     }
 }

@@ -28,6 +28,10 @@ pub enum Rejection {
     CertificateUnavailable(String),
     /// The secret is not an X.509 certificate (castellan's format name).
     InvalidCertificateFormat(String),
+    /// The secret is a certificate, but its payload is not one: upstream
+    /// raises an uncaught `ValueError` (a 500 from Glance), so the answer is
+    /// implementation-defined.
+    UnreadableCertificate(String),
     /// The certificate's public key does not belong to the key type's family.
     InvalidPublicKeyType(String),
     /// The decoded signature is empty.
@@ -74,6 +78,7 @@ impl Rejection {
             Rejection::CertificateNotFound(_) => "certificate-not-found",
             Rejection::CertificateUnavailable(_) => "certificate-unavailable",
             Rejection::InvalidCertificateFormat(_) => "invalid-certificate-format",
+            Rejection::UnreadableCertificate(_) => "unreadable-certificate",
             Rejection::InvalidPublicKeyType(_) => "invalid-public-key-type",
             Rejection::VerifierCreation => "verifier-creation",
             Rejection::SignatureMismatch => "signature-mismatch",
@@ -99,6 +104,9 @@ impl fmt::Display for Rejection {
             }
             Rejection::InvalidCertificateFormat(fmt_name) => {
                 write!(f, "Invalid certificate format: {fmt_name}")
+            }
+            Rejection::UnreadableCertificate(id) => {
+                write!(f, "Unable to load the certificate with ID: {id}")
             }
             Rejection::InvalidPublicKeyType(t) => {
                 write!(f, "Invalid public key type for signature key type: {t}")

@@ -1,0 +1,180 @@
+//! X.509 certificates: building them for every key type (self-signed or
+//! issued by a CA), and reading them in PEM or DER.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use openssl::asn1::{Asn1Integer, Asn1Time};
+use openssl::bn::BigNum;
+use openssl::hash::MessageDigest;
+use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectKeyIdentifier};
+use openssl::x509::{X509Builder, X509NameBuilder, X509};
+
+use super::keys::{PrivateKey, PublicKey};
+use crate::{Error, Result};
+
+/// One day in seconds.
+pub const DAY: i64 = 86_400;
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The `basicConstraints` extension of a certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Constraints {
+    /// `CA:TRUE`.
+    pub ca: bool,
+    /// `pathlen:N`.
+    pub path_len: Option<u32>,
+}
+
+/// What to put in a certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateParams {
+    /// Subject common name.
+    pub common_name: String,
+    /// Start of validity, Unix seconds.
+    pub not_before: i64,
+    /// End of validity, Unix seconds.
+    pub not_after: i64,
+    /// `basicConstraints` (critical), or none at all.
+    pub constraints: Option<Constraints>,
+    /// `keyUsage` keyCertSign (with digitalSignature); `false` gives
+    /// digitalSignature only.
+    pub key_cert_sign: bool,
+    /// Serial number.
+    pub serial: u64,
+}
+
+impl CertificateParams {
+    /// A signing certificate valid from a day ago for `days` days, marked as
+    /// a CA that may sign certificates (so it can also anchor a trust
+    /// store, as cursive requires of trusted certificates).
+    pub fn new(common_name: impl Into<String>, days: i64) -> CertificateParams {
+        let now = unix_now();
+        CertificateParams {
+            common_name: common_name.into(),
+            not_before: now - DAY,
+            not_after: now + days * DAY,
+            constraints: Some(Constraints {
+                ca: true,
+                path_len: None,
+            }),
+            key_cert_sign: true,
+            serial: 1,
+        }
+    }
+
+    /// A certificate for `key`, signed by itself.
+    pub fn self_signed(&self, key: &PrivateKey) -> Result<Certificate> {
+        let subject = key.public_key()?;
+        self.build(&subject, key, None)
+    }
+
+    /// A certificate for `subject`, issued by the CA `issuer` with key
+    /// `issuer_key`.
+    pub fn signed_by(
+        &self,
+        subject: &PublicKey,
+        issuer_key: &PrivateKey,
+        issuer: &Certificate,
+    ) -> Result<Certificate> {
+        self.build(subject, issuer_key, Some(issuer))
+    }
+
+    fn build(
+        &self,
+        subject: &PublicKey,
+        signer: &PrivateKey,
+        issuer: Option<&Certificate>,
+    ) -> Result<Certificate> {
+        let mut name = X509NameBuilder::new()?;
+        name.append_entry_by_text("CN", &self.common_name)?;
+        let name = name.build();
+        let subject_key = subject.to_openssl()?;
+
+        let mut b = X509Builder::new()?;
+        b.set_version(2)?;
+        let serial = BigNum::from_dec_str(&self.serial.to_string())?;
+        b.set_serial_number(Asn1Integer::from_bn(&serial)?.as_ref())?;
+        b.set_subject_name(&name)?;
+        let issuer_x509 = issuer.map(Certificate::to_openssl).transpose()?;
+        match &issuer_x509 {
+            Some(i) => b.set_issuer_name(i.subject_name())?,
+            None => b.set_issuer_name(&name)?,
+        }
+        b.set_pubkey(&subject_key)?;
+        b.set_not_before(Asn1Time::from_unix(self.not_before)?.as_ref())?;
+        b.set_not_after(Asn1Time::from_unix(self.not_after)?.as_ref())?;
+        if let Some(c) = self.constraints {
+            let mut bc = BasicConstraints::new();
+            bc.critical();
+            if c.ca {
+                bc.ca();
+            }
+            if let Some(n) = c.path_len {
+                bc.pathlen(n);
+            }
+            b.append_extension(bc.build()?)?;
+        }
+        let mut ku = KeyUsage::new();
+        ku.critical().digital_signature();
+        if self.key_cert_sign {
+            ku.key_cert_sign();
+        }
+        b.append_extension(ku.build()?)?;
+        let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(issuer_x509.as_deref(), None))?;
+        b.append_extension(ski)?;
+        let signer = signer.to_openssl()?;
+        b.sign(&signer, MessageDigest::sha256())?;
+        Ok(Certificate {
+            der: b.build().to_der()?,
+        })
+    }
+}
+
+/// An X.509 certificate, held as DER.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    der: Vec<u8>,
+}
+
+impl Certificate {
+    /// Read a certificate in PEM or DER.
+    pub fn from_pem_or_der(bytes: &[u8]) -> Result<Certificate> {
+        let bad = |e: openssl::error::ErrorStack| Error::BadKey {
+            what: "certificate",
+            detail: e.to_string(),
+        };
+        let x509 = if super::keys::is_pem(bytes) {
+            X509::from_pem(bytes).map_err(bad)?
+        } else {
+            X509::from_der(bytes).map_err(bad)?
+        };
+        Ok(Certificate {
+            der: x509.to_der()?,
+        })
+    }
+
+    /// DER encoding.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// PEM encoding.
+    pub fn to_pem(&self) -> Result<Vec<u8>> {
+        Ok(self.to_openssl()?.to_pem()?)
+    }
+
+    /// The subject's public key.
+    pub fn public_key(&self) -> Result<PublicKey> {
+        PublicKey::from_openssl(&self.to_openssl()?.public_key()?)
+    }
+
+    pub(crate) fn to_openssl(&self) -> Result<X509> {
+        Ok(X509::from_der(&self.der)?)
+    }
+}

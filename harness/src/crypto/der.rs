@@ -1,0 +1,1 @@
+//! The DER structure of DSA and ECDSA signatures, for `imgsig inspect`.

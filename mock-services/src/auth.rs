@@ -1,0 +1,147 @@
+//! Users, projects and tokens: what Keystone issues and every service checks.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::config::{MockConfig, ProjectConfig, UserConfig};
+use crate::faults::Faults;
+use crate::http::{hex_id, now_micros};
+
+/// An issued token and what it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The token string (`X-Subject-Token`).
+    pub id: String,
+    /// The user.
+    pub user: UserConfig,
+    /// The scoped project, if any.
+    pub project: Option<ProjectConfig>,
+    /// Auth methods used (`password`, `token`).
+    pub methods: Vec<String>,
+    /// Audit id (22 characters, as Keystone's urlsafe base64).
+    pub audit_id: String,
+    /// Issue time, µs since the epoch.
+    pub issued_at: u64,
+    /// Expiry, µs since the epoch.
+    pub expires_at: u64,
+}
+
+/// Why authentication failed (Keystone answers 401 for all of these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// Unknown user or wrong password or token.
+    Unauthorized,
+    /// The user holds no role on the requested project.
+    NoRoleOnProject,
+}
+
+/// Users, projects and the issued tokens.
+#[derive(Debug)]
+pub struct Identity {
+    config: MockConfig,
+    tokens: Mutex<HashMap<String, Token>>,
+    faults: Faults,
+}
+
+impl Identity {
+    /// From a normalised configuration.
+    pub fn new(config: MockConfig, faults: Faults) -> Identity {
+        Identity {
+            config,
+            tokens: Mutex::new(HashMap::new()),
+            faults,
+        }
+    }
+
+    /// The configuration the identity was built from.
+    pub fn config(&self) -> &MockConfig {
+        &self.config
+    }
+
+    /// The user called `name`.
+    pub fn user_by_name(&self, name: &str) -> Option<&UserConfig> {
+        self.config.users.iter().find(|u| u.name == name)
+    }
+
+    /// The user with id `id`.
+    pub fn user_by_id(&self, id: &str) -> Option<&UserConfig> {
+        self.config.users.iter().find(|u| u.id == id)
+    }
+
+    /// The project called `name` or with id `id`.
+    pub fn project(&self, name: Option<&str>, id: Option<&str>) -> Option<&ProjectConfig> {
+        self.config
+            .projects
+            .iter()
+            .find(|p| Some(p.name.as_str()) == name || Some(p.id.as_str()) == id)
+    }
+
+    /// Check a password.
+    pub fn check_password<'a>(
+        &'a self,
+        name: Option<&str>,
+        id: Option<&str>,
+        password: &str,
+    ) -> Result<&'a UserConfig, AuthFailure> {
+        let user = match (id, name) {
+            (Some(id), _) => self.user_by_id(id),
+            (None, Some(name)) => self.user_by_name(name),
+            (None, None) => None,
+        };
+        user.filter(|u| u.password == password)
+            .ok_or(AuthFailure::Unauthorized)
+    }
+
+    /// Issue a token for `user`, scoped to `project` if given.
+    pub fn issue(
+        &self,
+        user: &UserConfig,
+        project: Option<&ProjectConfig>,
+        methods: Vec<String>,
+    ) -> Result<Token, AuthFailure> {
+        if let Some(p) = project {
+            if !user.projects.contains(&p.name) {
+                return Err(AuthFailure::NoRoleOnProject);
+            }
+        }
+        let issued_at = now_micros();
+        let ttl = u64::try_from(self.config.token_ttl().as_micros()).unwrap_or(u64::MAX);
+        let audit = hex_id();
+        let token = Token {
+            id: format!("gAAAAA{}{}", hex_id(), hex_id()),
+            user: user.clone(),
+            project: project.cloned(),
+            methods,
+            audit_id: audit[..22].to_owned(),
+            issued_at,
+            expires_at: issued_at.saturating_add(ttl),
+        };
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token.id.clone(), token.clone());
+        Ok(token)
+    }
+
+    /// The token `id`, if it was issued and has not expired.
+    pub fn validate(&self, id: &str) -> Option<Token> {
+        let token = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()?;
+        let now = now_micros();
+        (now < token.expires_at && token.issued_at >= self.faults.tokens_revoked_before())
+            .then_some(token)
+    }
+
+    /// Revoke a token (`DELETE /v3/auth/tokens`).
+    pub fn revoke(&self, id: &str) -> bool {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)
+            .is_some()
+    }
+}

@@ -1,0 +1,301 @@
+//! Keystone v3: version discovery, password and token auth with project
+//! scope, token validation, the service catalog.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use serde_json::Value;
+
+use crate::auth::{AuthFailure, Token};
+use crate::http::{
+    compact_json, header_str, iso_micros_z, json_response, raw_json_response, request_id, Obj,
+    REQUEST_ID,
+};
+use crate::Cloud;
+
+/// Keystone's API version in discovery documents.
+const VERSION: &str = "v3.14";
+
+/// The Keystone router.
+pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
+    Router::new()
+        .route("/", get(discovery))
+        .route("/v3", get(version))
+        .route("/v3/", get(version))
+        .route(
+            "/v3/auth/tokens",
+            get(validate)
+                .head(validate)
+                .post(authenticate)
+                .delete(revoke),
+        )
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(keystone_headers))
+        .with_state(cloud)
+}
+
+async fn keystone_headers(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(header::VARY, HeaderValue::from_static("X-Auth-Token"));
+    h.insert(REQUEST_ID, request_id());
+    resp
+}
+
+fn version_obj(cloud: &Cloud) -> Obj {
+    Obj::new()
+        .with("id", VERSION)
+        .with("status", "stable")
+        .with("updated", "2020-04-07T00:00:00Z")
+        .with_list(
+            "links",
+            vec![Obj::new()
+                .with("rel", "self")
+                .with("href", format!("{}/v3/", cloud.urls.keystone))],
+        )
+        .with_list(
+            "media-types",
+            vec![Obj::new()
+                .with("base", "application/json")
+                .with("type", "application/vnd.openstack.identity-v3+json")],
+        )
+}
+
+async fn discovery(State(cloud): State<Arc<Cloud>>) -> Response {
+    let body = Obj::new().with_obj(
+        "versions",
+        Obj::new().with_list("values", vec![version_obj(&cloud)]),
+    );
+    let mut resp = json_response(StatusCode::MULTIPLE_CHOICES, &body);
+    if let Ok(v) = HeaderValue::from_str(&format!("{}/v3/", cloud.urls.keystone)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+async fn version(State(cloud): State<Arc<Cloud>>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &Obj::new().with_obj("version", version_obj(&cloud)),
+    )
+}
+
+/// Keystone's error body: `{"error":{"code":…,"message":…,"title":…}}`.
+fn error(status: StatusCode, message: &str) -> Response {
+    let body = Obj::new().with_obj(
+        "error",
+        Obj::new()
+            .with("code", status.as_u16())
+            .with("message", message)
+            .with("title", status.canonical_reason().unwrap_or("Error")),
+    );
+    raw_json_response(status, compact_json(&body))
+}
+
+fn unauthorized(cloud: &Cloud) -> Response {
+    let mut resp = error(
+        StatusCode::UNAUTHORIZED,
+        "The request you have made requires authentication.",
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}/v3\"", cloud.urls.keystone))
+    {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    resp
+}
+
+async fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "The resource could not be found.",
+    )
+}
+
+fn bad_request(message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, message)
+}
+
+/// A stable 32-hex id derived from `seed` (role, service and endpoint ids
+/// do not change between calls, as in a real deployment).
+fn stable_id(seed: &str) -> String {
+    hex::encode(Md5::digest(seed.as_bytes()))
+}
+
+fn domain() -> Obj {
+    Obj::new().with("id", "default").with("name", "Default")
+}
+
+fn catalog(cloud: &Cloud) -> Vec<Obj> {
+    let region = &cloud.identity.config().region;
+    let services = [
+        ("identity", "keystone", format!("{}/v3", cloud.urls.keystone)),
+        ("image", "glance", cloud.urls.glance.clone()),
+        ("key-manager", "barbican", cloud.urls.barbican.clone()),
+    ];
+    services
+        .into_iter()
+        .map(|(kind, name, url)| {
+            let endpoints = ["public", "internal", "admin"]
+                .into_iter()
+                .map(|interface| {
+                    Obj::new()
+                        .with("id", stable_id(&format!("endpoint:{kind}:{interface}")))
+                        .with("interface", interface)
+                        .with("region_id", region.as_str())
+                        .with("url", url.as_str())
+                        .with("region", region.as_str())
+                })
+                .collect();
+            Obj::new()
+                .with_list("endpoints", endpoints)
+                .with("id", stable_id(&format!("service:{kind}")))
+                .with("type", kind)
+                .with("name", name)
+        })
+        .collect()
+}
+
+/// The `{"token": …}` body for `token`.
+fn token_body(cloud: &Cloud, token: &Token) -> Obj {
+    let user = Obj::new()
+        .with_obj("domain", domain())
+        .with("id", token.user.id.as_str())
+        .with("name", token.user.name.as_str())
+        .with("password_expires_at", Value::Null);
+    let mut body = Obj::new()
+        .with("methods", token.methods.clone())
+        .with_obj("user", user)
+        .with("audit_ids", vec![token.audit_id.clone()])
+        .with("expires_at", iso_micros_z(token.expires_at - token.expires_at % 1_000_000))
+        .with("issued_at", iso_micros_z(token.issued_at - token.issued_at % 1_000_000));
+    if let Some(project) = &token.project {
+        let roles = token
+            .user
+            .roles
+            .iter()
+            .map(|r| {
+                Obj::new()
+                    .with("id", stable_id(&format!("role:{r}")))
+                    .with("name", r.as_str())
+            })
+            .collect();
+        body = body
+            .with_obj(
+                "project",
+                Obj::new()
+                    .with_obj("domain", domain())
+                    .with("id", project.id.as_str())
+                    .with("name", project.name.as_str()),
+            )
+            .with("is_domain", false)
+            .with_list("roles", roles)
+            .with_list("catalog", catalog(cloud));
+    }
+    Obj::new().with_obj("token", body)
+}
+
+fn token_response(cloud: &Cloud, status: StatusCode, token: &Token) -> Response {
+    let mut resp = json_response(status, &token_body(cloud, token));
+    if let Ok(v) = HeaderValue::from_str(&token.id) {
+        resp.headers_mut().insert("X-Subject-Token", v);
+    }
+    resp
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(v, |v, key| v.get(key))
+        .and_then(Value::as_str)
+}
+
+async fn authenticate(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return bad_request("Malformed JSON in request body.");
+    };
+    let Some(auth) = request.get("auth") else {
+        return bad_request("'auth' is a required property");
+    };
+    let methods: Vec<String> = auth
+        .pointer("/identity/methods")
+        .and_then(Value::as_array)
+        .map(|m| m.iter().filter_map(Value::as_str).map(String::from).collect())
+        .unwrap_or_default();
+    let identity = &auth["identity"];
+    let user = if methods.iter().any(|m| m == "password") {
+        let u = &identity["password"]["user"];
+        let Some(password) = str_at(u, &["password"]) else {
+            return bad_request("'password' is a required property");
+        };
+        match cloud
+            .identity
+            .check_password(str_at(u, &["name"]), str_at(u, &["id"]), password)
+        {
+            Ok(user) => user.clone(),
+            Err(_) => return unauthorized(&cloud),
+        }
+    } else if methods.iter().any(|m| m == "token") {
+        let Some(old) = str_at(identity, &["token", "id"]).and_then(|t| cloud.identity.validate(t))
+        else {
+            return unauthorized(&cloud);
+        };
+        old.user
+    } else {
+        return unauthorized(&cloud);
+    };
+    let scope = auth.get("scope");
+    let project = match scope.and_then(|s| s.get("project")) {
+        Some(p) => match cloud
+            .identity
+            .project(str_at(p, &["name"]), str_at(p, &["id"]))
+        {
+            Some(p) => Some(p.clone()),
+            None => return unauthorized(&cloud),
+        },
+        None if scope.is_some() => {
+            return unauthorized(&cloud);
+        }
+        None => None,
+    };
+    match cloud.identity.issue(&user, project.as_ref(), methods) {
+        Ok(token) => token_response(&cloud, StatusCode::CREATED, &token),
+        Err(AuthFailure::Unauthorized | AuthFailure::NoRoleOnProject) => unauthorized(&cloud),
+    }
+}
+
+fn caller(cloud: &Cloud, headers: &HeaderMap) -> Option<Token> {
+    header_str(headers, "x-auth-token").and_then(|t| cloud.identity.validate(t))
+}
+
+async fn validate(State(cloud): State<Arc<Cloud>>, headers: HeaderMap) -> Response {
+    if caller(&cloud, &headers).is_none() {
+        return unauthorized(&cloud);
+    }
+    let subject = header_str(&headers, "x-subject-token").unwrap_or_default();
+    match cloud.identity.validate(subject) {
+        Some(token) => token_response(&cloud, StatusCode::OK, &token),
+        None => error(
+            StatusCode::NOT_FOUND,
+            &format!("Could not find token: {subject}."),
+        ),
+    }
+}
+
+async fn revoke(State(cloud): State<Arc<Cloud>>, headers: HeaderMap) -> Response {
+    if caller(&cloud, &headers).is_none() {
+        return unauthorized(&cloud);
+    }
+    let subject = header_str(&headers, "x-subject-token").unwrap_or_default();
+    if cloud.identity.revoke(subject) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        error(
+            StatusCode::NOT_FOUND,
+            &format!("Could not find token: {subject}."),
+        )
+    }
+}
