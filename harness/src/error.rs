@@ -11,7 +11,9 @@ use crate::spec::HashMethod;
 #[derive(Debug, Error)]
 pub enum Error {
     /// Not one of SHA-224, SHA-256, SHA-384, SHA-512 (exact spelling).
-    #[error("Invalid signature hash method: {0} (expected one of SHA-224, SHA-256, SHA-384, SHA-512)")]
+    #[error(
+        "Invalid signature hash method: {0} (expected one of SHA-224, SHA-256, SHA-384, SHA-512)"
+    )]
     InvalidHashMethod(String),
     /// Not a registered key type.
     #[error(

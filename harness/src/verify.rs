@@ -81,9 +81,9 @@ impl fmt::Display for PssEvidence {
                         "; the profile requires exactly {r}, so a strict verifier rejects it \
                          (sign with the maximum salt: `-sigopt rsa_pss_saltlen:max`)"
                     ),
-                    (_, Some(false)) => {
-                        f.write_str("; the salt is acceptable but the digest does not match the data")
-                    }
+                    (_, Some(false)) => f.write_str(
+                        "; the salt is acceptable but the digest does not match the data",
+                    ),
                     _ => Ok(()),
                 }
             }
@@ -137,7 +137,9 @@ impl UploadVerifier {
             CertificateLookup::Found(payload) => payload,
             CertificateLookup::NotFound => return Err(Rejection::CertificateNotFound(uuid)),
             CertificateLookup::Unavailable => return Err(Rejection::CertificateUnavailable(uuid)),
-            CertificateLookup::WrongFormat(f) => return Err(Rejection::InvalidCertificateFormat(f)),
+            CertificateLookup::WrongFormat(f) => {
+                return Err(Rejection::InvalidCertificateFormat(f))
+            }
         };
         let key = Certificate::from_pem_or_der(&payload)
             .and_then(|c| c.public_key())

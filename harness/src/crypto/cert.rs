@@ -126,7 +126,8 @@ impl CertificateParams {
             ku.key_cert_sign();
         }
         b.append_extension(ku.build()?)?;
-        let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(issuer_x509.as_deref(), None))?;
+        let ski =
+            SubjectKeyIdentifier::new().build(&b.x509v3_context(issuer_x509.as_deref(), None))?;
         b.append_extension(ski)?;
         let signer = signer.to_openssl()?;
         b.sign(&signer, MessageDigest::sha256())?;

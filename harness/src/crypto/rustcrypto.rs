@@ -191,8 +191,8 @@ impl Backend for RustCrypto {
             }
             KeyAlgorithm::Ec(EcCurve::Named(Curve::Secp521r1)) => {
                 let public = p521::PublicKey::from_public_key_der(der).map_err(bad_key)?;
-                let k = p521::ecdsa::VerifyingKey::from_affine(*public.as_affine())
-                    .map_err(bad_key)?;
+                let k =
+                    p521::ecdsa::VerifyingKey::from_affine(*public.as_affine()).map_err(bad_key)?;
                 p521::ecdsa::Signature::from_der(signature).is_ok_and(|sig| {
                     k.verify_prehash(&ecdsa_prehash(P521_FIELD, digest), &sig)
                         .is_ok()

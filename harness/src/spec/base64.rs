@@ -8,8 +8,8 @@
 //! non-strict mode exactly; [`decode_strict`] is the RFC 4648 decoder for
 //! implementations that validate.
 
-use base64::Engine as _;
 use crate::Error;
+use base64::Engine as _;
 
 const PAD: u8 = b'=';
 
@@ -99,8 +99,14 @@ mod tests {
         assert_eq!(decode_lenient("aGVs\nbG8=").unwrap(), b"hello");
         assert_eq!(decode_lenient(" a G V s b G 8 = ").unwrap(), b"hello");
         assert_eq!(decode_lenient("aGVsbG8=trailing").unwrap(), b"hello");
-        assert!(matches!(decode_lenient("aGVsbG8"), Err(Error::IncorrectBase64Padding)));
-        assert!(matches!(decode_lenient("aGVsb"), Err(Error::DanglingBase64Character(5))));
+        assert!(matches!(
+            decode_lenient("aGVsbG8"),
+            Err(Error::IncorrectBase64Padding)
+        ));
+        assert!(matches!(
+            decode_lenient("aGVsb"),
+            Err(Error::DanglingBase64Character(5))
+        ));
         assert_eq!(decode_lenient("").unwrap(), b"");
         assert_eq!(decode_lenient("====").unwrap(), b"");
         assert_eq!(decode_lenient("!!!").unwrap(), b"");
