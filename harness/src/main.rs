@@ -1,1 +1,8 @@
-fn main() {}
+//! `imgsig`: sign, verify and inspect OpenStack image signatures, and run
+//! the conformance suite.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

@@ -1,1 +1,39 @@
-fn main() {}
+//! `cargo xtask <task>`: every project chore, so nobody needs a Makefile.
+//!
+//! Each task lives in its own module and runs the project's own binaries
+//! through cargo; this file only dispatches.
+
+mod conformance;
+mod util;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Project tasks for imgsig.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about)]
+struct Xtask {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run the conformance suite (the project's main job).
+    Conformance(conformance::Args),
+}
+
+fn main() -> ExitCode {
+    let xtask = Xtask::parse();
+    let result = match xtask.task {
+        Task::Conformance(args) => conformance::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

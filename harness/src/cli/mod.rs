@@ -1,0 +1,92 @@
+//! The command line. Each subcommand lives in its own module; this one
+//! parses arguments, dispatches, and turns outcomes into exit statuses:
+//! 0 success, 1 a verification failed (or an unexpected outcome), 2 the
+//! command could not run (bad arguments, unreadable files).
+
+mod inspect;
+mod keygen;
+mod sign;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use imgsig::crypto::cert::Certificate;
+use imgsig::crypto::PublicKey;
+use imgsig::{Error, Result};
+
+/// Conformance harness for OpenStack image signature verification.
+#[derive(Debug, Parser)]
+#[command(name = "imgsig", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Keygen(keygen::Args),
+    Sign(sign::Args),
+    Verify(verify::Args),
+    Inspect(inspect::Args),
+}
+
+/// What a subcommand concluded.
+pub(crate) enum Outcome {
+    /// Everything as asked.
+    Success,
+    /// The command ran and the answer is "no" (a signature did not verify).
+    Failure,
+}
+
+/// Parse the command line, run the command, map the outcome to an exit
+/// status.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keygen(args) => keygen::run(args),
+        Command::Sign(args) => sign::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Inspect(args) => inspect::run(args),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Failure) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("imgsig: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Read a whole (small) file, naming it in the error.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(Error::io(path))
+}
+
+/// Where the verifying key comes from: a certificate or a bare public key.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct KeySource {
+    /// The signing certificate (X.509, PEM or DER), as stored in Barbican.
+    #[arg(long, value_name = "FILE")]
+    cert: Option<PathBuf>,
+    /// The signer's public key (SubjectPublicKeyInfo, PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    public_key: Option<PathBuf>,
+}
+
+impl KeySource {
+    /// The public key, whichever way it was given.
+    pub(crate) fn load(&self) -> Result<PublicKey> {
+        match (&self.cert, &self.public_key) {
+            (Some(cert), _) => Certificate::from_pem_or_der(&read(cert)?)?.public_key(),
+            (None, Some(key)) => PublicKey::from_pem_or_der(&read(key)?),
+            (None, None) => Err(Error::BadKey {
+                what: "key",
+                detail: "give --cert or --public-key".into(),
+            }),
+        }
+    }
+}
