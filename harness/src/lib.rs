@@ -4,6 +4,8 @@
 //! ([`crypto`]) → the reference verifier ([`verify`]).
 
 pub mod crypto;
+pub mod outcome;
+pub mod report;
 mod error;
 pub mod spec;
 pub mod verify;

@@ -1,0 +1,20 @@
+//! Renderings of a [`RunReport`](crate::outcome::RunReport): a terminal
+//! report for people, the hash × key-type matrix, JSON, JUnit XML and
+//! Markdown for CI. Each is a pure function of the report.
+
+mod junit;
+mod markdown;
+mod matrix;
+mod terminal;
+
+pub use junit::junit_xml;
+pub use markdown::markdown;
+pub use matrix::{matrix, Matrix};
+pub use terminal::terminal;
+
+use crate::outcome::RunReport;
+
+/// The report as pretty JSON (format: `docs/report-format.md`).
+pub fn json(report: &RunReport) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

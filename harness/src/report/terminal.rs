@@ -1,0 +1,131 @@
+//! The report for people on a terminal.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::outcome::{RunReport, Summary, Verdict};
+
+/// Render the terminal report: per-family counts, the matrix, profile
+/// detection, each failure with its evidence and reproduction, and the
+/// summary line last.
+pub fn terminal(report: &RunReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "imgsig conformance — target: {} — profile: {} — run {}",
+        report.target, report.profile, report.run_tag
+    );
+    let _ = writeln!(out);
+
+    let mut families: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+    for o in &report.outcomes {
+        families.entry(o.family()).or_default().push(o);
+    }
+    let _ = writeln!(
+        out,
+        "{:<8} {:>6} {:>6} {:>10} {:>7}",
+        "family", "passed", "failed", "acceptable", "skipped"
+    );
+    for (family, outcomes) in &families {
+        let s = Summary::of(outcomes.iter().copied());
+        let _ = writeln!(
+            out,
+            "{family:<8} {:>6} {:>6} {:>10} {:>7}",
+            s.passed, s.failed, s.acceptable, s.skipped
+        );
+    }
+
+    let m = super::matrix(&report.outcomes);
+    if !m.rows.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "signature matrix (✔ pass, ✘ fail, ~ implementation-defined, · skipped)"
+        );
+        for line in m.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+
+    let d = &report.detection;
+    let _ = writeln!(out);
+    match d.best {
+        Some(p) => {
+            let _ = writeln!(out, "behaves like: {p}");
+        }
+        None => {
+            let _ = writeln!(out, "behaves like: no profile exactly");
+        }
+    }
+    for a in &d.aspects {
+        let _ = writeln!(
+            out,
+            "  {:<24} {}",
+            format!("{}:", a.aspect.title()),
+            a.reading
+        );
+    }
+    for m in &d.profiles {
+        if !m.mismatched.is_empty() && m.mismatched.len() <= 10 {
+            let _ = writeln!(
+                out,
+                "  differs from {}: {}",
+                m.profile,
+                m.mismatched.join(", ")
+            );
+        } else if !m.mismatched.is_empty() {
+            let _ = writeln!(
+                out,
+                "  differs from {} in {} cases",
+                m.profile,
+                m.mismatched.len()
+            );
+        }
+    }
+    if !d.unexplained.is_empty() {
+        let _ = writeln!(
+            out,
+            "  explained by no profile: {}",
+            d.unexplained.join(", ")
+        );
+    }
+
+    let failures: Vec<_> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Fail)
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "failures");
+        for o in failures {
+            let _ = writeln!(out, "✘ {} — {}", o.id, o.reason);
+            let _ = writeln!(out, "    {}", o.explanation);
+            if let Some(e) = o.expected.get(&report.profile) {
+                let _ = writeln!(out, "    expected ({}): {}", report.profile, e);
+            }
+            let _ = writeln!(out, "    seen: {}", o.observed);
+            for e in &o.evidence {
+                let status = e.status.map_or_else(String::new, |s| format!(" -> {s}"));
+                let _ = writeln!(out, "    > {}{status}", e.request);
+                if !e.body_excerpt.is_empty() {
+                    let _ = writeln!(out, "      {}", e.body_excerpt.replace('\n', " "));
+                }
+            }
+            if !o.reproduce.is_empty() {
+                let _ = writeln!(out, "    reproduce:");
+                for cmd in &o.reproduce {
+                    let _ = writeln!(out, "      $ {cmd}");
+                }
+            }
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{} in {:.1}s",
+        report.summary.line(),
+        report.duration.as_secs_f64()
+    );
+    out
+}

@@ -1,0 +1,187 @@
+//! Every rendering of one fixed run, kept by snapshot.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use imgsig::outcome::{
+    detect_profile, judge, CaseOutcome, Evidence, Expected, ImageState, Observed, RunReport,
+    Summary,
+};
+use imgsig::report;
+use imgsig::spec::{Curve, HashMethod, KeyType, Profile, Rejection};
+
+fn same_for_all(e: Expected) -> BTreeMap<Profile, Expected> {
+    Profile::ALL.into_iter().map(|p| (p, e.clone())).collect()
+}
+
+fn active() -> Observed {
+    Observed::Accepted {
+        image: ImageState::Status("active".into()),
+    }
+}
+
+fn refused(message: &str) -> Observed {
+    Observed::Rejected {
+        status: 400,
+        message: message.into(),
+        image: ImageState::Status("queued".into()),
+        data_retained: false,
+    }
+}
+
+fn case(
+    id: &str,
+    key_type: Option<KeyType>,
+    hash: Option<HashMethod>,
+    expected: BTreeMap<Profile, Expected>,
+    observed: Observed,
+) -> CaseOutcome {
+    let profile = Profile::GlanceCurrent;
+    let (verdict, explanation) = judge(&expected[&profile], &observed, profile);
+    CaseOutcome {
+        id: id.into(),
+        reason: format!("reason for {id}"),
+        hash_method: hash,
+        key_type,
+        expected,
+        observed,
+        verdict,
+        explanation,
+        evidence: Vec::new(),
+        reproduce: Vec::new(),
+        duration: Duration::from_millis(12),
+    }
+}
+
+fn fixed_report() -> RunReport {
+    let sect = KeyType::Ecc(Curve::Sect571k1);
+    let p384 = KeyType::Ecc(Curve::Secp384r1);
+    let mut salt_expected = same_for_all(Expected::Accept);
+    salt_expected.insert(
+        Profile::GlanceLegacy,
+        Expected::Reject {
+            reason: Some(Rejection::SignatureMismatch),
+        },
+    );
+    let mut sect_expected = same_for_all(Expected::Accept);
+    sect_expected.insert(
+        Profile::GlanceCurrent,
+        Expected::Reject {
+            reason: Some(Rejection::InvalidKeyType("ECC_SECT571K1".into())),
+        },
+    );
+    let mut outcomes = vec![
+        case(
+            "sig.rsa-pss-2048.sha-256.valid",
+            Some(KeyType::RsaPss),
+            Some(HashMethod::Sha256),
+            same_for_all(Expected::Accept),
+            active(),
+        ),
+        case(
+            "sig.ecc-secp384r1.sha-384.valid",
+            Some(p384),
+            Some(HashMethod::Sha384),
+            same_for_all(Expected::Accept),
+            active(),
+        ),
+        case(
+            "sig.ecc-sect571k1.sha-512.valid",
+            Some(sect),
+            Some(HashMethod::Sha512),
+            sect_expected,
+            refused("Signature verification failed for image 2: Signature verification for the image failed: Invalid signature key type: ECC_SECT571K1."),
+        ),
+        case(
+            "neg.data.tampered-first-byte",
+            None,
+            None,
+            same_for_all(Expected::Reject {
+                reason: Some(Rejection::SignatureMismatch),
+            }),
+            active(),
+        ),
+        case(
+            "neg.cert.curve-mismatch",
+            None,
+            None,
+            same_for_all(Expected::Acceptable),
+            active(),
+        ),
+        case(
+            "reg.pss-salt.digest.2048.sha-256",
+            Some(KeyType::RsaPss),
+            Some(HashMethod::Sha256),
+            salt_expected,
+            active(),
+        ),
+        case(
+            "big.rsa-pss-2048.sha-256.1gib",
+            None,
+            None,
+            same_for_all(Expected::Accept),
+            Observed::Skipped {
+                why: "--filter".into(),
+            },
+        ),
+    ];
+    outcomes[3].evidence = vec![Evidence {
+        request: "PUT http://127.0.0.1:9292/v2/images/1/file".into(),
+        status: Some(204),
+        body_excerpt: String::new(),
+    }];
+    outcomes[3].reproduce = vec![
+        "imgsig verify --cert cert.pem --hash-method SHA-256 --key-type RSA-PSS --signature … image".into(),
+    ];
+    RunReport {
+        schema: RunReport::SCHEMA,
+        target: "embedded mocks".into(),
+        profile: Profile::GlanceCurrent,
+        run_tag: "r0000".into(),
+        duration: Duration::from_millis(1234),
+        summary: Summary::of(&outcomes),
+        detection: detect_profile(&outcomes),
+        outcomes,
+    }
+}
+
+#[test]
+fn terminal_report() {
+    insta::assert_snapshot!(report::terminal(&fixed_report()));
+}
+
+#[test]
+fn markdown_report() {
+    insta::assert_snapshot!(report::markdown(&fixed_report()));
+}
+
+#[test]
+fn junit_report() {
+    insta::assert_snapshot!(report::junit_xml(&fixed_report()));
+}
+
+#[test]
+fn json_report_round_trips() {
+    let r = fixed_report();
+    let json = report::json(&r);
+    insta::assert_snapshot!(json);
+    let back: RunReport = serde_json::from_str(&json).expect("parses");
+    assert_eq!(back, r);
+}
+
+#[test]
+fn detection_reads_the_aspects() {
+    let d = fixed_report().detection;
+    // One tampered image was accepted: no profile explains the run.
+    assert_eq!(d.best, None);
+    assert_eq!(
+        d.unexplained,
+        vec!["neg.data.tampered-first-byte".to_owned()]
+    );
+    let salt = d
+        .aspects
+        .iter()
+        .find(|a| a.aspect == imgsig::outcome::Aspect::PssSalt)
+        .expect("salt aspect");
+    assert_eq!(salt.fits, vec![Profile::GlanceCurrent, Profile::Documented]);
+}
