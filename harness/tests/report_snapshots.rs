@@ -22,7 +22,7 @@ fn active() -> Observed {
 
 fn refused(message: &str) -> Observed {
     Observed::Rejected {
-        status: 400,
+        status: Some(400),
         message: message.into(),
         image: ImageState::Status("queued".into()),
         data_retained: false,

@@ -84,8 +84,9 @@ pub enum Observed {
     },
     /// The upload was refused.
     Rejected {
-        /// HTTP status (or the adapter's code).
-        status: u16,
+        /// HTTP status (none for adapters, which answer without HTTP).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
         /// The error message, as the target worded it.
         message: String,
         /// The image afterwards.
@@ -117,7 +118,8 @@ impl std::fmt::Display for Observed {
                 data_retained,
             } => write!(
                 f,
-                "refused {status}: {message} (image {image}, data {})",
+                "refused{}: {message} (image {image}, data {})",
+                status.map_or_else(String::new, |s| format!(" {s}")),
                 if *data_retained { "kept" } else { "deleted" }
             ),
             Observed::Error { detail } => write!(f, "error: {detail}"),
