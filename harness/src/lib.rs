@@ -8,6 +8,7 @@ pub mod outcome;
 pub mod report;
 mod error;
 pub mod spec;
+pub mod target;
 pub mod verify;
 
 pub use error::{Error, Result};

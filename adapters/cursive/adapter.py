@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""imgsig adapter: verify one case with the real cursive library.
+
+Reads one request (docs/adapter-protocol.md) on stdin, answers one verdict
+on stdout. cursive fetches the certificate through castellan's key manager;
+here the key manager is replaced by one that serves the case's secret, so
+everything else (property checks, certificate handling, hashing and
+verification) is cursive's and pyca/cryptography's own code.
+"""
+
+import base64
+import json
+import sys
+
+
+def verdict(result, **fields):
+    fields["result"] = result
+    json.dump(fields, sys.stdout)
+    sys.stdout.write("\n")
+
+
+def main():
+    request = json.load(sys.stdin)
+    try:
+        from castellan.common import exception as castellan_exception
+        from castellan.common.objects import opaque_data, passphrase, private_key
+        from castellan.common.objects import public_key, symmetric_key, x_509
+        from cryptography import exceptions as crypto_exceptions
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        from cursive import exception as cursive_exception
+        from cursive import signature_utils
+    except ImportError as e:
+        verdict("error", detail="cannot import cursive/castellan: %s" % e)
+        return
+
+    props = request["properties"]
+    if not signature_utils.should_create_verifier(props):
+        verdict("accept")
+        return
+
+    secret = request.get("certificate")
+
+    class KeyManager(object):
+        """Serves the case's secret as castellan's Barbican backend would."""
+
+        def get(self, context, managed_object_id):
+            if secret is None:
+                raise castellan_exception.ManagedObjectNotFoundError(
+                    uuid=managed_object_id)
+            payload = base64.b64decode(secret["payload_base64"])
+            kind = secret["secret_type"]
+            if kind == "certificate":
+                # castellan hands X.509 over as DER.
+                if payload.lstrip().startswith(b"-----BEGIN"):
+                    cert = x509.load_pem_x509_certificate(payload)
+                    payload = cert.public_bytes(serialization.Encoding.DER)
+                return x_509.X509(payload)
+            if kind == "symmetric":
+                return symmetric_key.SymmetricKey("AES", len(payload) * 8, payload)
+            if kind == "passphrase":
+                return passphrase.Passphrase(payload)
+            if kind == "private":
+                return private_key.PrivateKey("RSA", 2048, payload)
+            if kind == "public":
+                return public_key.PublicKey("RSA", 2048, payload)
+            return opaque_data.OpaqueData(payload)
+
+    signature_utils.key_manager.API = lambda *args, **kwargs: KeyManager()
+
+    try:
+        verifier = signature_utils.get_verifier(
+            context=None,
+            img_signature_certificate_uuid=props["img_signature_certificate_uuid"],
+            img_signature_hash_method=props["img_signature_hash_method"],
+            img_signature=props["img_signature"],
+            img_signature_key_type=props["img_signature_key_type"],
+        )
+        with open(request["image_path"], "rb") as image:
+            for chunk in iter(lambda: image.read(1 << 20), b""):
+                verifier.update(chunk)
+        verifier.verify()
+    except cursive_exception.SignatureVerificationError as e:
+        verdict("reject", reason=str(e))
+        return
+    except crypto_exceptions.InvalidSignature:
+        # Glance's own wording for a signature that does not match.
+        verdict("reject", reason="Signature verification failed")
+        return
+    except Exception as e:  # what upstream does not catch (e.g. ValueError)
+        verdict("reject", reason="%s: %s" % (type(e).__name__, e))
+        return
+    verdict("accept")
+
+
+if __name__ == "__main__":
+    main()
