@@ -1,6 +1,7 @@
 //! Small wire helpers shared by the three services: Python-style JSON,
 //! ordered objects, request ids and OpenStack timestamps.
 
+use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -12,7 +13,7 @@ use serde_json::Value;
 /// A JSON object whose keys keep the order they were written in (the real
 /// services answer with dicts in insertion order; `serde_json::Map` sorts).
 #[derive(Debug, Clone, Default)]
-pub struct Obj(Vec<(&'static str, Node)>);
+pub struct Obj(Vec<(Cow<'static, str>, Node)>);
 
 /// A value inside an [`Obj`].
 #[derive(Debug, Clone)]
@@ -29,20 +30,20 @@ impl Obj {
     }
 
     /// Append `key: value`.
-    pub fn with(mut self, key: &'static str, value: impl Into<Value>) -> Obj {
-        self.0.push((key, Node::Value(value.into())));
+    pub fn with(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Obj {
+        self.0.push((key.into(), Node::Value(value.into())));
         self
     }
 
     /// Append a nested ordered object under `key`.
-    pub fn with_obj(mut self, key: &'static str, value: Obj) -> Obj {
-        self.0.push((key, Node::Obj(value)));
+    pub fn with_obj(mut self, key: impl Into<Cow<'static, str>>, value: Obj) -> Obj {
+        self.0.push((key.into(), Node::Obj(value)));
         self
     }
 
     /// Append a list of ordered objects under `key`.
-    pub fn with_list(mut self, key: &'static str, items: Vec<Obj>) -> Obj {
-        self.0.push((key, Node::List(items)));
+    pub fn with_list(mut self, key: impl Into<Cow<'static, str>>, items: Vec<Obj>) -> Obj {
+        self.0.push((key.into(), Node::List(items)));
         self
     }
 }

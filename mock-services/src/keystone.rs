@@ -94,7 +94,8 @@ fn error(status: StatusCode, message: &str) -> Response {
             .with("message", message)
             .with("title", status.canonical_reason().unwrap_or("Error")),
     );
-    raw_json_response(status, compact_json(&body))
+    // Flask's jsonify ends the body with a newline.
+    raw_json_response(status, compact_json(&body) + "\n")
 }
 
 fn unauthorized(cloud: &Cloud) -> Response {
@@ -102,18 +103,14 @@ fn unauthorized(cloud: &Cloud) -> Response {
         StatusCode::UNAUTHORIZED,
         "The request you have made requires authentication.",
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}/v3\"", cloud.urls.keystone))
-    {
+    if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}/v3\"", cloud.urls.keystone)) {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
     resp
 }
 
 async fn not_found() -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        "The resource could not be found.",
-    )
+    error(StatusCode::NOT_FOUND, "The resource could not be found.")
 }
 
 fn bad_request(message: &str) -> Response {
@@ -133,7 +130,11 @@ fn domain() -> Obj {
 fn catalog(cloud: &Cloud) -> Vec<Obj> {
     let region = &cloud.identity.config().region;
     let services = [
-        ("identity", "keystone", format!("{}/v3", cloud.urls.keystone)),
+        (
+            "identity",
+            "keystone",
+            format!("{}/v3", cloud.urls.keystone),
+        ),
         ("image", "glance", cloud.urls.glance.clone()),
         ("key-manager", "barbican", cloud.urls.barbican.clone()),
     ];
@@ -171,8 +172,14 @@ fn token_body(cloud: &Cloud, token: &Token) -> Obj {
         .with("methods", token.methods.clone())
         .with_obj("user", user)
         .with("audit_ids", vec![token.audit_id.clone()])
-        .with("expires_at", iso_micros_z(token.expires_at - token.expires_at % 1_000_000))
-        .with("issued_at", iso_micros_z(token.issued_at - token.issued_at % 1_000_000));
+        .with(
+            "expires_at",
+            iso_micros_z(token.expires_at - token.expires_at % 1_000_000),
+        )
+        .with(
+            "issued_at",
+            iso_micros_z(token.issued_at - token.issued_at % 1_000_000),
+        );
     if let Some(project) = &token.project {
         let roles = token
             .user
@@ -223,7 +230,12 @@ async fn authenticate(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response 
     let methods: Vec<String> = auth
         .pointer("/identity/methods")
         .and_then(Value::as_array)
-        .map(|m| m.iter().filter_map(Value::as_str).map(String::from).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default();
     let identity = &auth["identity"];
     let user = if methods.iter().any(|m| m == "password") {

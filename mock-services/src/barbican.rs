@@ -1,0 +1,521 @@
+//! Barbican v1: secrets scoped to projects, payloads, version discovery.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine as _;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::auth::Token;
+use crate::http::{
+    header_str, iso_micros_naive, json_response, media_type, now_micros, request_id, Obj,
+    REQUEST_ID,
+};
+use crate::Cloud;
+
+/// The secret types Barbican knows.
+const SECRET_TYPES: [&str; 6] = [
+    "symmetric",
+    "public",
+    "private",
+    "passphrase",
+    "certificate",
+    "opaque",
+];
+
+/// A stored secret.
+#[derive(Debug, Clone)]
+pub struct Secret {
+    /// The secret's uuid.
+    pub id: String,
+    /// Owning project.
+    pub project_id: String,
+    /// The user who stored it.
+    pub creator_id: String,
+    /// Name, if any.
+    pub name: Option<String>,
+    /// `certificate`, `opaque`, …
+    pub secret_type: String,
+    /// The decoded payload, if one was stored.
+    pub payload: Option<Bytes>,
+    /// The payload's content type.
+    pub payload_content_type: Option<String>,
+    /// Optional metadata, echoed back.
+    pub algorithm: Option<String>,
+    /// Optional metadata, echoed back.
+    pub bit_length: Option<u64>,
+    /// Optional metadata, echoed back.
+    pub mode: Option<String>,
+    /// Optional expiration, echoed back.
+    pub expiration: Option<String>,
+    /// Creation time, µs since the epoch.
+    pub created: u64,
+}
+
+/// All secrets, by id.
+#[derive(Debug, Default)]
+pub struct Secrets(Mutex<HashMap<String, Secret>>);
+
+impl Secrets {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secret>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The secret `id` if it belongs to `project_id`.
+    pub fn get(&self, id: &str, project_id: &str) -> Option<Secret> {
+        self.lock()
+            .get(id)
+            .filter(|s| s.project_id == project_id)
+            .cloned()
+    }
+}
+
+/// The Barbican router.
+pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
+    Router::new()
+        .route("/", get(discovery))
+        .route("/v1", get(version))
+        .route("/v1/", get(version))
+        .route("/v1/secrets", get(list).post(create))
+        .route("/v1/secrets/", get(list).post(create))
+        .route("/v1/secrets/{id}", get(show).delete(remove))
+        .route("/v1/secrets/{id}/payload", get(payload))
+        .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(cloud.clone(), faults))
+        .layer(axum::middleware::map_response(barbican_headers))
+        .with_state(cloud)
+}
+
+async fn barbican_headers(mut resp: Response) -> Response {
+    let unauthorized = resp.status() == StatusCode::UNAUTHORIZED;
+    let h = resp.headers_mut();
+    if !unauthorized {
+        h.insert(
+            "openstack-api-version",
+            HeaderValue::from_static("key-manager 1.0"),
+        );
+        h.insert(
+            header::VARY,
+            HeaderValue::from_static("openstack-api-version"),
+        );
+    }
+    h.insert(REQUEST_ID, request_id());
+    resp
+}
+
+/// Injected delay and forced status (unreachability is in the listener).
+async fn faults(State(cloud): State<Arc<Cloud>>, req: Request, next: Next) -> Response {
+    let delay = cloud.faults.barbican_delay();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(code) = cloud.faults.barbican_status() {
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return error(status, "Injected fault: the key manager is failing.");
+    }
+    next.run(req).await
+}
+
+/// Barbican's error body: `{"code": …, "title": …, "description": …}`.
+fn error(status: StatusCode, description: &str) -> Response {
+    let body = Obj::new()
+        .with("code", status.as_u16())
+        .with("title", status.canonical_reason().unwrap_or("Error"))
+        .with("description", description);
+    json_response(status, &body)
+}
+
+fn unauthorized(cloud: &Cloud) -> Response {
+    let body = Obj::new().with_obj(
+        "error",
+        Obj::new()
+            .with("code", 401)
+            .with("title", "Unauthorized")
+            .with(
+                "message",
+                "The request you have made requires authentication.",
+            ),
+    );
+    let mut resp = json_response(StatusCode::UNAUTHORIZED, &body);
+    if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", cloud.urls.keystone)) {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    resp
+}
+
+fn secret_not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "Not Found. Provided secret id is invalid.",
+    )
+}
+
+/// Why a request was refused before reaching its handler.
+#[derive(Debug, Clone, Copy)]
+enum Denied {
+    /// No valid token: 401.
+    Unauthenticated,
+    /// A token without a project: 403.
+    Unscoped,
+}
+
+impl Denied {
+    fn response(self, cloud: &Cloud) -> Response {
+        match self {
+            Denied::Unauthenticated => unauthorized(cloud),
+            Denied::Unscoped => error(
+                StatusCode::FORBIDDEN,
+                "Forbidden. The token is not scoped to a project.",
+            ),
+        }
+    }
+}
+
+/// The caller's token and its project.
+fn authorise(cloud: &Cloud, headers: &HeaderMap) -> Result<(Token, String), Denied> {
+    let token = header_str(headers, "x-auth-token")
+        .and_then(|t| cloud.identity.validate(t))
+        .ok_or(Denied::Unauthenticated)?;
+    let project = token
+        .project
+        .as_ref()
+        .map(|p| p.id.clone())
+        .ok_or(Denied::Unscoped)?;
+    Ok((token, project))
+}
+
+fn version_obj(cloud: &Cloud) -> Obj {
+    Obj::new()
+        .with("id", "v1")
+        .with("status", "stable")
+        .with_list(
+            "links",
+            vec![
+                Obj::new()
+                    .with("rel", "self")
+                    .with("href", format!("{}/v1/", cloud.urls.barbican)),
+                Obj::new()
+                    .with("rel", "describedby")
+                    .with("type", "text/html")
+                    .with("href", "https://docs.openstack.org/"),
+            ],
+        )
+        .with_list(
+            "media-types",
+            vec![Obj::new()
+                .with("base", "application/json")
+                .with("type", "application/vnd.openstack.key-manager-v1+json")],
+        )
+}
+
+async fn discovery(State(cloud): State<Arc<Cloud>>) -> Response {
+    let body = Obj::new().with_obj(
+        "versions",
+        Obj::new().with_list("values", vec![version_obj(&cloud)]),
+    );
+    json_response(StatusCode::MULTIPLE_CHOICES, &body)
+}
+
+async fn version(State(cloud): State<Arc<Cloud>>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &Obj::new().with_obj("version", version_obj(&cloud)),
+    )
+}
+
+async fn fallback() -> Response {
+    error(StatusCode::NOT_FOUND, "The resource could not be found.")
+}
+
+fn secret_ref(cloud: &Cloud, id: &str) -> String {
+    format!("{}/v1/secrets/{id}", cloud.urls.barbican)
+}
+
+fn metadata(cloud: &Cloud, s: &Secret) -> Obj {
+    let when = iso_micros_naive(s.created);
+    let mut content_types = Obj::new();
+    if let Some(ct) = &s.payload_content_type {
+        content_types = content_types.with("default", ct.as_str());
+    }
+    let content_types = if s.payload.is_some() {
+        Some(content_types)
+    } else {
+        None
+    };
+    let obj = Obj::new()
+        .with("created", when.as_str())
+        .with("updated", when.as_str())
+        .with("status", "ACTIVE")
+        .with("name", s.name.clone())
+        .with("secret_type", s.secret_type.as_str())
+        .with("expiration", s.expiration.clone())
+        .with("algorithm", s.algorithm.clone())
+        .with("bit_length", s.bit_length)
+        .with("mode", s.mode.clone())
+        .with("creator_id", s.creator_id.as_str());
+    let obj = match content_types {
+        Some(ct) => obj.with_obj("content_types", ct),
+        None => obj,
+    };
+    obj.with("secret_ref", secret_ref(cloud, &s.id))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewSecret {
+    name: Option<String>,
+    secret_type: Option<String>,
+    payload: Option<String>,
+    payload_content_type: Option<String>,
+    payload_content_encoding: Option<String>,
+    algorithm: Option<String>,
+    bit_length: Option<u64>,
+    mode: Option<String>,
+    expiration: Option<String>,
+}
+
+fn bad_request(description: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, description)
+}
+
+async fn create(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Bytes) -> Response {
+    let (token, project_id) = match authorise(&cloud, &headers) {
+        Ok(v) => v,
+        Err(denied) => return denied.response(&cloud),
+    };
+    if media_type(&headers).as_deref() != Some("application/json") {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported Media Type. Content-Type must be application/json.",
+        );
+    }
+    let new: NewSecret = match serde_json::from_slice::<Value>(&body)
+        .map_err(|e| e.to_string())
+        .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+    {
+        Ok(n) => n,
+        Err(e) => {
+            return bad_request(&format!(
+                "Provided object does not match schema 'Secret': {e}. Invalid property: 'body'"
+            ))
+        }
+    };
+    let secret_type = new.secret_type.unwrap_or_else(|| "opaque".into());
+    if !SECRET_TYPES.contains(&secret_type.as_str()) {
+        return bad_request(&format!(
+            "Provided object does not match schema 'Secret': '{secret_type}' is not one of \
+             {SECRET_TYPES:?}. Invalid property: 'secret_type'"
+        ));
+    }
+    let payload = match (&new.payload, &new.payload_content_type) {
+        (None, _) => None,
+        (Some(p), _) if p.is_empty() => {
+            return bad_request(
+                "Provided object does not match schema 'Secret': If 'payload' specified, must \
+                 be non empty. Invalid property: 'payload'",
+            )
+        }
+        (Some(_), None) => {
+            return bad_request(
+                "Provided object does not match schema 'Secret': If 'payload' is supplied, \
+                 'payload_content_type' must also be supplied. Invalid property: \
+                 'payload_content_type'",
+            )
+        }
+        (Some(p), Some(_)) => match new.payload_content_encoding.as_deref() {
+            Some("base64") => {
+                let compact: String = p.split_whitespace().collect();
+                match base64::engine::general_purpose::STANDARD.decode(compact) {
+                    Ok(bytes) => Some(Bytes::from(bytes)),
+                    Err(_) => {
+                        return bad_request(
+                            "Problem seen during crypto processing - Error while decoding \
+                             payload: invalid base64.",
+                        )
+                    }
+                }
+            }
+            None => Some(Bytes::from(p.clone().into_bytes())),
+            Some(other) => {
+                return bad_request(&format!(
+                    "Provided object does not match schema 'Secret': payload_content_encoding \
+                     '{other}' is not supported. Invalid property: 'payload_content_encoding'"
+                ))
+            }
+        },
+    };
+    let secret = Secret {
+        id: uuid::Uuid::new_v4().to_string(),
+        project_id,
+        creator_id: token.user.id.clone(),
+        name: new.name,
+        secret_type,
+        payload,
+        payload_content_type: new.payload_content_type,
+        algorithm: new.algorithm,
+        bit_length: new.bit_length,
+        mode: new.mode,
+        expiration: new.expiration,
+        created: now_micros(),
+    };
+    let reference = secret_ref(&cloud, &secret.id);
+    cloud.secrets.lock().insert(secret.id.clone(), secret);
+    let mut resp = json_response(
+        StatusCode::CREATED,
+        &Obj::new().with("secret_ref", reference.as_str()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&reference) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    limit: Option<String>,
+    offset: Option<String>,
+    name: Option<String>,
+}
+
+async fn list(
+    State(cloud): State<Arc<Cloud>>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let (_, project_id) = match authorise(&cloud, &headers) {
+        Ok(v) => v,
+        Err(denied) => return denied.response(&cloud),
+    };
+    let limit = q
+        .limit
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(10)
+        .clamp(1, 100);
+    let offset = q.offset.and_then(|o| o.parse::<usize>().ok()).unwrap_or(0);
+    let mut mine: Vec<Secret> = cloud
+        .secrets
+        .lock()
+        .values()
+        .filter(|s| s.project_id == project_id)
+        .filter(|s| q.name.is_none() || s.name == q.name)
+        .cloned()
+        .collect();
+    mine.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+    let total = mine.len();
+    let page: Vec<Obj> = mine
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|s| metadata(&cloud, s))
+        .collect();
+    let mut body = Obj::new().with_list("secrets", page).with("total", total);
+    let base = format!("{}/v1/secrets", cloud.urls.barbican);
+    if offset > 0 {
+        let prev = offset.saturating_sub(limit);
+        body = body.with("previous", format!("{base}?limit={limit}&offset={prev}"));
+    }
+    if offset + limit < total {
+        body = body.with(
+            "next",
+            format!("{base}?limit={limit}&offset={}", offset + limit),
+        );
+    }
+    json_response(StatusCode::OK, &body)
+}
+
+/// Whether `Accept` asks for JSON metadata (absent, `*/*` or JSON).
+fn wants_metadata(headers: &HeaderMap) -> bool {
+    match header_str(headers, header::ACCEPT.as_str()) {
+        None => true,
+        Some(accept) => accept
+            .split(',')
+            .map(|a| a.split(';').next().unwrap_or_default().trim())
+            .any(|a| a == "application/json" || a == "*/*" || a.is_empty()),
+    }
+}
+
+async fn show(
+    State(cloud): State<Arc<Cloud>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, project_id) = match authorise(&cloud, &headers) {
+        Ok(v) => v,
+        Err(denied) => return denied.response(&cloud),
+    };
+    let Some(secret) = cloud.secrets.get(&id, &project_id) else {
+        return secret_not_found();
+    };
+    if wants_metadata(&headers) {
+        json_response(StatusCode::OK, &metadata(&cloud, &secret))
+    } else {
+        // Barbican's older form: the payload from the secret's own URL.
+        payload_response(&secret, &headers)
+    }
+}
+
+fn payload_response(secret: &Secret, headers: &HeaderMap) -> Response {
+    let (Some(payload), Some(content_type)) = (&secret.payload, &secret.payload_content_type)
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "Not Found. Sorry but your secret has no payload.",
+        );
+    };
+    let acceptable = match header_str(headers, header::ACCEPT.as_str()) {
+        None => true,
+        Some(accept) => accept
+            .split(',')
+            .map(|a| a.split(';').next().unwrap_or_default().trim())
+            .any(|a| a == "*/*" || a.eq_ignore_ascii_case(content_type)),
+    };
+    if !acceptable {
+        return error(StatusCode::NOT_ACCEPTABLE, "Wrong payload content-type");
+    }
+    let mut resp = (StatusCode::OK, payload.clone()).into_response();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    resp
+}
+
+async fn payload(
+    State(cloud): State<Arc<Cloud>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, project_id) = match authorise(&cloud, &headers) {
+        Ok(v) => v,
+        Err(denied) => return denied.response(&cloud),
+    };
+    match cloud.secrets.get(&id, &project_id) {
+        Some(secret) => payload_response(&secret, &headers),
+        None => secret_not_found(),
+    }
+}
+
+async fn remove(
+    State(cloud): State<Arc<Cloud>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, project_id) = match authorise(&cloud, &headers) {
+        Ok(v) => v,
+        Err(denied) => return denied.response(&cloud),
+    };
+    let mut secrets = cloud.secrets.lock();
+    match secrets.get(&id) {
+        Some(s) if s.project_id == project_id => {
+            secrets.remove(&id);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => secret_not_found(),
+    }
+}

@@ -1,0 +1,165 @@
+//! Glance v2: images, streaming upload with signature verification,
+//! download, interoperable import, tasks, schemas, version discovery.
+
+mod errors;
+mod images;
+mod import;
+mod keymanager;
+mod schemas;
+mod store;
+mod upload;
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Router;
+
+pub use errors::Failure;
+pub(crate) use keymanager::KeyManager;
+pub use store::{Image, Store};
+
+use crate::auth::Token;
+use crate::http::{header_str, json_response, request_id, Obj, REQUEST_ID};
+use crate::Cloud;
+
+/// Versions Glance 33 lists, in the order it lists them.
+const VERSIONS: [(&str, &str); 16] = [
+    ("v2.15", "SUPPORTED"),
+    ("v2.13", "SUPPORTED"),
+    ("v2.12", "SUPPORTED"),
+    ("v2.11", "SUPPORTED"),
+    ("v2.10", "SUPPORTED"),
+    ("v2.9", "SUPPORTED"),
+    ("v2.8", "SUPPORTED"),
+    ("v2.17", "CURRENT"),
+    ("v2.7", "SUPPORTED"),
+    ("v2.6", "SUPPORTED"),
+    ("v2.5", "SUPPORTED"),
+    ("v2.4", "SUPPORTED"),
+    ("v2.3", "SUPPORTED"),
+    ("v2.2", "SUPPORTED"),
+    ("v2.1", "SUPPORTED"),
+    ("v2.0", "SUPPORTED"),
+];
+
+/// The Glance router.
+pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
+    let api = Router::new()
+        .route("/v2/images", get(images::list).post(images::create))
+        .route(
+            "/v2/images/{id}",
+            get(images::show)
+                .patch(images::patch)
+                .delete(images::delete),
+        )
+        .route(
+            "/v2/images/{id}/file",
+            put(upload::upload).get(upload::download),
+        )
+        .route("/v2/images/{id}/stage", put(import::stage))
+        .route("/v2/images/{id}/import", post(import::import))
+        .route("/v2/images/{id}/tasks", get(import::image_tasks))
+        .route("/v2/tasks/{id}", get(import::task))
+        .route("/v2/schemas/image", get(schemas::image))
+        .route("/v2/schemas/images", get(schemas::images))
+        .route("/v2/info/import", get(import::info))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            cloud.clone(),
+            authenticate,
+        ));
+    Router::new()
+        .route("/", get(discovery))
+        .route("/versions", get(versions))
+        .route("/v2", get(versions))
+        .route("/v2/", get(versions))
+        .route("/healthcheck", get(healthcheck))
+        .merge(api)
+        .layer(axum::middleware::from_fn(errors::render_errors))
+        .with_state(cloud)
+}
+
+async fn not_found() -> Failure {
+    Failure::new(StatusCode::NOT_FOUND, "The resource could not be found.")
+}
+
+fn versions_body(cloud: &Cloud) -> Obj {
+    let href = format!("{}/v2/", cloud.urls.glance);
+    let list = VERSIONS
+        .iter()
+        .map(|(id, status)| {
+            Obj::new()
+                .with("id", *id)
+                .with("status", *status)
+                .with_list(
+                    "links",
+                    vec![Obj::new().with("rel", "self").with("href", href.as_str())],
+                )
+        })
+        .collect();
+    Obj::new().with_list("versions", list)
+}
+
+async fn discovery(State(cloud): State<Arc<Cloud>>) -> Response {
+    json_response(StatusCode::MULTIPLE_CHOICES, &versions_body(&cloud))
+}
+
+async fn versions(State(cloud): State<Arc<Cloud>>) -> Response {
+    json_response(StatusCode::OK, &versions_body(&cloud))
+}
+
+async fn healthcheck() -> Response {
+    let mut resp = (StatusCode::OK, "OK").into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=UTF-8"),
+    );
+    resp
+}
+
+/// keystonemiddleware: a valid, project-scoped token or the 401 page.
+async fn authenticate(State(cloud): State<Arc<Cloud>>, mut req: Request, next: Next) -> Response {
+    let token = header_str(req.headers(), "x-auth-token")
+        .and_then(|t| cloud.identity.validate(t))
+        .filter(|t| t.project.is_some());
+    let Some(token) = token else {
+        let mut resp = Failure::new(
+            StatusCode::UNAUTHORIZED,
+            "This server could not verify that you are authorized to access the document you \
+             requested. Either you supplied the wrong credentials (e.g., bad password), or your \
+             browser does not understand how to supply the credentials required.",
+        )
+        .render(None);
+        if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", cloud.urls.keystone)) {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        return resp;
+    };
+    req.extensions_mut().insert(token);
+    let mut resp = next.run(req).await;
+    resp.headers_mut().insert(REQUEST_ID, request_id());
+    resp
+}
+
+/// The caller's project id (the middleware only lets scoped tokens in).
+fn project_of(token: &Token) -> &str {
+    token
+        .project
+        .as_ref()
+        .map(|p| p.id.as_str())
+        .unwrap_or_default()
+}
+
+/// An empty answer with Glance's `text/html` content type (204s, 202s).
+fn empty(status: StatusCode) -> Response {
+    let mut resp = status.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=UTF-8"),
+    );
+    resp
+}

@@ -1,0 +1,247 @@
+//! Image records, tasks and the image data directory.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use serde_json::{Map, Value};
+use tempfile::TempDir;
+
+use crate::http::{iso_seconds, Obj};
+
+/// Where an image is in Glance's status machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImageStatus {
+    /// Created, no data.
+    Queued,
+    /// Data is being uploaded (`PUT …/file`).
+    Saving,
+    /// Data staged (`PUT …/stage`), waiting for `import`.
+    Uploading,
+    /// An import task is running or has failed.
+    Importing,
+    /// Data stored and verified.
+    Active,
+}
+
+impl ImageStatus {
+    /// The wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ImageStatus::Queued => "queued",
+            ImageStatus::Saving => "saving",
+            ImageStatus::Uploading => "uploading",
+            ImageStatus::Importing => "importing",
+            ImageStatus::Active => "active",
+        }
+    }
+}
+
+/// An import task (`GET /v2/images/{id}/tasks`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    /// Task id.
+    pub id: String,
+    /// `pending`, `processing`, `success` or `failure`.
+    pub status: String,
+    /// Owning project.
+    pub owner: String,
+    /// The user who started it.
+    pub user_id: String,
+    /// The image.
+    pub image_id: String,
+    /// Failure message, empty otherwise.
+    pub message: String,
+    /// The import request body.
+    pub input: Value,
+    /// Creation time, seconds since the epoch.
+    pub created_at: u64,
+    /// Last change, seconds since the epoch.
+    pub updated_at: u64,
+}
+
+impl Task {
+    /// The wire form.
+    pub fn view(&self) -> Obj {
+        let result = if self.status == "success" {
+            Value::Object(Map::from_iter([(
+                "image_id".to_owned(),
+                Value::String(self.image_id.clone()),
+            )]))
+        } else {
+            Value::Null
+        };
+        Obj::new()
+            .with("id", self.id.as_str())
+            .with("type", "api_image_import")
+            .with("status", self.status.as_str())
+            .with("owner", self.owner.as_str())
+            .with("expires_at", Value::Null)
+            .with("created_at", iso_seconds(self.created_at))
+            .with("updated_at", iso_seconds(self.updated_at))
+            .with("input", self.input.clone())
+            .with("result", result)
+            .with("message", self.message.as_str())
+            .with("image_id", self.image_id.as_str())
+            .with("request_id", format!("req-{}", self.id))
+            .with("user_id", self.user_id.as_str())
+    }
+}
+
+/// An image record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    /// Image id.
+    pub id: String,
+    /// Owning project.
+    pub owner: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Disk format.
+    pub disk_format: Option<String>,
+    /// Container format.
+    pub container_format: Option<String>,
+    /// `public`, `private`, `shared` or `community`.
+    pub visibility: String,
+    /// Status.
+    pub status: ImageStatus,
+    /// Data size.
+    pub size: Option<u64>,
+    /// MD5 of the data, hex.
+    pub checksum: Option<String>,
+    /// SHA-512 of the data, hex (`os_hash_value`).
+    pub hash_value: Option<String>,
+    /// Protected from deletion.
+    pub protected: bool,
+    /// Minimum RAM (MiB).
+    pub min_ram: u64,
+    /// Minimum disk (GiB).
+    pub min_disk: u64,
+    /// Hidden from lists.
+    pub os_hidden: bool,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Additional properties (the four signature properties live here).
+    pub extra: Map<String, Value>,
+    /// Creation time, seconds.
+    pub created_at: u64,
+    /// Last change, seconds.
+    pub updated_at: u64,
+    /// Import tasks.
+    pub tasks: Vec<Task>,
+    /// Bumped by every upload or stage; a stale upload must not touch the
+    /// record after another one started.
+    pub generation: u64,
+}
+
+impl Image {
+    /// Whether project `project` may see this image.
+    pub fn visible_to(&self, project: &str) -> bool {
+        self.owner == project || matches!(self.visibility.as_str(), "public" | "community")
+    }
+
+    /// Forget the data and its hashes.
+    pub fn clear_data(&mut self) {
+        self.size = None;
+        self.checksum = None;
+        self.hash_value = None;
+    }
+
+    /// The wire form (extra properties first, then the core fields in
+    /// Glance's order, as in the transcript).
+    pub fn view(&self) -> Obj {
+        let mut obj = Obj::new();
+        for (k, v) in &self.extra {
+            obj = obj.with(k.clone(), v.clone());
+        }
+        let id = &self.id;
+        let obj = obj
+            .with("name", self.name.clone())
+            .with("disk_format", self.disk_format.clone())
+            .with("container_format", self.container_format.clone())
+            .with("visibility", self.visibility.as_str())
+            .with("size", self.size)
+            .with("virtual_size", self.size)
+            .with("status", self.status.as_str())
+            .with("checksum", self.checksum.clone())
+            .with("protected", self.protected)
+            .with("min_ram", self.min_ram)
+            .with("min_disk", self.min_disk)
+            .with("owner", self.owner.as_str())
+            .with("os_hidden", self.os_hidden)
+            .with("os_hash_algo", self.hash_value.as_ref().map(|_| "sha512"))
+            .with("os_hash_value", self.hash_value.clone())
+            .with("id", id.as_str())
+            .with("created_at", iso_seconds(self.created_at))
+            .with("updated_at", iso_seconds(self.updated_at))
+            .with("tags", self.tags.clone())
+            .with("self", format!("/v2/images/{id}"))
+            .with("file", format!("/v2/images/{id}/file"))
+            .with("schema", "/v2/schemas/image");
+        if self.status == ImageStatus::Active {
+            obj.with("stores", "file")
+        } else {
+            obj
+        }
+    }
+}
+
+/// All images, and the directory their data lives in.
+#[derive(Debug)]
+pub struct Store {
+    images: Mutex<HashMap<String, Image>>,
+    dir: TempDir,
+}
+
+impl Store {
+    /// A store with a fresh temporary data directory.
+    pub fn new() -> std::io::Result<Store> {
+        Ok(Store {
+            images: Mutex::new(HashMap::new()),
+            dir: tempfile::Builder::new().prefix("imgsig-mock-").tempdir()?,
+        })
+    }
+
+    /// The records, locked.
+    pub fn lock(&self) -> MutexGuard<'_, HashMap<String, Image>> {
+        self.images.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Where the active data of image `id` lives.
+    pub fn data_path(&self, id: &str) -> PathBuf {
+        self.dir.path().join(format!("{id}.data"))
+    }
+
+    /// Where the staged data of image `id` lives.
+    pub fn staging_path(&self, id: &str) -> PathBuf {
+        self.dir.path().join(format!("{id}.staged"))
+    }
+
+    /// A fresh path for an upload in progress.
+    pub fn partial_path(&self, id: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join(format!("{id}.{}.partial", uuid::Uuid::new_v4().simple()))
+    }
+
+    /// The image `id` as project `project` sees it.
+    pub fn get(&self, id: &str, project: &str) -> Option<Image> {
+        self.lock()
+            .get(id)
+            .filter(|i| i.visible_to(project))
+            .cloned()
+    }
+
+    /// Remove the data and staged files of image `id`, if any.
+    pub fn remove_files(&self, id: &str) {
+        for path in [self.data_path(id), self.staging_path(id)] {
+            // A missing file is the normal case.
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}

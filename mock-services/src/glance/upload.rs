@@ -1,0 +1,464 @@
+//! `PUT /v2/images/{id}/file` (streamed, verified while it streams) and
+//! `GET /v2/images/{id}/file`.
+//!
+//! The body is never held in memory: the request task reads frames and
+//! hands batches of about [`BATCH`] bytes through a bounded channel to one
+//! blocking worker per upload, which writes them to a temporary file and
+//! feeds the hashers and the verifier. Hashing is thus off the async
+//! reactor, and a slow disk or a slow verifier pushes back on the client.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path as FsPath, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt;
+use imgsig::spec::{Base64Mode, FailedUpload, Rejection, Request, SignatureProperties};
+use imgsig::verify::UploadVerifier;
+use md5::{Digest, Md5};
+use sha2::Sha512;
+use tokio::sync::mpsc;
+
+use super::store::ImageStatus;
+use super::{empty, project_of, Failure};
+use crate::auth::Token;
+use crate::http::{media_type, now_secs};
+use crate::Cloud;
+
+/// Bytes handed to the worker at a time.
+pub(super) const BATCH: usize = 1 << 20;
+/// Batches in flight between the request task and its worker.
+const DEPTH: usize = 4;
+
+/// The hashers, the verifier and the file an upload streams into.
+pub(super) struct Sink {
+    file: Option<File>,
+    hashes: Option<(Md5, Sha512)>,
+    verifier: Option<UploadVerifier>,
+    size: u64,
+}
+
+/// What a finished stream produced.
+#[derive(Debug)]
+pub(super) struct Received {
+    /// Bytes received.
+    pub size: u64,
+    /// MD5, hex.
+    pub checksum: Option<String>,
+    /// SHA-512, hex.
+    pub hash_value: Option<String>,
+    /// The verifier's verdict (`Ok` when nothing was to be verified).
+    pub verdict: Result<(), Rejection>,
+}
+
+impl Sink {
+    /// A sink writing to `file` (if any), hashing if `hashes`, verifying
+    /// with `verifier` (if any).
+    pub(super) fn new(file: Option<File>, hashes: bool, verifier: Option<UploadVerifier>) -> Sink {
+        Sink {
+            file,
+            hashes: hashes.then(|| (Md5::new(), Sha512::new())),
+            verifier,
+            size: 0,
+        }
+    }
+
+    /// Take the next chunk.
+    pub(super) fn absorb(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        if let Some(file) = &mut self.file {
+            file.write_all(chunk)?;
+        }
+        if let Some((md5, sha)) = &mut self.hashes {
+            md5.update(chunk);
+            sha.update(chunk);
+        }
+        if let Some(v) = &mut self.verifier {
+            v.update(chunk);
+        }
+        self.size += chunk.len() as u64;
+        Ok(())
+    }
+
+    /// Flush, finalise the hashes and conclude the verification.
+    pub(super) fn finish(mut self) -> std::io::Result<Received> {
+        if let Some(file) = &mut self.file {
+            file.flush()?;
+        }
+        let (checksum, hash_value) = match self.hashes {
+            Some((md5, sha)) => (
+                Some(hex::encode(md5.finalize())),
+                Some(hex::encode(sha.finalize())),
+            ),
+            None => (None, None),
+        };
+        Ok(Received {
+            size: self.size,
+            checksum,
+            hash_value,
+            verdict: self.verifier.map_or(Ok(()), UploadVerifier::finish),
+        })
+    }
+}
+
+/// Why a stream did not arrive whole.
+#[derive(Debug)]
+pub(super) enum StreamError {
+    /// The client went away or sent a broken body.
+    Client,
+    /// Writing the data failed.
+    Store(std::io::Error),
+}
+
+/// Stream `body` into `sink` on a blocking worker; `Received` once the
+/// whole body is in.
+pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamError> {
+    let (tx, mut rx) = mpsc::channel::<Vec<Bytes>>(DEPTH);
+    let worker = tokio::task::spawn_blocking(move || {
+        let mut sink = sink;
+        while let Some(batch) = rx.blocking_recv() {
+            for chunk in batch {
+                sink.absorb(&chunk)?;
+            }
+        }
+        Ok::<Sink, std::io::Error>(sink)
+    });
+    let mut body = body;
+    let mut batch = Vec::new();
+    let mut batched = 0;
+    let mut client_failed = false;
+    loop {
+        match body.frame().await {
+            None => break,
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    batched += data.len();
+                    batch.push(data);
+                    if batched >= BATCH {
+                        batched = 0;
+                        if tx.send(std::mem::take(&mut batch)).await.is_err() {
+                            break; // the worker failed; its error is below
+                        }
+                    }
+                }
+            }
+            Some(Err(_)) => {
+                client_failed = true;
+                break;
+            }
+        }
+    }
+    if !client_failed && !batch.is_empty() {
+        // An error here means the worker failed; reported below.
+        let _ = tx.send(batch).await;
+    }
+    drop(tx);
+    let sink = worker
+        .await
+        .map_err(|e| StreamError::Store(std::io::Error::other(e.to_string())))?
+        .map_err(StreamError::Store)?;
+    if client_failed {
+        return Err(StreamError::Client);
+    }
+    tokio::task::spawn_blocking(move || sink.finish())
+        .await
+        .map_err(|e| StreamError::Store(std::io::Error::other(e.to_string())))?
+        .map_err(StreamError::Store)
+}
+
+/// Read and drop the rest of a body, so the client can read our answer.
+pub(super) async fn drain(mut body: Body) {
+    while let Some(Ok(_)) = body.frame().await {}
+}
+
+/// An image held in `saving` (or `uploading`) by one upload. Dropping it
+/// without [`Claim::release`] puts the image back to `queued` and removes
+/// the partial file: a client that disconnects leaves nothing behind.
+pub(super) struct Claim {
+    cloud: Arc<Cloud>,
+    id: String,
+    generation: u64,
+    /// The file being written.
+    pub path: PathBuf,
+    armed: bool,
+}
+
+impl Claim {
+    /// Take image `id` (owned by `project`) from `queued` to `to`.
+    pub(super) fn take(
+        cloud: &Arc<Cloud>,
+        id: &str,
+        project: &str,
+        to: ImageStatus,
+        path: PathBuf,
+    ) -> Result<(Claim, imgsig::spec::PropertyMap), Failure> {
+        let mut images = cloud.glance.lock();
+        let image = images
+            .get_mut(id)
+            .filter(|i| i.owner == project)
+            .ok_or_else(|| Failure::no_image(id))?;
+        if image.status != ImageStatus::Queued {
+            return Err(Failure::conflict(format!(
+                "Image status transition from {} to {} is not allowed",
+                image.status.as_str(),
+                to.as_str()
+            )));
+        }
+        image.status = to;
+        image.generation += 1;
+        image.updated_at = now_secs();
+        let props = image
+            .extra
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+            .collect();
+        Ok((
+            Claim {
+                cloud: cloud.clone(),
+                id: id.to_owned(),
+                generation: image.generation,
+                path,
+                armed: true,
+            },
+            props,
+        ))
+    }
+
+    /// Run `f` on the image if it is still the one this claim holds.
+    pub(super) fn with_image(&self, f: impl FnOnce(&mut super::Image)) -> bool {
+        let mut images = self.cloud.glance.lock();
+        match images.get_mut(&self.id) {
+            Some(image) if image.generation == self.generation => {
+                f(image);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The image is settled; nothing to undo.
+    pub(super) fn release(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        // A missing file is fine: it may have been moved into place.
+        let _ = std::fs::remove_file(&self.path);
+        if self.armed {
+            self.with_image(|image| {
+                image.status = ImageStatus::Queued;
+                image.clear_data();
+                image.updated_at = now_secs();
+            });
+        }
+    }
+}
+
+/// Settle a verification failure as the profile says: data gone, image
+/// back to `queued` or deleted; answer 400 with Glance's text.
+async fn reject(
+    cloud: &Arc<Cloud>,
+    claim: Claim,
+    rejection: Rejection,
+    rest: Option<Body>,
+) -> Failure {
+    let id = claim.id.clone();
+    match cloud.profile().failed_upload() {
+        FailedUpload::LeftQueued => {
+            claim.with_image(|image| {
+                image.status = ImageStatus::Queued;
+                image.clear_data();
+                image.updated_at = now_secs();
+            });
+        }
+        FailedUpload::Deleted => {
+            if claim.with_image(|_| {}) {
+                cloud.glance.lock().remove(&id);
+                cloud.glance.remove_files(&id);
+            }
+        }
+    }
+    claim.release();
+    if let Some(body) = rest {
+        drain(body).await;
+    }
+    Failure::bad_request(rejection.glance_message(&id))
+}
+
+fn create_file(path: &FsPath) -> Result<File, Failure> {
+    File::create(path).map_err(|e| {
+        Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Error in store configuration. Adding images to store is disabled: {e}"),
+        )
+    })
+}
+
+/// `PUT /v2/images/{id}/file`.
+pub(super) async fn upload(
+    State(cloud): State<Arc<Cloud>>,
+    Extension(token): Extension<Token>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Failure> {
+    if media_type(&headers).as_deref() != Some("application/octet-stream") {
+        return Err(Failure::content_type(&headers));
+    }
+    let profile = cloud.profile();
+    let path = cloud.glance.partial_path(&id);
+    let (claim, props) = Claim::take(&cloud, &id, project_of(&token), ImageStatus::Saving, path)?;
+    let verifier = match SignatureProperties::parse(&props, profile, Base64Mode::Lenient) {
+        Err(rejection) => return Err(reject(&cloud, claim, rejection, Some(body)).await),
+        Ok(Request::Unverified { .. }) => None,
+        Ok(Request::Verify(props)) => {
+            let certificate = cloud
+                .key_manager
+                .certificate(&token.id, &props.certificate_uuid)
+                .await;
+            match UploadVerifier::new(props, certificate, profile) {
+                Ok(v) => Some(v),
+                Err(rejection) => return Err(reject(&cloud, claim, rejection, Some(body)).await),
+            }
+        }
+    };
+    let file = create_file(&claim.path)?;
+    let received = match receive(body, Sink::new(Some(file), true, verifier)).await {
+        Ok(r) => r,
+        Err(StreamError::Client) => {
+            return Err(Failure::bad_request(
+                "Corrupt image upload: the body ended early.",
+            ))
+        }
+        Err(StreamError::Store(e)) => {
+            return Err(Failure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("Failed to store image data: {e}"),
+            ))
+        }
+    };
+    if let Err(rejection) = received.verdict {
+        return Err(reject(&cloud, claim, rejection, None).await);
+    }
+    let data = cloud.glance.data_path(&id);
+    std::fs::rename(&claim.path, &data).map_err(|e| {
+        Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Failed to store image data: {e}"),
+        )
+    })?;
+    let settled = claim.with_image(|image| {
+        image.status = ImageStatus::Active;
+        image.size = Some(received.size);
+        image.checksum = received.checksum.clone();
+        image.hash_value = received.hash_value.clone();
+        image.updated_at = now_secs();
+    });
+    if !settled {
+        // Deleted while uploading.
+        let _ = std::fs::remove_file(&data);
+        return Err(Failure::conflict(format!(
+            "Image {id} could not be found after upload. The image may have been deleted during the upload."
+        )));
+    }
+    claim.release();
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+/// A response body fed by a blocking reader through a channel.
+struct ChannelBody {
+    rx: mpsc::Receiver<std::io::Result<Bytes>>,
+    remaining: u64,
+}
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        self.rx.poll_recv(cx).map(|next| {
+            next.map(|chunk| {
+                chunk.map(|data| {
+                    self.remaining = self.remaining.saturating_sub(data.len() as u64);
+                    Frame::data(data)
+                })
+            })
+        })
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
+
+/// `GET /v2/images/{id}/file`: 200 with the data, or 204 when there is none.
+pub(super) async fn download(
+    State(cloud): State<Arc<Cloud>>,
+    Extension(token): Extension<Token>,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    let image = cloud
+        .glance
+        .get(&id, project_of(&token))
+        .ok_or_else(|| Failure::no_image(&id))?;
+    let no_data = || StatusCode::NO_CONTENT.into_response();
+    let (ImageStatus::Active, Some(size)) = (image.status, image.size) else {
+        return Ok(no_data());
+    };
+    let Ok(mut file) = File::open(cloud.glance.data_path(&id)) else {
+        return Ok(no_data());
+    };
+    let (tx, rx) = mpsc::channel(DEPTH);
+    tokio::task::spawn_blocking(move || {
+        let mut buf = vec![0u8; BATCH];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if tx
+                        .blocking_send(Ok(Bytes::copy_from_slice(&buf[..n])))
+                        .is_err()
+                    {
+                        break; // the client went away
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    break;
+                }
+            }
+        }
+    });
+    let mut resp = Body::new(ChannelBody {
+        rx,
+        remaining: size,
+    })
+    .into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Some(md5) = image
+        .checksum
+        .as_deref()
+        .and_then(|c| HeaderValue::from_str(c).ok())
+    {
+        h.insert("Content-MD5", md5);
+    }
+    Ok(resp)
+}

@@ -1,0 +1,2 @@
+//! `imgsig-mock`: run the mock cloud until Ctrl-C.
+fn main() {}

@@ -1,0 +1,290 @@
+//! Barbican v1 on the wire, against `shared/wire/transcript.md`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{admin_token, client, signer, start, store_cert, store_secret, token_for};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn version_discovery_is_300_with_the_api_version_header() {
+    let cloud = start().await;
+    let root = &cloud.urls().barbican;
+    let resp = client().get(format!("{root}/")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::MULTIPLE_CHOICES);
+    assert_eq!(resp.headers()["openstack-api-version"], "key-manager 1.0");
+    assert_eq!(resp.headers()["vary"], "openstack-api-version");
+    let body = resp.text().await.unwrap();
+    assert_eq!(
+        body,
+        format!(
+            r#"{{"versions": {{"values": [{{"id": "v1", "status": "stable", "links": [{{"rel": "self", "href": "{root}/v1/"}}, {{"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"}}], "media-types": [{{"base": "application/json", "type": "application/vnd.openstack.key-manager-v1+json"}}]}}]}}}}"#
+        )
+    );
+}
+
+#[tokio::test]
+async fn no_token_is_the_transcripts_401() {
+    let cloud = start().await;
+    let resp = client()
+        .get(format!("{}/v1/secrets", cloud.urls().barbican))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        resp.headers()["www-authenticate"].to_str().unwrap(),
+        format!("Keystone uri=\"{}\"", cloud.urls().keystone)
+    );
+    assert!(resp.headers().get("openstack-api-version").is_none());
+    let body = resp.text().await.unwrap();
+    assert_eq!(body.len(), 114);
+    insta::assert_snapshot!("barbican_no_token", body);
+}
+
+#[tokio::test]
+async fn a_certificate_round_trips_as_stored() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let id = store_cert(&cloud, &token).await;
+    let base = format!("{}/v1/secrets/{id}", cloud.urls().barbican);
+
+    let meta = client()
+        .get(&base)
+        .header("X-Auth-Token", &token)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(meta.status(), StatusCode::OK);
+    let text = meta.text().await.unwrap();
+    assert!(text.starts_with(r#"{"created": ""#), "{text}");
+    let meta: Value = serde_json::from_str(&text).unwrap();
+    let keys: Vec<&String> = meta.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 12);
+    assert_eq!(meta["status"], "ACTIVE");
+    assert_eq!(meta["secret_type"], "certificate");
+    assert_eq!(
+        meta["content_types"],
+        json!({"default": "application/octet-stream"})
+    );
+    assert_eq!(meta["secret_ref"], base.as_str());
+
+    let payload = client()
+        .get(format!("{base}/payload"))
+        .header("X-Auth-Token", &token)
+        .header("Accept", "application/octet-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(payload.status(), StatusCode::OK);
+    assert_eq!(
+        payload.headers()["content-type"],
+        "application/octet-stream"
+    );
+    assert_eq!(
+        payload.bytes().await.unwrap().as_ref(),
+        signer().cert_pem.as_slice()
+    );
+}
+
+#[tokio::test]
+async fn store_answers_201_with_location_and_secret_ref() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let resp = client()
+        .post(format!("{}/v1/secrets", cloud.urls().barbican))
+        .header("X-Auth-Token", &token)
+        .json(
+            &json!({"name": "wire", "secret_type": "certificate", "payload": "AAEC",
+            "payload_content_type": "application/octet-stream",
+            "payload_content_encoding": "base64", "algorithm": null, "expiration": null}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(resp.headers()["openstack-api-version"], "key-manager 1.0");
+    let body = resp.text().await.unwrap();
+    assert_eq!(body, format!(r#"{{"secret_ref": "{location}"}}"#));
+}
+
+#[tokio::test]
+async fn unknown_secret_is_the_transcripts_404() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let resp = client()
+        .get(format!(
+            "{}/v1/secrets/00000000-0000-0000-0000-000000000000",
+            cloud.urls().barbican
+        ))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(resp.headers()["openstack-api-version"], "key-manager 1.0");
+    let body = resp.text().await.unwrap();
+    assert_eq!(body.len(), 95);
+    insta::assert_snapshot!("barbican_unknown_secret", body);
+}
+
+#[tokio::test]
+async fn secrets_are_scoped_to_their_project() {
+    let cloud = start().await;
+    let admin = admin_token(&cloud).await;
+    let demo = token_for(&cloud, "demo", "demo").await;
+    let id = store_cert(&cloud, &admin).await;
+    let url = format!("{}/v1/secrets/{id}", cloud.urls().barbican);
+    for path in ["", "/payload"] {
+        let resp = client()
+            .get(format!("{url}{path}"))
+            .header("X-Auth-Token", &demo)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let resp = client()
+        .delete(&url)
+        .header("X-Auth-Token", &demo)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let list: Value = client()
+        .get(format!("{}/v1/secrets", cloud.urls().barbican))
+        .header("X-Auth-Token", &demo)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 0);
+}
+
+#[tokio::test]
+async fn list_pages_and_delete_removes() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let mut ids = Vec::new();
+    for i in 0..3u8 {
+        ids.push(store_secret(&cloud, &token, "opaque", &[i]).await);
+    }
+    let page: Value = client()
+        .get(format!("{}/v1/secrets?limit=2", cloud.urls().barbican))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 3);
+    assert_eq!(page["secrets"].as_array().unwrap().len(), 2);
+    assert!(page["next"]
+        .as_str()
+        .unwrap()
+        .ends_with("?limit=2&offset=2"));
+    let url = format!("{}/v1/secrets/{}", cloud.urls().barbican, ids[0]);
+    let resp = client()
+        .delete(&url)
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let resp = client()
+        .get(&url)
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_secrets_are_rejected_with_4xx() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let url = format!("{}/v1/secrets", cloud.urls().barbican);
+    let bodies = [
+        json!({"secret_type": "nonsense"}),
+        json!({"payload": "abc", "payload_content_encoding": "base64"}),
+        json!({"payload": "!!!", "payload_content_type": "application/octet-stream", "payload_content_encoding": "base64"}),
+        json!({"payload": "", "payload_content_type": "text/plain"}),
+        json!(["not", "an", "object"]),
+    ];
+    for body in bodies {
+        let resp = client()
+            .post(&url)
+            .header("X-Auth-Token", &token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{body}");
+    }
+    let resp = client()
+        .post(&url)
+        .header("X-Auth-Token", &token)
+        .header("Content-Type", "text/plain")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn faults_make_barbican_fail_slow_or_unreachable() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let url = format!("{}/v1/secrets", cloud.urls().barbican);
+
+    cloud.faults().set_barbican_status(Some(500));
+    let resp = client()
+        .get(&url)
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    cloud.faults().clear();
+
+    cloud
+        .faults()
+        .set_barbican_delay(Duration::from_millis(300));
+    let t = Instant::now();
+    let resp = client()
+        .get(&url)
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    cloud.faults().clear();
+
+    cloud.faults().set_barbican_unreachable(true);
+    // A fresh client: no pooled connection to reuse.
+    let err = client()
+        .get(&url)
+        .header("X-Auth-Token", &token)
+        .send()
+        .await;
+    assert!(err.is_err(), "{err:?}");
+    cloud.faults().clear();
+    let resp = client()
+        .get(&url)
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}

@@ -1,0 +1,218 @@
+//! Keystone v3 on the wire, against `shared/wire/transcript.md`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{auth_body, client, start, token_for};
+use imgsig_mock::{MockCloud, MockConfig};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn version_discovery_answers_300_with_location_and_v3() {
+    let cloud = start().await;
+    let root = &cloud.urls().keystone;
+    let resp = client().get(format!("{root}/")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::MULTIPLE_CHOICES);
+    let h = resp.headers();
+    assert_eq!(h["content-type"], "application/json");
+    assert_eq!(h["location"].to_str().unwrap(), format!("{root}/v3/"));
+    assert_eq!(h["vary"], "X-Auth-Token");
+    assert!(h["x-openstack-request-id"]
+        .to_str()
+        .unwrap()
+        .starts_with("req-"));
+    let body = resp.text().await.unwrap();
+    assert_eq!(
+        body,
+        format!(
+            r#"{{"versions": {{"values": [{{"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z", "links": [{{"rel": "self", "href": "{root}/v3/"}}], "media-types": [{{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}}]}}]}}}}"#
+        )
+    );
+    let v3 = client().get(cloud.auth_url()).send().await.unwrap();
+    assert_eq!(v3.status(), StatusCode::OK);
+    let v3: Value = v3.json().await.unwrap();
+    assert_eq!(v3["version"]["id"], "v3.14");
+}
+
+#[tokio::test]
+async fn password_auth_issues_a_scoped_token_with_the_catalog() {
+    let cloud = start().await;
+    let admin = cloud.admin();
+    let resp = client()
+        .post(format!("{}/auth/tokens", cloud.auth_url()))
+        .json(&auth_body(
+            &admin.username,
+            &admin.password,
+            &admin.project_name,
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    assert!(!resp.headers()["x-subject-token"].is_empty());
+    assert_eq!(resp.headers()["vary"], "X-Auth-Token");
+    let text = resp.text().await.unwrap();
+    assert!(text.starts_with(r#"{"token": {"methods": ["password"], "user": {"domain": {"id": "default", "name": "Default"}, "id": ""#));
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let token = &body["token"];
+    assert_eq!(token["project"]["name"], "admin");
+    assert_eq!(token["is_domain"], false);
+    assert!(token["expires_at"].as_str().unwrap().ends_with(".000000Z"));
+    let catalog = token["catalog"].as_array().unwrap();
+    let kinds: Vec<&str> = catalog
+        .iter()
+        .map(|s| s["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["identity", "image", "key-manager"]);
+    for service in catalog {
+        let endpoints = service["endpoints"].as_array().unwrap();
+        let interfaces: Vec<&str> = endpoints
+            .iter()
+            .map(|e| e["interface"].as_str().unwrap())
+            .collect();
+        assert_eq!(interfaces, ["public", "internal", "admin"]);
+        assert!(endpoints
+            .iter()
+            .all(|e| e["region_id"] == "RegionOne" && e["region"] == "RegionOne"));
+    }
+    assert_eq!(
+        catalog[1]["endpoints"][0]["url"],
+        cloud.urls().glance.as_str()
+    );
+    assert_eq!(
+        catalog[2]["endpoints"][0]["url"],
+        cloud.urls().barbican.as_str()
+    );
+}
+
+#[tokio::test]
+async fn wrong_password_is_the_transcripts_401() {
+    let cloud = start().await;
+    let resp = client()
+        .post(format!("{}/auth/tokens", cloud.auth_url()))
+        .json(&auth_body("admin", "wrong", "admin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        resp.headers()["www-authenticate"].to_str().unwrap(),
+        format!("Keystone uri=\"{}\"", cloud.auth_url())
+    );
+    let body = resp.text().await.unwrap();
+    assert_eq!(body.len(), 109);
+    insta::assert_snapshot!("keystone_wrong_password", body);
+}
+
+#[tokio::test]
+async fn project_scope_needs_a_role_on_the_project() {
+    let cloud = start().await;
+    let demo = cloud.credentials("demo", "demo").unwrap();
+    let resp = client()
+        .post(format!("{}/auth/tokens", cloud.auth_url()))
+        .json(&auth_body("demo", &demo.password, "admin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    // The admin holds roles on both projects.
+    let t = token_for(&cloud, "admin", "demo").await;
+    assert!(!t.is_empty());
+    let resp = client()
+        .post(format!("{}/auth/tokens", cloud.auth_url()))
+        .json(&auth_body("admin", &cloud.admin().password, "nonexistent"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn validate(cloud: &MockCloud, auth: &str, subject: &str) -> reqwest::Response {
+    client()
+        .get(format!("{}/auth/tokens", cloud.auth_url()))
+        .header("X-Auth-Token", auth)
+        .header("X-Subject-Token", subject)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tokens_validate_and_token_auth_rescopes() {
+    let cloud = start().await;
+    let token = token_for(&cloud, "admin", "admin").await;
+    let resp = validate(&cloud, &token, &token).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["x-subject-token"].to_str().unwrap(), token);
+    let resp = validate(&cloud, &token, "bogus").await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let resp = validate(&cloud, "bogus", &token).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+
+    let resp = client()
+        .post(format!("{}/auth/tokens", cloud.auth_url()))
+        .json(
+            &json!({"auth": {"identity": {"methods": ["token"], "token": {"id": token}},
+            "scope": {"project": {"name": "demo", "domain": {"name": "Default"}}}}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["token"]["methods"], json!(["token"]));
+    assert_eq!(body["token"]["project"]["name"], "demo");
+}
+
+#[tokio::test]
+async fn malformed_auth_requests_are_4xx() {
+    let cloud = start().await;
+    for body in [
+        "{",
+        "[]",
+        r#"{"auth": 1}"#,
+        r#"{"auth": {"identity": {"methods": ["password"]}}}"#,
+    ] {
+        let resp = client()
+            .post(format!("{}/auth/tokens", cloud.auth_url()))
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_client_error(), "{body}: {}", resp.status());
+    }
+}
+
+#[tokio::test]
+async fn tokens_expire_by_lifetime_and_by_fault() {
+    let cloud = MockCloud::start(MockConfig {
+        token_ttl_secs: 1,
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let short = token_for(&cloud, "admin", "admin").await;
+    assert_eq!(
+        validate(&cloud, &short, &short).await.status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        validate(&cloud, &short, &short).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let cloud = start().await;
+    let old = token_for(&cloud, "admin", "admin").await;
+    cloud.faults().expire_all_tokens();
+    let new = token_for(&cloud, "admin", "admin").await;
+    assert_eq!(
+        validate(&cloud, &new, &old).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(validate(&cloud, &new, &new).await.status(), StatusCode::OK);
+}
