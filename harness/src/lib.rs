@@ -6,6 +6,7 @@
 pub mod crypto;
 pub mod outcome;
 pub mod report;
+pub mod run;
 mod error;
 pub mod spec;
 pub mod target;

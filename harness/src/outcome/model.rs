@@ -140,6 +140,8 @@ pub enum Verdict {
     Acceptable,
     /// Not run.
     Skipped,
+    /// Not as expected, but listed in the expected-failures file.
+    KnownFailure,
 }
 
 impl Verdict {
@@ -150,6 +152,7 @@ impl Verdict {
             Verdict::Fail => "✘",
             Verdict::Acceptable => "~",
             Verdict::Skipped => "·",
+            Verdict::KnownFailure => "x",
         }
     }
 }
@@ -218,6 +221,9 @@ pub struct Summary {
     pub acceptable: usize,
     /// Not run.
     pub skipped: usize,
+    /// Failed, but listed as expected failures.
+    #[serde(default)]
+    pub known_failures: usize,
 }
 
 impl Summary {
@@ -229,6 +235,7 @@ impl Summary {
                 Verdict::Fail => s.failed += 1,
                 Verdict::Acceptable => s.acceptable += 1,
                 Verdict::Skipped => s.skipped += 1,
+                Verdict::KnownFailure => s.known_failures += 1,
             }
             s
         })

@@ -67,7 +67,7 @@ pub fn junit_xml(report: &RunReport) -> String {
                         escape(&o.explanation)
                     );
                 }
-                Verdict::Skipped => {
+                Verdict::Skipped | Verdict::KnownFailure => {
                     let _ = writeln!(
                         out,
                         ">\n      <skipped message=\"{}\"/>\n    </testcase>",

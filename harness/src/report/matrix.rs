@@ -13,7 +13,8 @@ pub struct Matrix {
 
 fn worst(a: Option<Verdict>, b: Verdict) -> Verdict {
     let rank = |v: Verdict| match v {
-        Verdict::Fail => 3,
+        Verdict::Fail => 4,
+        Verdict::KnownFailure => 3,
         Verdict::Acceptable => 2,
         Verdict::Pass => 1,
         Verdict::Skipped => 0,

@@ -121,6 +121,13 @@ pub fn terminal(report: &RunReport) -> String {
         }
     }
     let _ = writeln!(out);
+    if report.summary.known_failures > 0 {
+        let _ = writeln!(
+            out,
+            "{} known failures (listed in the expected-failures file)",
+            report.summary.known_failures
+        );
+    }
     let _ = writeln!(
         out,
         "{} in {:.1}s",
