@@ -10,6 +10,7 @@ pub mod run;
 mod error;
 pub mod spec;
 pub mod target;
+pub mod trust;
 pub mod verify;
 
 pub use error::{Error, Result};
