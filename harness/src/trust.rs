@@ -226,7 +226,7 @@ pub fn verify_certificate(
                 return Ok(Err(TrustFailure::MissingBasicConstraints(c.id.clone())));
             };
             let below = chain.len() - i;
-            let needed = if below > 2 { below - 2 } else { 0 };
+            let needed = below.saturating_sub(2);
             match constraints.path_len_constraint {
                 None => return Ok(Err(TrustFailure::UnboundedPathLength(c.id.clone()))),
                 Some(n) if usize::from(n) < needed => {
