@@ -6,6 +6,7 @@
 mod inspect;
 mod keygen;
 mod sign;
+mod trust;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ enum Command {
     Sign(sign::Args),
     Verify(verify::Args),
     Inspect(inspect::Args),
+    Trust(trust::Args),
 }
 
 /// What a subcommand concluded.
@@ -49,6 +51,7 @@ pub fn run() -> ExitCode {
         Command::Sign(args) => sign::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Trust(args) => trust::run(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
