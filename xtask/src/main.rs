@@ -3,6 +3,7 @@
 //! Each task lives in its own module and runs the project's own binaries
 //! through cargo; this file only dispatches.
 
+mod bench_verify;
 mod conformance;
 mod util;
 
@@ -20,6 +21,8 @@ struct Xtask {
 
 #[derive(Debug, Subcommand)]
 enum Task {
+    /// Time `imgsig verify` against `openssl dgst -verify` on one file.
+    BenchVerify(bench_verify::Args),
     /// Run the conformance suite (the project's main job).
     Conformance(conformance::Args),
 }
@@ -27,6 +30,7 @@ enum Task {
 fn main() -> ExitCode {
     let xtask = Xtask::parse();
     let result = match xtask.task {
+        Task::BenchVerify(args) => bench_verify::run(args),
         Task::Conformance(args) => conformance::run(args),
     };
     match result {

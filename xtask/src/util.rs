@@ -31,3 +31,26 @@ pub fn run_status(mut cmd: Command) -> Result<ExitCode> {
         None => ExitCode::from(2),
     })
 }
+
+/// Cargo's target directory (`CARGO_TARGET_DIR`, or `target/` in the root).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+/// Run a command to completion and return its standard output; a failure
+/// (not started, or a non-zero exit) is an error carrying its stderr.
+pub fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed ({}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    String::from_utf8(out.stdout)
+        .map_err(|e| format!("{:?}: output is not UTF-8: {e}", cmd.get_program()))
+}
