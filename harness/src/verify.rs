@@ -161,7 +161,9 @@ impl UploadVerifier {
         }
         let backend = BackendKind::for_algorithm(key.algorithm()).backend();
         Ok(UploadVerifier {
-            hasher: backend.hasher(props.hash_method),
+            hasher: BackendKind::for_hashing()
+                .backend()
+                .hasher(props.hash_method),
             props,
             key,
             salt,
@@ -169,8 +171,9 @@ impl UploadVerifier {
         })
     }
 
-    /// Check with this backend instead of the preferred one (it must
-    /// support the key).
+    /// Hash and check with this backend alone, instead of hashing with
+    /// [`BackendKind::for_hashing`] and checking with the key's preferred
+    /// backend (it must support the key; call it before feeding data).
     pub fn using(mut self, backend: BackendKind) -> UploadVerifier {
         let backend = backend.backend();
         if backend.supports(self.key.algorithm()) {

@@ -35,7 +35,8 @@ pub(crate) struct Args {
     /// Decode the signature strictly (RFC 4648) instead of as upstream does.
     #[arg(long)]
     strict_base64: bool,
-    /// Crypto backend that checks (default: RustCrypto where it can).
+    /// Crypto backend that hashes and checks, alone (default: OpenSSL
+    /// hashes, and RustCrypto checks where it can).
     #[arg(long, value_parser = super::sign::parse_backend)]
     backend: Option<BackendKind>,
     /// The image file.
