@@ -68,13 +68,17 @@ pub struct MockConfig {
     pub ports: Ports,
     /// The Glance behaviour profile at start.
     pub profile: Profile,
-    /// Token lifetime in seconds (Keystone's default is one hour... 24 h in
-    /// devstack; the transcript shows 24 h).
+    /// Token lifetime in seconds (the transcript's Keystone issued 24 h).
     pub token_ttl_secs: u64,
     /// How long Glance waits for Barbican before calling it unavailable.
     pub key_manager_timeout_secs: u64,
     /// Region name in the catalog.
     pub region: String,
+    /// Compute Glance's `checksum` (MD5) and `os_hash_value` (SHA-512) on
+    /// upload, as Glance does. Together they cost more CPU than the
+    /// signature verification; throughput runs may switch them off (the
+    /// fields then stay `null`).
+    pub checksums: bool,
 }
 
 impl Default for MockConfig {
@@ -111,6 +115,7 @@ impl Default for MockConfig {
             token_ttl_secs: 24 * 3600,
             key_manager_timeout_secs: 30,
             region: "RegionOne".into(),
+            checksums: true,
         }
     }
 }

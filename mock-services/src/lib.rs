@@ -80,6 +80,8 @@ pub(crate) struct Cloud {
     glance: glance::Store,
     key_manager: glance::KeyManager,
     profile: RwLock<Profile>,
+    /// Whether Glance computes `checksum` and `os_hash_value` on upload.
+    checksums: bool,
 }
 
 impl Cloud {
@@ -133,6 +135,7 @@ impl MockCloud {
                 Duration::from_secs(config.key_manager_timeout_secs),
             ),
             profile: RwLock::new(config.profile),
+            checksums: config.checksums,
             identity: Identity::new(config, faults.clone()),
             secrets: barbican::Secrets::default(),
             glance: glance::Store::new()?,

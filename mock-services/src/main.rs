@@ -1,2 +1,98 @@
-//! `imgsig-mock`: run the mock cloud until Ctrl-C.
-fn main() {}
+//! `imgsig-mock`: run mock Keystone, Barbican and Glance on 127.0.0.1
+//! until Ctrl-C, printing an openrc and a clouds.yaml entry.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use imgsig::spec::Profile;
+use imgsig_mock::{MockCloud, MockConfig};
+
+/// Mock OpenStack (Keystone v3, Barbican v1, Glance v2) for image
+/// signature verification tests. Listens on 127.0.0.1 only.
+#[derive(Debug, Parser)]
+#[command(name = "imgsig-mock", version)]
+struct Args {
+    /// Keystone port (0: ephemeral).
+    #[arg(long, default_value_t = 0, env = "IMGSIG_MOCK_KEYSTONE_PORT")]
+    keystone_port: u16,
+    /// Barbican port (0: ephemeral).
+    #[arg(long, default_value_t = 0, env = "IMGSIG_MOCK_BARBICAN_PORT")]
+    barbican_port: u16,
+    /// Glance port (0: ephemeral).
+    #[arg(long, default_value_t = 0, env = "IMGSIG_MOCK_GLANCE_PORT")]
+    glance_port: u16,
+    /// Glance behaviour: glance-current, glance-legacy or documented.
+    #[arg(long, default_value = "glance-current")]
+    profile: Profile,
+    /// The admin's password.
+    #[arg(long, env = "IMGSIG_MOCK_ADMIN_PASSWORD")]
+    admin_password: Option<String>,
+    /// A JSON configuration file (users, projects, token lifetime…);
+    /// the flags above override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Name of the cloud in the printed clouds.yaml entry.
+    #[arg(long, default_value = "imgsig-mock")]
+    cloud_name: String,
+}
+
+async fn run(args: Args) -> Result<(), imgsig_mock::MockError> {
+    let mut config = match &args.config {
+        Some(path) => MockConfig::from_file(path)?,
+        None => MockConfig::default(),
+    };
+    if let Some(password) = &args.admin_password {
+        config = config.with_admin_password(password);
+    }
+    config.profile = args.profile;
+    let ports = &mut config.ports;
+    for (flag, port) in [
+        (args.keystone_port, &mut ports.keystone),
+        (args.barbican_port, &mut ports.barbican),
+        (args.glance_port, &mut ports.glance),
+    ] {
+        if flag != 0 {
+            *port = flag;
+        }
+    }
+    let cloud = MockCloud::start(config).await?;
+    let urls = cloud.urls();
+    println!(
+        "# imgsig-mock: keystone {} barbican {} glance {} (profile {})",
+        urls.keystone,
+        urls.barbican,
+        urls.glance,
+        cloud.profile()
+    );
+    println!("# openrc");
+    print!("{}", cloud.openrc());
+    println!("# clouds.yaml");
+    print!("{}", cloud.clouds_yaml(&args.cloud_name));
+    println!("# Ctrl-C to stop");
+    // Without a signal handler there is nothing to wait for but the kill.
+    let _ = tokio::signal::ctrl_c().await;
+    cloud.shutdown().await;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("imgsig-mock: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("imgsig-mock: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

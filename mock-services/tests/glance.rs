@@ -808,3 +808,32 @@ async fn glance_direct_import_verifies_in_a_task() {
         "only the good image keeps data"
     );
 }
+
+#[tokio::test]
+async fn checksums_can_be_switched_off_for_throughput_runs() {
+    let cloud = imgsig_mock::MockCloud::start(imgsig_mock::MockConfig {
+        checksums: false,
+        ..imgsig_mock::MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let token = admin_token(&cloud).await;
+    let cert = store_cert(&cloud, &token).await;
+    let id = create_image(&cloud, &token, signed_props(DATA, &cert)).await;
+    assert_eq!(
+        upload(&cloud, &token, &id, DATA.to_vec()).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let (_, v) = image(&cloud, &token, &id).await;
+    assert_eq!(v["status"], "active");
+    assert_eq!(v["checksum"], Value::Null);
+    assert_eq!(v["os_hash_value"], Value::Null);
+    // Verification still runs.
+    let id = create_image(&cloud, &token, signed_props(DATA, &cert)).await;
+    assert_eq!(
+        upload(&cloud, &token, &id, b"tampered".to_vec())
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+}

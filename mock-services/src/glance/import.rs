@@ -174,13 +174,14 @@ async fn run_task(
         }
     };
     let staged = cloud.glance.staging_path(&image_id);
+    let checksums = cloud.checksums;
     let outcome = match verifier {
         Err(()) => None,
         Ok(verifier) => {
             let path = staged.clone();
             tokio::task::spawn_blocking(move || {
                 let mut file = File::open(path)?;
-                let mut sink = Sink::new(None, true, verifier);
+                let mut sink = Sink::new(None, checksums, verifier);
                 let mut buf = vec![0u8; BATCH];
                 loop {
                     match file.read(&mut buf) {
@@ -212,8 +213,7 @@ async fn run_task(
         (Some(received), true) => {
             image.status = ImageStatus::Active;
             image.size = Some(received.size);
-            image.checksum = received.checksum;
-            image.hash_value = received.hash_value;
+            image.set_checksums(received.checksums);
             ("success", "")
         }
         _ => {

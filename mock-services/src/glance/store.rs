@@ -140,6 +140,13 @@ impl Image {
         self.owner == project || matches!(self.visibility.as_str(), "public" | "community")
     }
 
+    /// Record Glance's MD5 and SHA-512 of the data (hex), if computed.
+    pub fn set_checksums(&mut self, checksums: Option<(String, String)>) {
+        let (md5, sha512) = checksums.unzip();
+        self.checksum = md5;
+        self.hash_value = sha512;
+    }
+
     /// Forget the data and its hashes.
     pub fn clear_data(&mut self) {
         self.size = None;

@@ -39,10 +39,37 @@ pub(super) const BATCH: usize = 1 << 20;
 /// Batches in flight between the request task and its worker.
 const DEPTH: usize = 4;
 
-/// The hashers, the verifier and the file an upload streams into.
+/// Glance's own checksums: MD5 (`checksum`) and SHA-512 (`os_hash_value`).
+pub(super) struct Checksums {
+    md5: Md5,
+    sha512: Sha512,
+}
+
+impl Checksums {
+    fn new() -> Checksums {
+        Checksums {
+            md5: Md5::new(),
+            sha512: Sha512::new(),
+        }
+    }
+
+    fn update(&mut self, chunk: &[u8]) {
+        self.md5.update(chunk);
+        self.sha512.update(chunk);
+    }
+
+    fn finish(self) -> (String, String) {
+        (
+            hex::encode(self.md5.finalize()),
+            hex::encode(self.sha512.finalize()),
+        )
+    }
+}
+
+/// The checksums, the verifier and the file an upload streams into.
 pub(super) struct Sink {
     file: Option<File>,
-    hashes: Option<(Md5, Sha512)>,
+    checksums: Option<Checksums>,
     verifier: Option<UploadVerifier>,
     size: u64,
 }
@@ -52,21 +79,23 @@ pub(super) struct Sink {
 pub(super) struct Received {
     /// Bytes received.
     pub size: u64,
-    /// MD5, hex.
-    pub checksum: Option<String>,
-    /// SHA-512, hex.
-    pub hash_value: Option<String>,
+    /// MD5 and SHA-512, hex, if they were computed.
+    pub checksums: Option<(String, String)>,
     /// The verifier's verdict (`Ok` when nothing was to be verified).
     pub verdict: Result<(), Rejection>,
 }
 
 impl Sink {
-    /// A sink writing to `file` (if any), hashing if `hashes`, verifying
-    /// with `verifier` (if any).
-    pub(super) fn new(file: Option<File>, hashes: bool, verifier: Option<UploadVerifier>) -> Sink {
+    /// A sink writing to `file` (if any), computing Glance's checksums if
+    /// `checksums`, verifying with `verifier` (if any).
+    pub(super) fn new(
+        file: Option<File>,
+        checksums: bool,
+        verifier: Option<UploadVerifier>,
+    ) -> Sink {
         Sink {
             file,
-            hashes: hashes.then(|| (Md5::new(), Sha512::new())),
+            checksums: checksums.then(Checksums::new),
             verifier,
             size: 0,
         }
@@ -77,9 +106,8 @@ impl Sink {
         if let Some(file) = &mut self.file {
             file.write_all(chunk)?;
         }
-        if let Some((md5, sha)) = &mut self.hashes {
-            md5.update(chunk);
-            sha.update(chunk);
+        if let Some(c) = &mut self.checksums {
+            c.update(chunk);
         }
         if let Some(v) = &mut self.verifier {
             v.update(chunk);
@@ -88,22 +116,14 @@ impl Sink {
         Ok(())
     }
 
-    /// Flush, finalise the hashes and conclude the verification.
+    /// Flush, finalise the checksums and conclude the verification.
     pub(super) fn finish(mut self) -> std::io::Result<Received> {
         if let Some(file) = &mut self.file {
             file.flush()?;
         }
-        let (checksum, hash_value) = match self.hashes {
-            Some((md5, sha)) => (
-                Some(hex::encode(md5.finalize())),
-                Some(hex::encode(sha.finalize())),
-            ),
-            None => (None, None),
-        };
         Ok(Received {
             size: self.size,
-            checksum,
-            hash_value,
+            checksums: self.checksums.map(Checksums::finish),
             verdict: self.verifier.map_or(Ok(()), UploadVerifier::finish),
         })
     }
@@ -118,23 +138,75 @@ pub(super) enum StreamError {
     Store(std::io::Error),
 }
 
-/// Stream `body` into `sink` on a blocking worker; `Received` once the
-/// whole body is in.
-pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamError> {
-    let (tx, mut rx) = mpsc::channel::<Vec<Bytes>>(DEPTH);
-    let worker = tokio::task::spawn_blocking(move || {
-        let mut sink = sink;
-        while let Some(batch) = rx.blocking_recv() {
-            for chunk in batch {
-                sink.absorb(&chunk)?;
+/// A blocking worker fed batches through a bounded channel.
+struct Lane<T> {
+    tx: mpsc::Sender<Vec<Bytes>>,
+    worker: tokio::task::JoinHandle<std::io::Result<T>>,
+}
+
+impl<T: Send + 'static> Lane<T> {
+    fn spawn(mut state: T, feed: fn(&mut T, &[u8]) -> std::io::Result<()>) -> Lane<T> {
+        let (tx, mut rx) = mpsc::channel::<Vec<Bytes>>(DEPTH);
+        let worker = tokio::task::spawn_blocking(move || {
+            while let Some(batch) = rx.blocking_recv() {
+                for chunk in &batch {
+                    feed(&mut state, chunk)?;
+                }
             }
-        }
-        Ok::<Sink, std::io::Error>(sink)
+            Ok(state)
+        });
+        Lane { tx, worker }
+    }
+
+    /// Hand over a batch; `false` if the worker has stopped (its error
+    /// comes out of [`Lane::join`]).
+    async fn send(&self, batch: Vec<Bytes>) -> bool {
+        self.tx.send(batch).await.is_ok()
+    }
+
+    async fn join(self) -> Result<T, StreamError> {
+        drop(self.tx);
+        self.worker
+            .await
+            .map_err(|e| StreamError::Store(std::io::Error::other(e.to_string())))?
+            .map_err(StreamError::Store)
+    }
+}
+
+/// Stream `body` into `sink` and `Received` once the whole body is in.
+///
+/// Two blocking workers share the work when checksums are on: one writes
+/// the file and feeds the verifier, the other computes MD5 and SHA-512
+/// (together they cost more than the verification itself).
+pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamError> {
+    let Sink {
+        file,
+        checksums,
+        verifier,
+        ..
+    } = sink;
+    let primary = Lane::spawn(Sink::new(file, false, verifier), Sink::absorb);
+    let secondary = checksums.map(|c| {
+        Lane::spawn(c, |c: &mut Checksums, chunk: &[u8]| {
+            c.update(chunk);
+            Ok(())
+        })
     });
     let mut body = body;
     let mut batch = Vec::new();
     let mut batched = 0;
     let mut client_failed = false;
+    let flush = |batch: Vec<Bytes>| {
+        let (primary, secondary) = (&primary, &secondary);
+        async move {
+            if let Some(lane) = secondary {
+                if !lane.send(batch.clone()).await {
+                    return false;
+                }
+            }
+            primary.send(batch).await
+        }
+    };
     loop {
         match body.frame().await {
             None => break,
@@ -144,8 +216,8 @@ pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamEr
                     batch.push(data);
                     if batched >= BATCH {
                         batched = 0;
-                        if tx.send(std::mem::take(&mut batch)).await.is_err() {
-                            break; // the worker failed; its error is below
+                        if !flush(std::mem::take(&mut batch)).await {
+                            break; // a worker failed; its error is below
                         }
                     }
                 }
@@ -157,21 +229,25 @@ pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamEr
         }
     }
     if !client_failed && !batch.is_empty() {
-        // An error here means the worker failed; reported below.
-        let _ = tx.send(batch).await;
+        // A failure here is a worker's, reported by join below.
+        flush(batch).await;
     }
-    drop(tx);
-    let sink = worker
-        .await
-        .map_err(|e| StreamError::Store(std::io::Error::other(e.to_string())))?
-        .map_err(StreamError::Store)?;
+    let sink = primary.join().await?;
+    let checksums = match secondary {
+        Some(lane) => Some(lane.join().await?),
+        None => None,
+    };
     if client_failed {
         return Err(StreamError::Client);
     }
-    tokio::task::spawn_blocking(move || sink.finish())
-        .await
-        .map_err(|e| StreamError::Store(std::io::Error::other(e.to_string())))?
-        .map_err(StreamError::Store)
+    tokio::task::spawn_blocking(move || {
+        let mut received = sink.finish()?;
+        received.checksums = checksums.map(Checksums::finish);
+        Ok(received)
+    })
+    .await
+    .map_err(|e| StreamError::Store(std::io::Error::other(e.to_string())))?
+    .map_err(StreamError::Store)
 }
 
 /// Read and drop the rest of a body, so the client can read our answer.
@@ -333,7 +409,8 @@ pub(super) async fn upload(
         }
     };
     let file = create_file(&claim.path)?;
-    let received = match receive(body, Sink::new(Some(file), true, verifier)).await {
+    let sink = Sink::new(Some(file), cloud.checksums, verifier);
+    let received = match receive(body, sink).await {
         Ok(r) => r,
         Err(StreamError::Client) => {
             return Err(Failure::bad_request(
@@ -360,8 +437,7 @@ pub(super) async fn upload(
     let settled = claim.with_image(|image| {
         image.status = ImageStatus::Active;
         image.size = Some(received.size);
-        image.checksum = received.checksum.clone();
-        image.hash_value = received.hash_value.clone();
+        image.set_checksums(received.checksums.clone());
         image.updated_at = now_secs();
     });
     if !settled {
