@@ -5,6 +5,7 @@
 
 mod bench_verify;
 mod conformance;
+mod fuzz;
 mod util;
 
 use std::process::ExitCode;
@@ -25,6 +26,8 @@ enum Task {
     BenchVerify(bench_verify::Args),
     /// Run the conformance suite (the project's main job).
     Conformance(conformance::Args),
+    /// Fuzz each target (or one) for a while, starting from the seeds.
+    Fuzz(fuzz::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let result = match xtask.task {
         Task::BenchVerify(args) => bench_verify::run(args),
         Task::Conformance(args) => conformance::run(args),
+        Task::Fuzz(args) => fuzz::run(args),
     };
     match result {
         Ok(code) => code,
