@@ -214,3 +214,45 @@ async fn a_large_upload_is_streamed_not_buffered() {
     assert_eq!(image(&cloud, &token, &id).await.1["status"], "active");
     assert!(grown_mib < 64, "peak RSS grew by {grown_mib} MiB");
 }
+
+#[tokio::test]
+async fn an_image_deleted_during_its_upload_keeps_no_data() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let id = create_image(&cloud, &token, serde_json::json!({})).await;
+    let host = cloud.urls().glance.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&host).await.unwrap();
+    let half = vec![7u8; 1 << 20];
+    let head = format!(
+        "PUT /v2/images/{id}/file HTTP/1.1\r\nHost: {host}\r\nX-Auth-Token: {token}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        2 * half.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&half).await.unwrap();
+    let mut saving = false;
+    for _ in 0..100 {
+        if image(&cloud, &token, &id).await.1["status"] == "saving" {
+            saving = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(saving, "the upload never reached saving");
+    let deleted = common::client()
+        .delete(format!("{}/v2/images/{id}", cloud.urls().glance))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    stream.write_all(&half).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 410 Gone"), "{answer}");
+    assert!(data_files(&cloud).is_empty(), "{:?}", data_files(&cloud));
+}

@@ -443,9 +443,13 @@ pub(super) async fn upload(
     if !settled {
         // Deleted while uploading.
         let _ = std::fs::remove_file(&data);
-        return Err(Failure::conflict(format!(
-            "Image {id} could not be found after upload. The image may have been deleted during the upload."
-        )));
+        return Err(Failure::new(
+            StatusCode::GONE,
+            format!(
+                "Image {id} could not be found after upload. The image may have been deleted \
+                 during the upload."
+            ),
+        ));
     }
     claim.release();
     Ok(empty(StatusCode::NO_CONTENT))
