@@ -469,16 +469,28 @@ fn payload_response(secret: &Secret, headers: &HeaderMap) -> Response {
             "Not Found. Sorry but your secret has no payload.",
         );
     };
-    let acceptable = match header_str(headers, header::ACCEPT.as_str()) {
-        None => true,
+    // Barbican hands a payload over as bytes or, when text is asked for and
+    // the bytes are UTF-8, as text (`openstack secret get --payload` asks
+    // for text/plain by default).
+    let accepted: Vec<&str> = match header_str(headers, header::ACCEPT.as_str()) {
+        None => vec!["*/*"],
         Some(accept) => accept
             .split(',')
             .map(|a| a.split(';').next().unwrap_or_default().trim())
-            .any(|a| a == "*/*" || a.eq_ignore_ascii_case(content_type)),
+            .collect(),
     };
-    if !acceptable {
-        return error(StatusCode::NOT_ACCEPTABLE, "Wrong payload content-type");
-    }
+    let as_stored = accepted.iter().any(|a| {
+        *a == "*/*" || a.eq_ignore_ascii_case(content_type) || *a == "application/octet-stream"
+    });
+    let as_text = accepted.contains(&"text/plain") && std::str::from_utf8(payload).is_ok();
+    let content_type = match (as_stored, as_text) {
+        (true, _) if accepted.contains(&"application/octet-stream") => "application/octet-stream",
+        (true, _) => content_type.as_str(),
+        (false, true) => "text/plain; charset=utf-8",
+        (false, false) => {
+            return error(StatusCode::NOT_ACCEPTABLE, "Wrong payload content-type");
+        }
+    };
     let mut resp = (StatusCode::OK, payload.clone()).into_response();
     if let Ok(v) = HeaderValue::from_str(content_type) {
         resp.headers_mut().insert(header::CONTENT_TYPE, v);

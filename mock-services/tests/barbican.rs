@@ -288,3 +288,43 @@ async fn faults_make_barbican_fail_slow_or_unreachable() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn payloads_come_as_bytes_or_as_text_when_text_is_asked_for() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let pem = store_cert(&cloud, &token).await;
+    let binary = store_secret(&cloud, &token, "opaque", &[0xff, 0xfe, 0x00]).await;
+    let get = |id: String, accept: &'static str| {
+        let url = format!("{}/v1/secrets/{id}/payload", cloud.urls().barbican);
+        let token = token.clone();
+        async move {
+            client()
+                .get(url)
+                .header("X-Auth-Token", token)
+                .header("Accept", accept)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // `openstack secret get --payload` asks for text/plain.
+    let resp = get(pem.clone(), "text/plain").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(
+        resp.bytes().await.unwrap().as_ref(),
+        signer().cert_pem.as_slice()
+    );
+    assert_eq!(
+        get(binary.clone(), "text/plain").await.status(),
+        StatusCode::NOT_ACCEPTABLE
+    );
+    assert_eq!(
+        get(binary.clone(), "application/pkcs8").await.status(),
+        StatusCode::NOT_ACCEPTABLE
+    );
+    let resp = get(binary, "*/*").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), &[0xff, 0xfe, 0x00]);
+}

@@ -719,9 +719,19 @@ async fn delete_answers_204_and_removes_the_data() {
 }
 
 #[tokio::test]
-async fn schemas_are_served() {
+async fn schemas_and_stores_are_served() {
     let cloud = start().await;
     let token = admin_token(&cloud).await;
+    let stores: Value = client()
+        .get(format!("{}/v2/info/stores", cloud.urls().glance))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stores["stores"][0]["id"], "file");
     for name in ["image", "images"] {
         let v: Value = client()
             .get(format!("{}/v2/schemas/{name}", cloud.urls().glance))

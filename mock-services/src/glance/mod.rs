@@ -67,6 +67,7 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
         .route("/v2/schemas/image", get(schemas::image))
         .route("/v2/schemas/images", get(schemas::images))
         .route("/v2/info/import", get(import::info))
+        .route("/v2/info/stores", get(stores))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             cloud.clone(),
@@ -119,6 +120,19 @@ async fn healthcheck() -> Response {
         HeaderValue::from_static("text/plain; charset=UTF-8"),
     );
     resp
+}
+
+/// `GET /v2/info/stores`: the one store the mock has (the transcript's
+/// Glance has multiple stores enabled: `OpenStack-image-store-ids`).
+async fn stores() -> Response {
+    let store = Obj::new()
+        .with("id", "file")
+        .with(
+            "description",
+            "Image data in the mock's temporary directory",
+        )
+        .with("default", true);
+    json_response(StatusCode::OK, &Obj::new().with_list("stores", vec![store]))
 }
 
 /// keystonemiddleware: a valid, project-scoped token or the 401 page.
