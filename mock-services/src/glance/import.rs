@@ -51,7 +51,9 @@ pub(super) async fn stage(
     )?;
     let file = File::create(&claim.path)
         .map_err(|e| Failure::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    let received = match receive(body, Sink::new(Some(file), false, None)).await {
+    let sink = Sink::new(Some(file), false, None)
+        .map_err(|e| Failure::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let received = match receive(body, sink).await {
         Ok(r) => r,
         Err(StreamError::Client) => {
             return Err(Failure::bad_request(
@@ -181,7 +183,7 @@ async fn run_task(
             let path = staged.clone();
             tokio::task::spawn_blocking(move || {
                 let mut file = File::open(path)?;
-                let mut sink = Sink::new(None, checksums, verifier);
+                let mut sink = Sink::new(None, checksums, verifier)?;
                 let mut buf = vec![0u8; BATCH];
                 loop {
                     match file.read(&mut buf) {

