@@ -112,24 +112,17 @@ pub fn certificate(data: &[u8]) {
     }
 }
 
-/// A whole upload check against one of the pinned certificates.
+/// A whole upload check against one of the pinned certificates, made by
+/// the default verifier and by each backend alone: all must agree.
 ///
-/// Bytes 0–3 pick the certificate, the hash, the profile and the backend
-/// (default, RustCrypto, OpenSSL); bytes 4–5 are the signature length
-/// (big-endian); then come the signature and the image data.
+/// Bytes 0–2 pick the certificate, the hash and the profile; byte 3 is the
+/// size of the chunks the image is fed in, less one; bytes 4–5 are the
+/// signature length (big-endian); then come the signature and the image.
 pub fn verify(data: &[u8]) {
     let index = byte(data, 0) % CERTIFICATES.len();
     let hash = pick(HashMethod::ALL, data, 1);
     let profile = pick(Profile::ALL, data, 2);
-    let backend = pick(
-        [
-            None,
-            Some(BackendKind::RustCrypto),
-            Some(BackendKind::OpenSsl),
-        ],
-        data,
-        3,
-    );
+    let chunk = byte(data, 3) + 1;
     let rest = data.get(6..).unwrap_or_default();
     let (signature, image) = rest.split_at((byte(data, 4) << 8 | byte(data, 5)).min(rest.len()));
     let Some(key_type) = KEYS[index].algorithm().key_type() else {
@@ -140,13 +133,23 @@ pub fn verify(data: &[u8]) {
     else {
         return;
     };
-    let lookup = CertificateLookup::Found(CERTIFICATES[index].as_bytes().to_vec());
-    let Ok(mut verifier) = UploadVerifier::new(props, lookup, profile) else {
-        return;
+    let check = |backend: Option<BackendKind>| {
+        let lookup = CertificateLookup::Found(CERTIFICATES[index].as_bytes().to_vec());
+        let mut verifier = UploadVerifier::new(props.clone(), lookup, profile)?;
+        if let Some(backend) = backend {
+            verifier = verifier.using(backend);
+        }
+        for part in image.chunks(chunk) {
+            verifier.update(part);
+        }
+        verifier.finish()
     };
-    if let Some(backend) = backend {
-        verifier = verifier.using(backend);
+    let default = check(None);
+    for backend in BackendKind::ALL {
+        let alone = check(Some(backend));
+        assert_eq!(
+            default, alone,
+            "{backend} alone disagrees with the default verifier"
+        );
     }
-    verifier.update(image);
-    let _ = verifier.conclude();
 }
