@@ -152,6 +152,11 @@ impl MockConfig {
                     .into(),
             ));
         }
+        if self.users[0].projects.is_empty() {
+            return Err(MockError::Config(
+                "the first user is the admin and needs a role on at least one project".into(),
+            ));
+        }
         for p in &mut self.projects {
             if p.id.is_empty() {
                 p.id = crate::http::hex_id();

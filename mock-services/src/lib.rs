@@ -196,19 +196,21 @@ impl MockCloud {
         format!("{}/v3", self.cloud.urls.keystone)
     }
 
-    /// The admin's credentials (first user, first project).
+    /// The admin's credentials (the first user, scoped to its first
+    /// project; the configuration is checked at start to have both).
     pub fn admin(&self) -> Credentials {
         let config = self.cloud.identity.config();
-        let user = &config.users[0];
-        self.credentials(&user.name, &user.projects[0])
-            .unwrap_or_else(|| Credentials {
-                auth_url: self.auth_url(),
-                username: user.name.clone(),
-                password: user.password.clone(),
-                project_name: config.projects[0].name.clone(),
-                domain_name: "Default".into(),
-                region_name: config.region.clone(),
-            })
+        let user = config.users.first();
+        Credentials {
+            auth_url: self.auth_url(),
+            username: user.map(|u| u.name.clone()).unwrap_or_default(),
+            password: user.map(|u| u.password.clone()).unwrap_or_default(),
+            project_name: user
+                .and_then(|u| u.projects.first().cloned())
+                .unwrap_or_default(),
+            domain_name: "Default".into(),
+            region_name: config.region.clone(),
+        }
     }
 
     /// Credentials of user `username` scoped to `project`, if the user

@@ -65,6 +65,9 @@ fn a_bad_configuration_is_an_error_not_a_panic() {
         ..MockConfig::default()
     };
     assert!(MockCloud::start_blocking(empty).is_err());
+    let mut homeless = MockConfig::default();
+    homeless.users[0].projects.clear();
+    assert!(MockCloud::start_blocking(homeless).is_err());
 }
 
 #[test]

@@ -2,10 +2,11 @@
 //! `GET /v2/images/{id}/file`.
 //!
 //! The body is never held in memory: the request task reads frames and
-//! hands batches of about [`BATCH`] bytes through a bounded channel to one
-//! blocking worker per upload, which writes them to a temporary file and
-//! feeds the hashers and the verifier. Hashing is thus off the async
-//! reactor, and a slow disk or a slow verifier pushes back on the client.
+//! hands batches of about [`BATCH`] bytes through bounded channels to the
+//! upload's blocking workers ("lanes"): one writes a temporary file and
+//! feeds the verifier, and with checksums on, one computes MD5 and one
+//! SHA-512. Hashing is thus off the async reactor, and a slow disk or a
+//! slow hash pushes back on the client.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -289,7 +290,7 @@ impl Claim {
         project: &str,
         to: ImageStatus,
         path: PathBuf,
-    ) -> Result<(Claim, imgsig::spec::PropertyMap), Failure> {
+    ) -> Result<(Claim, serde_json::Map<String, serde_json::Value>), Failure> {
         let mut images = cloud.glance.lock();
         let image = images
             .get_mut(id)
@@ -305,11 +306,7 @@ impl Claim {
         image.status = to;
         image.generation += 1;
         image.updated_at = now_secs();
-        let props = image
-            .extra
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
-            .collect();
+        let props = image.extra.clone();
         Ok((
             Claim {
                 cloud: cloud.clone(),
