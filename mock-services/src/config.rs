@@ -38,8 +38,11 @@ pub struct UserConfig {
     pub roles: Vec<String>,
 }
 
+/// The admin's roles in the transcript's Keystone.
 fn default_roles() -> Vec<String> {
-    ["admin", "member", "reader"].map(String::from).to_vec()
+    ["admin", "manager", "member", "creator", "reader"]
+        .map(String::from)
+        .to_vec()
 }
 
 /// Ports to bind on 127.0.0.1; 0 means ephemeral.

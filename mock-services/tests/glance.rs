@@ -166,6 +166,20 @@ async fn a_good_upload_goes_active_and_downloads_with_content_md5() {
     assert_eq!(v["os_hash_algo"], "sha512");
     assert_eq!(v["os_hash_value"], "756138eda333dfdd93b80d8bae18b447fbab34462db0cc57df732b81e51015961e815e04c09b42da7de16058d0fc34812d6ecc3496bd7519c395202e88705ccc");
     assert_eq!(v["stores"], "file");
+    let text = client()
+        .get(format!("{}/v2/images/{id}", cloud.urls().glance))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.ends_with(r#", "schema": "/v2/schemas/image", "stores": "file"}"#));
+    // The transcript's active record: 1103 bytes with a 140-character
+    // signature and the name "wire".
+    let sig_len = v["img_signature"].as_str().unwrap().len();
+    assert_eq!(text.len() + 140 - sig_len, 1103, "{text}");
     let resp = client()
         .get(format!("{}/v2/images/{id}/file", cloud.urls().glance))
         .header("X-Auth-Token", &token)
@@ -403,7 +417,7 @@ async fn barbican_failures_mean_unable_to_retrieve_the_certificate() {
         assert_eq!(image(&cloud, &token, &id).await.1["status"], "queued");
         cloud.faults().clear();
     }
-    // A slow Barbican is waited for.
+    // A slow Barbican is waited for, up to the key manager timeout.
     cloud
         .faults()
         .set_barbican_delay(std::time::Duration::from_millis(200));
@@ -846,4 +860,27 @@ async fn checksums_can_be_switched_off_for_throughput_runs() {
             .status(),
         StatusCode::BAD_REQUEST
     );
+}
+
+#[tokio::test]
+async fn a_barbican_slower_than_the_timeout_is_unavailable() {
+    let cloud = imgsig_mock::MockCloud::start(imgsig_mock::MockConfig {
+        key_manager_timeout_secs: 1,
+        ..imgsig_mock::MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let token = admin_token(&cloud).await;
+    let cert = store_cert(&cloud, &token).await;
+    let id = create_image(&cloud, &token, signed_props(DATA, &cert)).await;
+    cloud
+        .faults()
+        .set_barbican_delay(std::time::Duration::from_millis(1300));
+    let resp = upload(&cloud, &token, &id, DATA.to_vec()).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains(&format!("Unable to retrieve certificate with ID: {cert}.")));
 }
