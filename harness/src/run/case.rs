@@ -1,0 +1,43 @@
+//! What the runner needs of a case. The case catalogue implements this;
+//! so can anything else (a corpus loaded from `vectors/`, a test's own
+//! cases): the runner does not care where cases come from.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use crate::outcome::Expected;
+use crate::spec::{HashMethod, KeyType, Profile, PropertyMap};
+
+/// A Barbican secret a case stores before creating its image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// Barbican secret type (`certificate`, `opaque`, …).
+    pub secret_type: String,
+    /// The payload (a PEM or DER certificate, or anything else).
+    pub payload: Vec<u8>,
+}
+
+/// A case the runner can run against any target.
+pub trait RunnableCase: Send + Sync {
+    /// Stable id, e.g. `sig.rsa-pss-2048.sha-256.valid`.
+    fn id(&self) -> &str;
+    /// One line saying why the case exists.
+    fn reason(&self) -> &str;
+    /// What each profile expects.
+    fn expectations(&self) -> BTreeMap<Profile, Expected>;
+    /// The hash × key-type cell of the signature matrix this case fills.
+    fn matrix_cell(&self) -> Option<(HashMethod, KeyType)>;
+    /// The secret to store first, if any.
+    fn secret(&self) -> Option<Secret>;
+    /// The image properties, given the id the stored secret received (or
+    /// `None` when the case stores no secret).
+    fn properties(&self, secret_id: Option<&str>) -> PropertyMap;
+    /// The image data, as a stream.
+    fn image(&self) -> Box<dyn Read + Send>;
+    /// The image size in bytes.
+    fn image_len(&self) -> u64;
+    /// Commands a person would type to reproduce the case.
+    fn reproduce(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
