@@ -116,10 +116,10 @@ impl Identity {
             issued_at,
             expires_at: issued_at.saturating_add(ttl),
         };
-        self.tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(token.id.clone(), token.clone());
+        let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget expired tokens so a long run does not grow without bound.
+        tokens.retain(|_, t| t.expires_at > issued_at);
+        tokens.insert(token.id.clone(), token.clone());
         Ok(token)
     }
 
