@@ -103,6 +103,12 @@ pub enum Error {
     /// The signature is not RSA-PSS material for this key.
     #[error("not an RSA-PSS signature for this key: {0}")]
     NotPss(String),
+    /// A configuration or authentication problem with a target.
+    #[error("{0}")]
+    Config(String),
+    /// An HTTP exchange failed below HTTP (connection, timeout, TLS).
+    #[error("{0}")]
+    Http(String),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {
