@@ -3,6 +3,7 @@
 //! Data flows one way: the contract ([`spec`]) → keys and signatures
 //! ([`crypto`]) → the reference verifier ([`verify`]).
 
+pub mod cases;
 pub mod crypto;
 pub mod outcome;
 pub mod report;

@@ -1,20 +1,75 @@
-//! `cargo xtask conformance`: the main job.
-//!
-//! Until the case runner lands this runs the cryptographic self-check: the
-//! whole hash × key-type matrix signed by each backend and verified by the
-//! other backend and by the `openssl` command.
+//! `cargo xtask conformance`: the main job. With a target it runs the
+//! catalogue against it; with none it starts the mocks in-process on
+//! ephemeral loopback ports and runs the whole catalogue against them.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use crate::util::{cargo, run_status, Result};
+use imgsig::run::session::{exit, run_session, target_from_args, SessionArgs};
+use imgsig::spec::Profile;
+use imgsig::target::openstack::{Credentials, Interface, OpenStack};
+use imgsig::target::Target;
+use imgsig_mock::{MockCloud, MockConfig};
+
+use crate::util::Result;
 
 /// Arguments of `cargo xtask conformance`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    session: SessionArgs,
+    /// The profile the embedded mocks behave by (without a target).
+    #[arg(long, default_value = "glance-current", value_parser = parse_profile)]
+    mock_profile: Profile,
+}
+
+fn parse_profile(s: &str) -> std::result::Result<Profile, imgsig::Error> {
+    s.parse()
+}
 
 /// Run it.
-pub fn run(_args: Args) -> Result<ExitCode> {
-    let mut cmd = cargo();
-    cmd.args(["test", "--quiet", "-p", "imgsig", "--test", "crypto_matrix"]);
-    run_status(cmd)
+pub fn run(args: Args) -> Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let code = rt.block_on(async {
+        let timeout = Duration::from_secs(args.session.timeout);
+        if args.session.target.is_given() {
+            let target = target_from_args(&args.session.target, timeout).await?;
+            return run_session(&args.session, target).await;
+        }
+        let config = MockConfig {
+            profile: args.mock_profile,
+            ..MockConfig::default()
+        };
+        let cloud = MockCloud::start(config)
+            .await
+            .map_err(|e| imgsig::Error::Config(format!("cannot start the mocks: {e}")))?;
+        let admin = cloud.admin();
+        let credentials = Credentials {
+            auth_url: admin.auth_url,
+            username: admin.username,
+            password: admin.password,
+            project_name: admin.project_name,
+            user_domain_name: admin.domain_name.clone(),
+            project_domain_name: admin.domain_name,
+            region_name: Some(admin.region_name),
+            interface: Interface::Public,
+        };
+        let target = Target::OpenStack {
+            cloud: OpenStack::connect(&credentials, timeout, false).await?,
+            name: format!("embedded mocks ({})", args.mock_profile),
+        };
+        let code = run_session(&args.session, target).await;
+        cloud.shutdown().await;
+        code
+    });
+    match code {
+        Ok(c) => Ok(ExitCode::from(c)),
+        Err(e) => {
+            eprintln!("conformance: {e}");
+            Ok(ExitCode::from(exit::ERROR))
+        }
+    }
 }

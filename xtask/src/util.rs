@@ -1,7 +1,7 @@
 //! Helpers shared by the tasks: the workspace root and running commands.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::Command;
 
 /// An xtask failure, as text for the user.
 pub type Result<T> = std::result::Result<T, String>;
@@ -18,18 +18,6 @@ pub fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(root());
     cmd
-}
-
-/// Run a command, passing its exit status through.
-pub fn run_status(mut cmd: Command) -> Result<ExitCode> {
-    let status = cmd
-        .status()
-        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
-    Ok(match status.code() {
-        Some(0) => ExitCode::SUCCESS,
-        Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
-        None => ExitCode::from(2),
-    })
 }
 
 /// Cargo's target directory (`CARGO_TARGET_DIR`, or `target/` in the root).

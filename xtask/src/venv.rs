@@ -30,7 +30,11 @@ impl Venv {
     /// the requirements makes a second call a no-op.
     pub fn ensure(&self, requirements: &[&str], forced: &[&str]) -> Result<&Venv> {
         let marker = self.dir.join("imgsig-requirements.txt");
-        let wanted = format!("{}\n--no-deps\n{}\n", requirements.join("\n"), forced.join("\n"));
+        let wanted = format!(
+            "{}\n--no-deps\n{}\n",
+            requirements.join("\n"),
+            forced.join("\n")
+        );
         if std::fs::read_to_string(&marker).is_ok_and(|have| have == wanted) {
             return Ok(self);
         }
@@ -46,7 +50,13 @@ impl Venv {
             eprintln!("installing {} into {}", pins.join(" "), self.dir.display());
             output(
                 Command::new(self.python())
-                    .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                    ])
                     .args(args)
                     .args(pins),
             )

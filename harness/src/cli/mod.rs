@@ -5,6 +5,7 @@
 
 mod inspect;
 mod keygen;
+mod run;
 mod sign;
 mod trust;
 mod verify;
@@ -32,6 +33,9 @@ enum Command {
     Verify(verify::Args),
     Inspect(inspect::Args),
     Trust(trust::Args),
+    Run(run::RunArgs),
+    Cases(run::CasesArgs),
+    Cleanup(run::CleanupArgs),
 }
 
 /// What a subcommand concluded.
@@ -52,6 +56,9 @@ pub fn run() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Trust(args) => trust::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Cases(args) => run::cases(args),
+        Command::Cleanup(args) => run::cleanup(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

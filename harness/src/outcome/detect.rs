@@ -156,8 +156,17 @@ pub fn detect_profile(outcomes: &[CaseOutcome]) -> ProfileDetection {
             if cases.is_empty() {
                 return None;
             }
+            // A profile that leaves every case of the aspect to the
+            // implementation says nothing about it.
             let fitting: Vec<Profile> = Profile::ALL
                 .into_iter()
+                .filter(|p| {
+                    cases.iter().any(|o| {
+                        o.expected
+                            .get(p)
+                            .is_some_and(|e| *e != super::Expected::Acceptable)
+                    })
+                })
                 .filter(|p| cases.iter().all(|o| fits(o, *p)))
                 .collect();
             // Profiles that agree on this aspect read the same; say each

@@ -4,6 +4,7 @@
 mod case;
 mod expected;
 mod runner;
+pub mod session;
 mod tag;
 
 pub use case::{RunnableCase, Secret};

@@ -1,0 +1,85 @@
+//! The pinned test keys of `vectors/keys/` and certificates for them.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use crate::crypto::cert::{Certificate, CertificateParams};
+use crate::crypto::{KeySpec, PrivateKey};
+use crate::Result;
+
+/// 2026-01-01T00:00:00Z: the start of validity of every catalogue
+/// certificate, so the corpus does not change with the date it is built.
+pub const NOT_BEFORE: i64 = 1_767_225_600;
+/// 2036-01-01T00:00:00Z.
+pub const NOT_AFTER: i64 = 2_082_758_400;
+
+macro_rules! pinned {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../../vectors/keys/", $name, ".pem")))),*]
+    };
+}
+
+/// The pinned key files: name and PEM.
+pub const PINNED: &[(&str, &str)] = pinned!(
+    "rsa-1024",
+    "rsa-2048",
+    "rsa-3072",
+    "rsa-4096",
+    "dsa-1024-160",
+    "dsa-2048-224",
+    "dsa-2048-256",
+    "dsa-3072-256",
+    "ecc-sect571k1",
+    "ecc-sect409k1",
+    "ecc-sect571r1",
+    "ecc-sect409r1",
+    "ecc-secp521r1",
+    "ecc-secp384r1",
+    "rsa-2048-other",
+    "ecc-secp384r1-other",
+);
+
+static KEYS: LazyLock<BTreeMap<&'static str, PrivateKey>> = LazyLock::new(|| {
+    PINNED
+        .iter()
+        .filter_map(|(name, pem)| Some((*name, PrivateKey::from_pem_or_der(pem.as_bytes()).ok()?)))
+        .collect()
+});
+
+/// A pinned key by file name.
+pub fn key(name: &str) -> Result<&'static PrivateKey> {
+    KEYS.get(name).ok_or_else(|| crate::Error::BadKey {
+        what: "pinned key",
+        detail: format!("vectors/keys/{name}.pem is missing or unreadable"),
+    })
+}
+
+/// The pinned key for a spec of the matrix.
+pub fn key_for(spec: KeySpec) -> Result<&'static PrivateKey> {
+    key(&file_name(spec))
+}
+
+/// The file name of a spec's pinned key: `rsa-2048`, `dsa-2048-256`,
+/// `ecc-secp384r1`.
+pub fn file_name(spec: KeySpec) -> String {
+    spec.algorithm().slug()
+}
+
+/// The certificate of the catalogue for a key: self-signed, CA, valid
+/// from 2026 to 2036.
+pub fn certificate(key: &PrivateKey, common_name: &str) -> Result<Certificate> {
+    certificate_valid(key, common_name, NOT_BEFORE, NOT_AFTER)
+}
+
+/// A self-signed certificate with the given validity.
+pub fn certificate_valid(
+    key: &PrivateKey,
+    common_name: &str,
+    not_before: i64,
+    not_after: i64,
+) -> Result<Certificate> {
+    let mut params = CertificateParams::new(common_name, 1);
+    params.not_before = not_before;
+    params.not_after = not_after;
+    params.self_signed(key)
+}

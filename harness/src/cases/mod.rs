@@ -1,0 +1,148 @@
+//! The case catalogue: every rule of the contract as values with stable
+//! ids that read like a path through it.
+//!
+//! | family | what |
+//! | --- | --- |
+//! | `sig.<key>.<hash>.valid` | the full matrix: every hash × key type and size |
+//! | `sig.<key>.<hash>.size-<n>` | odd image sizes (0, 1, one byte over a chunk) |
+//! | `neg.*` | tampered data and signatures, malformed and unknown properties, missing properties, certificate problems |
+//! | `cert.*` | certificate payload forms and dates (Glance does not check them) |
+//! | `reg.pss-salt.<salt>.<bits>.<hash>` | the RSA-PSS salt regressions behind the documented field failures |
+//! | `doc.*` | where the user documentation and the code disagree |
+//! | `big.*` | images of 1 GiB and more, streamed from a seed (opt-in) |
+//!
+//! Each case carries its expectation under every profile, derived from the
+//! rules ([`expect`]), never typed by hand.
+
+mod expect;
+mod families;
+mod image;
+pub mod keys;
+mod select;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use expect::{expectation, expectations};
+pub use families::catalogue;
+pub use image::{ImageSource, SeededReader};
+pub use select::Selection;
+
+use crate::outcome::Expected;
+use crate::run::{RunnableCase, Secret};
+use crate::spec::{properties, HashMethod, KeyType, Profile, PropertyMap};
+
+/// What `img_signature_certificate_uuid` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UuidRef {
+    /// The id Barbican gives the case's secret.
+    Stored,
+    /// This fixed value (an id no secret has).
+    Fixed(String),
+    /// The property is absent.
+    Missing,
+}
+
+/// One case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Stable id.
+    pub id: String,
+    /// Why the case exists, in one line.
+    pub reason: String,
+    /// The hash × key-type cell it fills in the matrix.
+    pub matrix: Option<(HashMethod, KeyType)>,
+    /// The image properties except the certificate id.
+    pub properties: PropertyMap,
+    /// The certificate id.
+    pub uuid: UuidRef,
+    /// The secret stored first.
+    pub secret: Option<Secret>,
+    /// The image.
+    pub image: ImageSource,
+    /// The PSS salt length the signature used (RSA cases).
+    pub salt: Option<usize>,
+    /// Upstream's answer is implementation-defined, whatever the profile.
+    pub implementation_defined: bool,
+    /// Expectations per profile (filled by [`catalogue`]).
+    pub expected: BTreeMap<Profile, Expected>,
+}
+
+impl Case {
+    /// The family: the first segment of the id.
+    pub fn family(&self) -> &str {
+        self.id.split('.').next().unwrap_or(&self.id)
+    }
+
+    /// The full property map, with the stored secret's id filled in.
+    pub fn properties_with(&self, secret_id: Option<&str>) -> PropertyMap {
+        let mut map = self.properties.clone();
+        let uuid = match &self.uuid {
+            UuidRef::Stored => secret_id.map(str::to_owned),
+            UuidRef::Fixed(id) => Some(id.clone()),
+            UuidRef::Missing => None,
+        };
+        if let Some(uuid) = uuid {
+            map.insert(properties::CERTIFICATE_UUID.to_owned(), uuid);
+        }
+        map
+    }
+}
+
+impl RunnableCase for Case {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    fn expectations(&self) -> BTreeMap<Profile, Expected> {
+        self.expected.clone()
+    }
+
+    fn matrix_cell(&self) -> Option<(HashMethod, KeyType)> {
+        self.matrix
+    }
+
+    fn secret(&self) -> Option<Secret> {
+        self.secret.clone()
+    }
+
+    fn properties(&self, secret_id: Option<&str>) -> PropertyMap {
+        self.properties_with(secret_id)
+    }
+
+    fn image(&self) -> Box<dyn std::io::Read + Send> {
+        self.image.reader()
+    }
+
+    fn image_len(&self) -> u64 {
+        self.image.len()
+    }
+
+    fn reproduce(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(s) = &self.secret {
+            out.push(format!(
+                "openstack secret store --name {} --secret-type {} --payload-content-type \
+                 application/octet-stream --payload-content-encoding base64 --payload \"$(base64 -w0 cert.pem)\"",
+                self.id, s.secret_type
+            ));
+        }
+        let props: Vec<String> = self
+            .properties_with(Some("$SECRET_ID"))
+            .iter()
+            .map(|(k, v)| format!("--property {k}='{}'", v.replace('\'', r"'\''")))
+            .collect();
+        out.push(format!(
+            "openstack image create --container-format bare --disk-format raw {} --file image.bin {}",
+            props.join(" "),
+            self.id
+        ));
+        out
+    }
+}

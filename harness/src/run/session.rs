@@ -1,0 +1,226 @@
+//! A whole conformance session from the command line: pick the cases and
+//! the target, run, render every requested report, and turn the outcome
+//! into an exit status (0 all as expected, 1 an unexpected outcome, 2 the
+//! run could not happen).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cases::{catalogue, Selection};
+use crate::outcome::RunReport;
+use crate::report;
+use crate::spec::Profile;
+use crate::target::openstack::{Credentials, Interface, OpenStack};
+use crate::target::Target;
+use crate::{Error, Result};
+
+use super::{new_run_tag, run_cases, ExpectedFailures, RunOptions};
+
+/// Where to run: a cloud, explicit endpoints, or an adapter. With none of
+/// them, `cargo xtask conformance` starts the mocks.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TargetArgs {
+    /// Use the cloud described by the OS_* variables (`envvars`, as
+    /// openstacksdk calls it).
+    #[arg(long, value_name = "NAME")]
+    pub cloud: Option<String>,
+    /// Glance endpoint, for deployments without Keystone (with --token).
+    #[arg(long, value_name = "URL", requires_all = ["barbican_url", "token"])]
+    pub glance_url: Option<String>,
+    /// Barbican endpoint (with --glance-url and --token).
+    #[arg(long, value_name = "URL")]
+    pub barbican_url: Option<String>,
+    /// A token for --glance-url/--barbican-url.
+    #[arg(long, env = "OS_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Run each case through this command (the adapter protocol,
+    /// docs/adapter-protocol.md).
+    #[arg(long, value_name = "CMD")]
+    pub adapter: Option<String>,
+    /// Accept any TLS certificate (never on a production cloud).
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+impl TargetArgs {
+    /// Whether any target was given.
+    pub fn is_given(&self) -> bool {
+        self.cloud.is_some() || self.glance_url.is_some() || self.adapter.is_some()
+    }
+}
+
+/// What to run and how to report it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SessionArgs {
+    /// The target.
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The profile the target is held to.
+    #[arg(long, default_value = "glance-current", value_parser = parse_profile)]
+    pub profile: Profile,
+    /// Run only cases whose id starts with (or, with * or ?, matches) this;
+    /// repeatable.
+    #[arg(long, short = 'f', value_name = "PREFIX|GLOB")]
+    pub filter: Vec<String>,
+    /// Include the big.* cases (gigabyte images).
+    #[arg(long)]
+    pub big: bool,
+    /// List the selected cases and their expectations instead of running.
+    #[arg(long)]
+    pub list: bool,
+    /// Cases in flight at once.
+    #[arg(long, short = 'j', default_value_t = 8)]
+    pub jobs: usize,
+    /// Seconds one case may take.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    /// Keep the images and secrets the run created (for debugging).
+    #[arg(long)]
+    pub keep: bool,
+    /// Write the JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// Write JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Markdown summary here.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Case ids known to fail, with reasons: they do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub expected_failures: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn parse_profile(s: &str) -> Result<Profile> {
+    s.parse()
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Password credentials from the OS_* variables.
+pub fn credentials_from_env() -> Result<Credentials> {
+    let need = |name: &str| {
+        env(name).ok_or_else(|| {
+            Error::Config(format!("{name} is not set (needed with --cloud envvars)"))
+        })
+    };
+    Ok(Credentials {
+        auth_url: need("OS_AUTH_URL")?,
+        username: need("OS_USERNAME")?,
+        password: need("OS_PASSWORD")?,
+        project_name: need("OS_PROJECT_NAME")?,
+        user_domain_name: env("OS_USER_DOMAIN_NAME").unwrap_or_else(|| "Default".into()),
+        project_domain_name: env("OS_PROJECT_DOMAIN_NAME").unwrap_or_else(|| "Default".into()),
+        region_name: env("OS_REGION_NAME"),
+        interface: env("OS_INTERFACE").map_or(Ok(Interface::Public), |i| i.parse())?,
+    })
+}
+
+/// Build the target the arguments name.
+pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Target> {
+    if let Some(command) = &args.adapter {
+        return Target::adapter(command.clone());
+    }
+    if let (Some(glance), Some(barbican), Some(token)) =
+        (&args.glance_url, &args.barbican_url, &args.token)
+    {
+        return Ok(Target::OpenStack {
+            cloud: OpenStack::with_token(glance, barbican, token, timeout, args.insecure)?,
+            name: "explicit endpoints".into(),
+        });
+    }
+    match args.cloud.as_deref() {
+        Some("envvars") => Ok(Target::OpenStack {
+            cloud: OpenStack::connect(&credentials_from_env()?, timeout, args.insecure).await?,
+            name: "cloud from OS_* variables".into(),
+        }),
+        Some(other) => Err(Error::Config(format!(
+            "cloud {other:?}: clouds.yaml is not read yet; use --cloud envvars with the OS_* \
+             variables (source the cloud's openrc), or --glance-url/--barbican-url/--token"
+        ))),
+        None => Err(Error::Config(
+            "no target: give --cloud, --glance-url/--barbican-url/--token or --adapter \
+             (cargo xtask conformance without a target runs the embedded mocks)"
+                .into(),
+        )),
+    }
+}
+
+/// Exit statuses.
+pub mod exit {
+    /// Everything as expected.
+    pub const OK: u8 = 0;
+    /// An unexpected outcome.
+    pub const FAILED: u8 = 1;
+    /// Configuration or connection error.
+    pub const ERROR: u8 = 2;
+}
+
+/// Run a session against `target`; the exit status.
+pub async fn run_session(args: &SessionArgs, target: Target) -> Result<u8> {
+    let selection = Selection::new(args.filter.clone());
+    let include_big = args.big || args.filter.iter().any(|f| f.starts_with("big"));
+    let cases: Vec<_> = catalogue(include_big)?
+        .into_iter()
+        .filter(|c| selection.matches(&c.id))
+        .collect();
+    if args.list {
+        for c in &cases {
+            let e = c
+                .expected
+                .get(&args.profile)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            println!("{:<48} {:<28} {}", c.id, e, c.reason);
+        }
+        println!("{} cases", cases.len());
+        return Ok(exit::OK);
+    }
+    if cases.is_empty() {
+        return Err(Error::Config(format!("no case matches {:?}", args.filter)));
+    }
+    let options = RunOptions {
+        profile: args.profile,
+        jobs: args.jobs,
+        timeout: Duration::from_secs(args.timeout),
+        keep: args.keep,
+        run_tag: new_run_tag(),
+        progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let mut report = run_cases(cases, Arc::new(target), &options).await;
+    if let Some(path) = &args.expected_failures {
+        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+        let unknown = ExpectedFailures::parse(&text).apply(&mut report.outcomes);
+        for id in unknown {
+            eprintln!("warning: {} lists {id}, which was not run", path.display());
+        }
+        report.summary = crate::outcome::Summary::of(&report.outcomes);
+    }
+    write_reports(args, &report)?;
+    print!("{}", report::terminal(&report));
+    Ok(if report.all_as_expected() {
+        exit::OK
+    } else {
+        exit::FAILED
+    })
+}
+
+fn write_reports(args: &SessionArgs, report: &RunReport) -> Result<()> {
+    let outputs = [
+        (&args.report_json, report::json(report)),
+        (&args.junit, report::junit_xml(report)),
+        (&args.markdown, report::markdown(report)),
+    ];
+    for (path, text) in outputs {
+        if let Some(path) = path {
+            std::fs::write(path, text).map_err(Error::io(path))?;
+        }
+    }
+    Ok(())
+}
