@@ -89,6 +89,7 @@ struct Valid {
     image: ImageSource,
     signature: Vec<u8>,
     salt: Option<usize>,
+    rsa_bits: Option<usize>,
 }
 
 impl Valid {
@@ -104,7 +105,12 @@ impl Valid {
             .key_type()
             .ok_or_else(|| crate::Error::UnsupportedKey(format!("{key_name} has no key type")))?;
         let (signature, salt) = sign(key, hash, &image, salt)?;
+        let rsa_bits = match key.algorithm() {
+            KeyAlgorithm::Rsa { bits } => Some(*bits),
+            _ => None,
+        };
         Ok(Valid {
+            rsa_bits,
             key_name: key_name.to_owned(),
             key_type,
             hash,
@@ -128,6 +134,7 @@ impl Valid {
             secret: Some(pem_secret(&certs.of(&self.key_name)?)?),
             image: self.image.clone(),
             salt: self.salt,
+            rsa: self.rsa_bits.map(|bits| (bits, self.hash)),
             implementation_defined: false,
             expected: BTreeMap::new(),
         })

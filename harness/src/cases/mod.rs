@@ -64,6 +64,8 @@ pub struct Case {
     pub image: ImageSource,
     /// The PSS salt length the signature used (RSA cases).
     pub salt: Option<usize>,
+    /// Modulus size and hash of an RSA signature, for diagnosis.
+    pub rsa: Option<(usize, HashMethod)>,
     /// Upstream's answer is implementation-defined, whatever the profile.
     pub implementation_defined: bool,
     /// Expectations per profile (filled by [`catalogue`]).
@@ -122,6 +124,21 @@ impl RunnableCase for Case {
 
     fn image_len(&self) -> u64 {
         self.image.len()
+    }
+
+    fn diagnosis(&self) -> Option<String> {
+        let salt = self.salt?;
+        let (bits, hash) = self.rsa?;
+        let max = crate::spec::max_salt_len(bits, hash)?;
+        Some(if salt == max {
+            format!("the signature uses the maximum PSS salt ({salt} bytes), which every verifier accepts")
+        } else {
+            format!(
+                "the signature uses a PSS salt of {salt} bytes, not the maximum {max}: verifiers \
+                 that demand the maximum (pyca/cryptography <= 41) reject it, auto-detecting ones \
+                 (>= 42) accept it"
+            )
+        })
     }
 
     fn reproduce(&self) -> Vec<String> {

@@ -3,7 +3,41 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::outcome::{RunReport, Summary, Verdict};
+use crate::outcome::{CaseOutcome, RunReport, Summary, Verdict};
+
+/// Failures shown with their evidence; the rest are listed by id.
+const DETAILED_FAILURES: usize = 8;
+/// Characters of a response body shown in the terminal.
+const BODY_CHARS: usize = 200;
+
+fn failure(out: &mut String, o: &CaseOutcome, report: &RunReport) {
+    let _ = writeln!(out, "✘ {} — {}", o.id, o.reason);
+    let _ = writeln!(out, "    {}", o.explanation);
+    if let Some(e) = o.expected.get(&report.profile) {
+        let _ = writeln!(out, "    expected ({}): {e}", report.profile);
+    }
+    let _ = writeln!(out, "    seen: {}", o.observed);
+    for e in &o.evidence {
+        let status = e.status.map_or_else(String::new, |s| format!(" -> {s}"));
+        let _ = writeln!(out, "    > {}{status}", e.request);
+        // Bodies of successful calls are noise here; errors are evidence.
+        if !e.body_excerpt.is_empty() && e.status.is_none_or(|s| s >= 300) {
+            let body: String = e
+                .body_excerpt
+                .replace('\n', " ")
+                .chars()
+                .take(BODY_CHARS)
+                .collect();
+            let _ = writeln!(out, "      {body}");
+        }
+    }
+    if !o.reproduce.is_empty() {
+        let _ = writeln!(out, "    reproduce:");
+        for cmd in &o.reproduce {
+            let _ = writeln!(out, "      $ {cmd}");
+        }
+    }
+}
 
 /// Render the terminal report: per-family counts, the matrix, profile
 /// detection, each failure with its evidence and reproduction, and the
@@ -98,25 +132,17 @@ pub fn terminal(report: &RunReport) -> String {
     if !failures.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "failures");
-        for o in failures {
-            let _ = writeln!(out, "✘ {} — {}", o.id, o.reason);
-            let _ = writeln!(out, "    {}", o.explanation);
-            if let Some(e) = o.expected.get(&report.profile) {
-                let _ = writeln!(out, "    expected ({}): {}", report.profile, e);
-            }
-            let _ = writeln!(out, "    seen: {}", o.observed);
-            for e in &o.evidence {
-                let status = e.status.map_or_else(String::new, |s| format!(" -> {s}"));
-                let _ = writeln!(out, "    > {}{status}", e.request);
-                if !e.body_excerpt.is_empty() {
-                    let _ = writeln!(out, "      {}", e.body_excerpt.replace('\n', " "));
-                }
-            }
-            if !o.reproduce.is_empty() {
-                let _ = writeln!(out, "    reproduce:");
-                for cmd in &o.reproduce {
-                    let _ = writeln!(out, "      $ {cmd}");
-                }
+        for o in failures.iter().take(DETAILED_FAILURES) {
+            failure(&mut out, o, report);
+        }
+        if failures.len() > DETAILED_FAILURES {
+            let _ = writeln!(
+                out,
+                "… and {} more (all of them, with evidence, in --report-json):",
+                failures.len() - DETAILED_FAILURES
+            );
+            for o in &failures[DETAILED_FAILURES..] {
+                let _ = writeln!(out, "✘ {} — {}", o.id, o.explanation);
             }
         }
     }

@@ -36,6 +36,11 @@ pub trait RunnableCase: Send + Sync {
     fn image(&self) -> Box<dyn Read + Send>;
     /// The image size in bytes.
     fn image_len(&self) -> u64;
+    /// What the harness knows that explains a failure of this case (e.g.
+    /// the PSS salt length its signature uses).
+    fn diagnosis(&self) -> Option<String> {
+        None
+    }
     /// Commands a person would type to reproduce the case.
     fn reproduce(&self) -> Vec<String> {
         Vec::new()

@@ -136,6 +136,10 @@ fn judged(
             format!("no expectation under {}", options.profile),
         ),
     };
+    let explanation = match case.diagnosis() {
+        Some(d) if verdict == crate::outcome::Verdict::Fail => format!("{explanation}; {d}"),
+        _ => explanation,
+    };
     let (hash_method, key_type) = case.matrix_cell().unzip();
     CaseOutcome {
         id: case.id().to_owned(),

@@ -1,0 +1,110 @@
+//! The whole catalogue against the mocks, through the harness's own
+//! OpenStack target: the mocks conform to each profile they play, and
+//! profile detection recognises them.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use imgsig::cases::catalogue;
+use imgsig::outcome::{RunReport, Verdict};
+use imgsig::run::{new_run_tag, run_cases, RunOptions};
+use imgsig::spec::Profile;
+use imgsig::target::openstack::{Credentials, Interface, OpenStack};
+use imgsig::target::Target;
+use imgsig_mock::{MockCloud, MockConfig};
+
+async fn run(mock_profile: Profile, expected_profile: Profile) -> RunReport {
+    let cloud = MockCloud::start(MockConfig {
+        profile: mock_profile,
+        ..MockConfig::default()
+    })
+    .await
+    .expect("mocks start");
+    let admin = cloud.admin();
+    let credentials = Credentials {
+        auth_url: admin.auth_url,
+        username: admin.username,
+        password: admin.password,
+        project_name: admin.project_name,
+        user_domain_name: admin.domain_name.clone(),
+        project_domain_name: admin.domain_name,
+        region_name: Some(admin.region_name),
+        interface: Interface::Public,
+    };
+    let timeout = Duration::from_secs(60);
+    let target = Target::OpenStack {
+        cloud: OpenStack::connect(&credentials, timeout, false)
+            .await
+            .expect("keystone"),
+        name: "mocks".into(),
+    };
+    let options = RunOptions {
+        profile: expected_profile,
+        jobs: 8,
+        timeout,
+        keep: false,
+        run_tag: new_run_tag(),
+        progress: false,
+    };
+    let cases = catalogue(false).expect("catalogue");
+    let report = run_cases(cases, Arc::new(target), &options).await;
+    // Nothing is left behind.
+    let leftovers = OpenStack::connect(&credentials, timeout, false)
+        .await
+        .expect("keystone")
+        .sweep(&options.run_tag)
+        .await
+        .expect("sweep");
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+    cloud.shutdown().await;
+    report
+}
+
+fn failed(report: &RunReport) -> BTreeSet<String> {
+    report
+        .outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Fail)
+        .map(|o| format!("{}: {}", o.id, o.explanation))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mocks_conform_to_the_profile_they_play() {
+    for profile in Profile::ALL {
+        let report = run(profile, profile).await;
+        assert_eq!(failed(&report), BTreeSet::new(), "mocks playing {profile}");
+        assert_eq!(
+            report.detection.best,
+            Some(profile),
+            "{:#?}",
+            report.detection.profiles
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_target_fails_exactly_the_salt_and_binary_curve_cases() {
+    let report = run(Profile::GlanceLegacy, Profile::GlanceCurrent).await;
+    let failed: BTreeSet<String> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Fail)
+        .map(|o| o.id.clone())
+        .collect();
+    let expected: BTreeSet<String> = report
+        .outcomes
+        .iter()
+        .map(|o| o.id.clone())
+        .filter(|id| {
+            let salt_regression = id.starts_with("reg.pss-salt.")
+                && !id.starts_with("reg.pss-salt.max.")
+                && id != "reg.pss-salt.digest.1024.sha-512";
+            let binary_curve = id.starts_with("sig.ecc-sect");
+            salt_regression || binary_curve
+        })
+        .collect();
+    assert_eq!(failed, expected);
+    assert_eq!(report.detection.best, Some(Profile::GlanceLegacy));
+}
