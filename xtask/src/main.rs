@@ -25,7 +25,7 @@ enum Task {
     /// Time `imgsig verify` against `openssl dgst -verify` on one file.
     BenchVerify(bench_verify::Args),
     /// Run the conformance suite (the project's main job).
-    Conformance(conformance::Args),
+    Conformance(Box<conformance::Args>),
     /// Fuzz each target (or one) for a while, starting from the seeds.
     Fuzz(fuzz::Args),
 }
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     let xtask = Xtask::parse();
     let result = match xtask.task {
         Task::BenchVerify(args) => bench_verify::run(args),
-        Task::Conformance(args) => conformance::run(args),
+        Task::Conformance(args) => conformance::run(*args),
         Task::Fuzz(args) => fuzz::run(args),
     };
     match result {
