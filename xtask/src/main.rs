@@ -7,6 +7,7 @@ mod bench_verify;
 mod conformance;
 mod fuzz;
 mod util;
+mod vectors;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,8 @@ enum Task {
     Conformance(Box<conformance::Args>),
     /// Fuzz each target (or one) for a while, starting from the seeds.
     Fuzz(fuzz::Args),
+    /// Write the case corpus to vectors/, or re-check it (--check).
+    Vectors(vectors::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Task::BenchVerify(args) => bench_verify::run(args),
         Task::Conformance(args) => conformance::run(*args),
         Task::Fuzz(args) => fuzz::run(args),
+        Task::Vectors(args) => vectors::run(args),
     };
     match result {
         Ok(code) => code,

@@ -15,7 +15,7 @@ use crate::spec::{properties, Curve, HashMethod, KeyType, PropertyMap, PssSignSa
 use crate::Result;
 
 /// Size of the ordinary test image.
-const IMAGE_LEN: usize = 4096;
+const IMAGE_LEN: usize = 1024;
 /// A certificate id no secret has (the one in the wire transcript).
 const UNKNOWN_ID: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -150,7 +150,7 @@ fn sig(certs: &mut Certs) -> Result<Vec<Case>> {
             let v = Valid::new(
                 &name,
                 hash,
-                ImageSource::small(seed(&id), IMAGE_LEN),
+                ImageSource::seeded(seed(&id), IMAGE_LEN),
                 PssSignSalt::Max,
             )?;
             let mut c = v.case(
@@ -181,7 +181,7 @@ fn sig(certs: &mut Certs) -> Result<Vec<Case>> {
         let v = Valid::new(
             &keys::file_name(spec),
             hash,
-            ImageSource::small(seed(&id), len),
+            ImageSource::seeded(seed(&id), len),
             PssSignSalt::Max,
         )?;
         let mut c = v.case(
@@ -205,22 +205,25 @@ fn flip(bytes: &[u8], index: usize) -> ImageSource {
 
 fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
     let mut out = Vec::new();
+    // RSA-1024, as in the user documentation's example: its 172-character
+    // signature stays under the documented 255-character limit, so the
+    // documented profile is exercised by these cases too.
     let rsa = Valid::new(
-        "rsa-2048",
+        "rsa-1024",
         HashMethod::Sha256,
-        ImageSource::small(seed("neg"), IMAGE_LEN),
+        ImageSource::seeded(seed("neg"), IMAGE_LEN),
         PssSignSalt::Max,
     )?;
     let ecc = Valid::new(
         "ecc-secp384r1",
         HashMethod::Sha384,
-        ImageSource::small(seed("neg-ecc"), IMAGE_LEN),
+        ImageSource::seeded(seed("neg-ecc"), IMAGE_LEN),
         PssSignSalt::Max,
     )?;
     let mismatch = "the signature does not match: Glance answers 400 and keeps no data";
 
     // Tampered data.
-    for (base, tag) in [(&rsa, "rsa-pss-2048"), (&ecc, "ecc-secp384r1")] {
+    for (base, tag) in [(&rsa, "rsa-pss-1024"), (&ecc, "ecc-secp384r1")] {
         let bytes = base.image.bytes().unwrap_or_default().to_vec();
         let edits: [(&str, ImageSource); 4] = [
             ("tampered-first-byte", flip(&bytes, 0)),
@@ -264,12 +267,12 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
     out.push(c);
 
     let other = Valid::new(
-        "rsa-2048-other",
-        HashMethod::Sha256,
-        rsa.image.clone(),
+        "ecc-secp384r1-other",
+        HashMethod::Sha384,
+        ecc.image.clone(),
         PssSignSalt::Max,
     )?;
-    let mut c = rsa.case(
+    let mut c = ecc.case(
         "neg.signature.other-key".into(),
         format!("signed by a key other than the certificate's: {mismatch}"),
         certs,
@@ -303,7 +306,7 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
         ),
         (
             "dangling-character",
-            format!("{}A", b64.trim_end_matches('=')),
+            dangling(&b64),
             "one base64 character too many",
         ),
         (
@@ -389,6 +392,7 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
                 "neg.property.missing-{}",
                 name.trim_start_matches("img_signature_")
                     .trim_start_matches("img_")
+                    .replace('_', "-")
             ),
             format!(
                 "{name} missing: upstream uploads without verifying (tampered data goes through)"
@@ -439,6 +443,16 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
     Ok(out)
 }
 
+/// Unpadded base64 with data characters appended until one is left over
+/// (1 more than a multiple of 4).
+fn dangling(b64: &str) -> String {
+    let mut s = b64.trim_end_matches('=').to_owned();
+    while s.len() % 4 != 1 {
+        s.push('A');
+    }
+    s
+}
+
 fn wrap(s: &str, width: usize, sep: &str) -> String {
     s.as_bytes()
         .chunks(width)
@@ -450,12 +464,12 @@ fn wrap(s: &str, width: usize, sep: &str) -> String {
 fn cert(certs: &mut Certs) -> Result<Vec<Case>> {
     let mut out = Vec::new();
     let rsa = Valid::new(
-        "rsa-2048",
+        "rsa-1024",
         HashMethod::Sha256,
-        ImageSource::small(seed("cert"), IMAGE_LEN),
+        ImageSource::seeded(seed("cert"), IMAGE_LEN),
         PssSignSalt::Max,
     )?;
-    let key = keys::key("rsa-2048")?;
+    let key = keys::key("rsa-1024")?;
     out.push(rsa.case(
         "cert.payload-pem".into(),
         "the certificate stored as PEM (castellan hands it over as DER)".into(),
@@ -468,7 +482,7 @@ fn cert(certs: &mut Certs) -> Result<Vec<Case>> {
     )?;
     c.secret = Some(Secret {
         secret_type: "certificate".into(),
-        payload: certs.of("rsa-2048")?.der().to_vec(),
+        payload: certs.of("rsa-1024")?.der().to_vec(),
     });
     out.push(c);
     for (what, nb, na, reason) in [
@@ -492,7 +506,7 @@ fn cert(certs: &mut Certs) -> Result<Vec<Case>> {
     let p521 = Valid::new(
         "ecc-secp521r1",
         HashMethod::Sha512,
-        ImageSource::small(seed("cert-curve"), IMAGE_LEN),
+        ImageSource::seeded(seed("cert-curve"), IMAGE_LEN),
         PssSignSalt::Max,
     )?;
     let mut c = p521.case(
@@ -522,7 +536,7 @@ fn reg(certs: &mut Certs) -> Result<Vec<Case>> {
                 let v = Valid::new(
                     &format!("rsa-{bits}"),
                     hash,
-                    ImageSource::small(seed(&id), IMAGE_LEN),
+                    ImageSource::seeded(seed(&id), IMAGE_LEN),
                     salt,
                 )?;
                 let used = v.salt.unwrap_or_default();
@@ -556,7 +570,7 @@ fn doc(certs: &mut Certs) -> Result<Vec<Case>> {
     let rsa = Valid::new(
         "rsa-2048",
         HashMethod::Sha256,
-        ImageSource::small(seed("doc"), IMAGE_LEN),
+        ImageSource::seeded(seed("doc"), IMAGE_LEN),
         PssSignSalt::Max,
     )?;
     out.push(rsa.case(
@@ -569,7 +583,7 @@ fn doc(certs: &mut Certs) -> Result<Vec<Case>> {
         let v = Valid::new(
             &name,
             HashMethod::Sha384,
-            ImageSource::small(seed(&name), IMAGE_LEN),
+            ImageSource::seeded(seed(&name), IMAGE_LEN),
             PssSignSalt::Max,
         )?;
         let mut c = v.case(
@@ -585,12 +599,18 @@ fn doc(certs: &mut Certs) -> Result<Vec<Case>> {
             .insert(properties::KEY_TYPE.into(), curve.name().into());
         out.push(c);
     }
-    let mut c = rsa.case(
+    let small = Valid::new(
+        "rsa-1024",
+        HashMethod::Sha512,
+        ImageSource::seeded(seed("doc-1024"), IMAGE_LEN),
+        PssSignSalt::Max,
+    )?;
+    let mut c = small.case(
         "doc.failed-image.state".into(),
         "after a failed verification the docs say the image is deleted; Glance 33 keeps it queued without data".into(),
         certs,
     )?;
-    c.image = flip(rsa.image.bytes().unwrap_or_default(), 7);
+    c.image = flip(small.image.bytes().unwrap_or_default(), 7);
     out.push(c);
     Ok(out)
 }

@@ -4,6 +4,9 @@
 use std::io::Read;
 use std::sync::Arc;
 
+/// Images up to this size are held (and written to the corpus) as bytes.
+pub const INLINE_LIMIT: usize = 16 * 1024;
+
 /// Where a case's image bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageSource {
@@ -20,8 +23,15 @@ pub enum ImageSource {
 }
 
 impl ImageSource {
-    /// `len` seeded bytes, materialised (for small images).
-    pub fn small(seed: u64, len: usize) -> ImageSource {
+    /// `len` seeded bytes: materialised when small (so cases can edit
+    /// them), kept as a recipe when large.
+    pub fn seeded(seed: u64, len: usize) -> ImageSource {
+        if len > INLINE_LIMIT {
+            return ImageSource::Seeded {
+                seed,
+                len: len as u64,
+            };
+        }
         let mut bytes = vec![0u8; len];
         let mut r = SeededReader::new(seed, len as u64);
         // Reading from memory cannot fail.
@@ -104,14 +114,14 @@ mod tests {
 
     #[test]
     fn seeded_streams_are_deterministic_and_exact() {
-        let a = ImageSource::small(7, 1000);
+        let a = ImageSource::seeded(7, 1000);
         let mut streamed = Vec::new();
         ImageSource::Seeded { seed: 7, len: 1000 }
             .reader()
             .read_to_end(&mut streamed)
             .unwrap();
         assert_eq!(a.bytes().unwrap(), &streamed[..]);
-        assert_ne!(ImageSource::small(8, 1000), a);
-        assert_eq!(ImageSource::small(1, 0).len(), 0);
+        assert_ne!(ImageSource::seeded(8, 1000), a);
+        assert_eq!(ImageSource::seeded(1, 0).len(), 0);
     }
 }

@@ -35,7 +35,6 @@ pub const PINNED: &[(&str, &str)] = pinned!(
     "ecc-sect409r1",
     "ecc-secp521r1",
     "ecc-secp384r1",
-    "rsa-2048-other",
     "ecc-secp384r1-other",
 );
 

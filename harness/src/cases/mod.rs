@@ -14,6 +14,8 @@
 //! Each case carries its expectation under every profile, derived from the
 //! rules ([`expect`]), never typed by hand.
 
+pub mod check;
+pub mod corpus;
 mod expect;
 mod families;
 mod image;

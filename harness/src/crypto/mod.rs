@@ -8,6 +8,7 @@
 pub mod cert;
 pub mod der;
 pub mod keys;
+pub mod openssl_cli;
 mod ossl;
 pub mod pss;
 mod rustcrypto;

@@ -1,0 +1,63 @@
+//! The `openssl` command as an independent peer: `openssl dgst -verify`
+//! with the explicit PSS options, the way a person would check a signature.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::keys::{KeyAlgorithm, PublicKey};
+use crate::spec::HashMethod;
+use crate::{Error, Result};
+
+/// How the command should treat the PSS salt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CliSalt {
+    /// `rsa_pss_saltlen:auto`.
+    Auto,
+    /// `rsa_pss_saltlen:N`.
+    Exact(usize),
+}
+
+/// Does `openssl dgst -<hash> -verify` accept `signature` over the file
+/// `image`? Scratch files go to `dir`.
+pub fn openssl_verifies(
+    dir: &Path,
+    key: &PublicKey,
+    hash: HashMethod,
+    signature: &[u8],
+    image: &Path,
+    salt: CliSalt,
+) -> Result<bool> {
+    let pub_path = dir.join("imgsig-check-pub.pem");
+    let sig_path = dir.join("imgsig-check-sig.bin");
+    std::fs::write(&pub_path, key.to_pem()?).map_err(Error::io(&pub_path))?;
+    std::fs::write(&sig_path, signature).map_err(Error::io(&sig_path))?;
+    let mut cmd = Command::new("openssl");
+    cmd.arg("dgst")
+        .arg(format!("-{}", hash.openssl_name()))
+        .arg("-verify")
+        .arg(&pub_path)
+        .arg("-signature")
+        .arg(&sig_path);
+    if matches!(key.algorithm(), KeyAlgorithm::Rsa { .. }) {
+        let saltlen = match salt {
+            CliSalt::Auto => "auto".to_owned(),
+            CliSalt::Exact(n) => n.to_string(),
+        };
+        cmd.args(["-sigopt", "rsa_padding_mode:pss"])
+            .args(["-sigopt", &format!("rsa_pss_saltlen:{saltlen}")])
+            .args(["-sigopt", &format!("rsa_mgf1_md:{}", hash.openssl_name())]);
+    }
+    let out = cmd
+        .arg(image)
+        .output()
+        .map_err(|e| Error::Config(format!("cannot run the openssl command: {e}")))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match (out.status.success(), stdout.contains("Verified OK")) {
+        (true, true) => Ok(true),
+        (false, false) => Ok(false),
+        _ => Err(Error::Config(format!(
+            "the openssl command answered inconsistently: status {}, {stdout}",
+            out.status
+        ))),
+    }
+}
