@@ -122,3 +122,59 @@ fn the_field_failures_are_in_the_catalogue_as_documented() {
         }
     }
 }
+
+/// The schema describes exactly the fields the corpus has; where Python's
+/// `jsonschema` is installed (it is on this project's machines), the
+/// corpus is also validated against it.
+#[test]
+fn the_schema_matches_the_corpus() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}schema.json")).expect("schema"),
+    )
+    .expect("schema is JSON");
+    let corpus: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}imgsig-vectors.json")).expect("corpus"),
+    )
+    .expect("corpus is JSON");
+    let keys = |v: &serde_json::Value| -> BTreeSet<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(keys(&schema["properties"]), keys(&corpus));
+    let schema_test = keys(&schema["$defs"]["test"]["properties"]);
+    for group in corpus["testGroups"].as_array().expect("groups") {
+        for test in group["tests"].as_array().expect("tests") {
+            let k = keys(test);
+            assert!(
+                k.is_subset(&schema_test),
+                "{:?} not in the schema",
+                k.difference(&schema_test)
+            );
+        }
+    }
+    let validated = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import json,sys,jsonschema\n\
+             s=json.load(open(sys.argv[1]+'schema.json'))\n\
+             jsonschema.Draft202012Validator.check_schema(s)\n\
+             jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[1]+'imgsig-vectors.json')))",
+        )
+        .arg(root)
+        .output();
+    match validated {
+        Ok(out) if out.status.success() => {}
+        Ok(out)
+            if String::from_utf8_lossy(&out.stderr).contains("No module named 'jsonschema'") =>
+        {
+            eprintln!("note: python3 has no jsonschema module; validated the structure only");
+        }
+        Ok(out) => panic!(
+            "the corpus does not validate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => eprintln!("note: no python3 ({e}); validated the structure only"),
+    }
+}
