@@ -1,6 +1,6 @@
 //! What the mock cloud is started with: users, projects, ports, profile.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use imgsig::spec::Profile;
@@ -82,6 +82,10 @@ pub struct MockConfig {
     /// signature verification; throughput runs may switch them off (the
     /// fields then stay `null`).
     pub checksums: bool,
+    /// Where the image data directory is created (a fresh directory inside
+    /// it, removed with the cloud); the system's temporary directory if
+    /// unset. Large uploads are bound by this disk's write speed.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for MockConfig {
@@ -119,6 +123,7 @@ impl Default for MockConfig {
             key_manager_timeout_secs: 30,
             region: "RegionOne".into(),
             checksums: true,
+            data_dir: None,
         }
     }
 }

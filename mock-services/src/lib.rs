@@ -129,6 +129,7 @@ impl MockCloud {
             glance: url_of(&glance)?,
         };
         let faults = Faults::default();
+        let store = glance::Store::new(config.data_dir.as_deref())?;
         let cloud = Arc::new(Cloud {
             key_manager: glance::KeyManager::new(
                 urls.barbican.clone(),
@@ -138,7 +139,7 @@ impl MockCloud {
             checksums: config.checksums,
             identity: Identity::new(config, faults.clone()),
             secrets: barbican::Secrets::default(),
-            glance: glance::Store::new()?,
+            glance: store,
             faults: faults.clone(),
             urls,
         });

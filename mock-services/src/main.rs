@@ -32,6 +32,14 @@ struct Args {
     /// the flags above override it.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Skip Glance's MD5 and SHA-512 checksums on upload (they cost more
+    /// CPU than the verification; the image's `checksum` stays null).
+    #[arg(long)]
+    no_checksums: bool,
+    /// Create the image data directory inside this directory (e.g. a
+    /// tmpfs such as /dev/shm) instead of the system's temporary directory.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
     /// Name of the cloud in the printed clouds.yaml entry.
     #[arg(long, default_value = "imgsig-mock")]
     cloud_name: String,
@@ -46,6 +54,12 @@ async fn run(args: Args) -> Result<(), imgsig_mock::MockError> {
         config = config.with_admin_password(password);
     }
     config.profile = args.profile;
+    if args.data_dir.is_some() {
+        config.data_dir = args.data_dir.clone();
+    }
+    if args.no_checksums {
+        config.checksums = false;
+    }
     let ports = &mut config.ports;
     for (flag, port) in [
         (args.keystone_port, &mut ports.keystone),
@@ -65,15 +79,43 @@ async fn run(args: Args) -> Result<(), imgsig_mock::MockError> {
         urls.glance,
         cloud.profile()
     );
+    println!("# image data in {}", cloud.data_dir().display());
     println!("# openrc");
     print!("{}", cloud.openrc());
     println!("# clouds.yaml");
     print!("{}", cloud.clouds_yaml(&args.cloud_name));
     println!("# Ctrl-C to stop");
-    // Without a signal handler there is nothing to wait for but the kill.
-    let _ = tokio::signal::ctrl_c().await;
+    tokio::select! {
+        _ = interrupted() => {}
+        _ = terminated() => {}
+    }
+    // Dropping the cloud removes its image data directory.
     cloud.shutdown().await;
     Ok(())
+}
+
+/// Ctrl-C (SIGINT); never, if no handler can be installed.
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// SIGTERM (what `kill` and process supervisors send).
+#[cfg(unix)]
+async fn terminated() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            term.recv().await;
+        }
+        Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn terminated() {
+    std::future::pending::<()>().await;
 }
 
 fn main() -> ExitCode {

@@ -97,9 +97,24 @@ fn the_binary_prints_an_openrc_and_serves_until_killed() {
         .iter()
         .any(|l| l.contains("(profile glance-legacy)")));
     assert!(printed.contains(&"clouds:".to_owned()));
+    let data_dir = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("# image data in "))
+        .map(std::path::PathBuf::from)
+        .unwrap();
+    assert!(data_dir.is_dir());
     let keystone = auth_url.trim_end_matches("/v3");
     let status = get_status(keystone, "/");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // SIGTERM, as a supervisor sends it: a clean stop that removes the data.
+    let term = Command::new("kill").arg(child.id().to_string()).status();
+    if !term.is_ok_and(|s| s.success()) {
+        child.kill().unwrap();
+    }
+    let exit = child.wait().unwrap();
     assert_eq!(status.unwrap(), "HTTP/1.1 300 Multiple Choices");
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        !data_dir.exists(),
+        "the data directory outlived the process"
+    );
 }

@@ -201,11 +201,18 @@ pub struct Store {
 }
 
 impl Store {
-    /// A store with a fresh temporary data directory.
-    pub fn new() -> std::io::Result<Store> {
+    /// A store with a fresh temporary data directory, inside `parent` or
+    /// the system's temporary directory.
+    pub fn new(parent: Option<&Path>) -> std::io::Result<Store> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("imgsig-mock-");
+        let dir = match parent {
+            Some(parent) => builder.tempdir_in(parent)?,
+            None => builder.tempdir()?,
+        };
         Ok(Store {
             images: Mutex::new(HashMap::new()),
-            dir: tempfile::Builder::new().prefix("imgsig-mock-").tempdir()?,
+            dir,
         })
     }
 

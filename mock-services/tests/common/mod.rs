@@ -53,8 +53,15 @@ pub async fn start() -> MockCloud {
     MockCloud::start(MockConfig::default()).await.unwrap()
 }
 
+thread_local! {
+    // Building a client can be slow (with a TLS backend it loads the
+    // system's roots), so each test thread builds one. No idle pooling:
+    // a connection must never outlive the test runtime that opened it.
+    static CLIENT: Client = Client::builder().pool_max_idle_per_host(0).build().unwrap();
+}
+
 pub fn client() -> Client {
-    Client::builder().build().unwrap()
+    CLIENT.with(Client::clone)
 }
 
 pub fn auth_body(user: &str, password: &str, project: &str) -> Value {
