@@ -5,10 +5,10 @@
 
 pub mod cases;
 pub mod crypto;
+mod error;
 pub mod outcome;
 pub mod report;
 pub mod run;
-mod error;
 pub mod spec;
 pub mod target;
 pub mod trust;

@@ -3,11 +3,13 @@
 //! Each task lives in its own module and runs the project's own binaries
 //! through cargo; this file only dispatches.
 
+mod adapter_cursive;
 mod bench_verify;
 mod conformance;
 mod fuzz;
 mod util;
 mod vectors;
+mod venv;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,8 @@ struct Xtask {
 
 #[derive(Debug, Subcommand)]
 enum Task {
+    /// Run the catalogue through the real cursive library (adapter protocol).
+    AdapterCursive(Box<adapter_cursive::Args>),
     /// Time `imgsig verify` against `openssl dgst -verify` on one file.
     BenchVerify(bench_verify::Args),
     /// Run the conformance suite (the project's main job).
@@ -36,6 +40,7 @@ enum Task {
 fn main() -> ExitCode {
     let xtask = Xtask::parse();
     let result = match xtask.task {
+        Task::AdapterCursive(args) => adapter_cursive::run(*args),
         Task::BenchVerify(args) => bench_verify::run(args),
         Task::Conformance(args) => conformance::run(*args),
         Task::Fuzz(args) => fuzz::run(args),

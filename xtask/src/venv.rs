@@ -1,7 +1,7 @@
 //! Python virtualenvs the project creates for itself under `target/`,
 //! from pinned requirements; nothing is installed by hand.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::util::{output, Result};
@@ -66,10 +66,5 @@ impl Venv {
         pip(&["--no-deps"], forced)?;
         std::fs::write(&marker, wanted).map_err(|e| format!("{}: {e}", marker.display()))?;
         Ok(self)
-    }
-
-    /// The venv's directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 }
