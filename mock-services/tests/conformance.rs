@@ -10,7 +10,7 @@ use imgsig::cases::catalogue;
 use imgsig::outcome::{RunReport, Verdict};
 use imgsig::run::{new_run_tag, run_cases, RunOptions};
 use imgsig::spec::Profile;
-use imgsig::target::openstack::{Credentials, Interface, OpenStack};
+use imgsig::target::openstack::{Credentials, Interface, OpenStack, Tls};
 use imgsig::target::Target;
 use imgsig_mock::{MockCloud, MockConfig};
 
@@ -34,7 +34,7 @@ async fn run(mock_profile: Profile, expected_profile: Profile) -> RunReport {
     };
     let timeout = Duration::from_secs(60);
     let target = Target::OpenStack {
-        cloud: OpenStack::connect(&credentials, timeout, false)
+        cloud: OpenStack::connect(&credentials, timeout, &Tls::default())
             .await
             .expect("keystone"),
         name: "mocks".into(),
@@ -50,7 +50,7 @@ async fn run(mock_profile: Profile, expected_profile: Profile) -> RunReport {
     let cases = catalogue(false).expect("catalogue");
     let report = run_cases(cases, Arc::new(target), &options).await;
     // Nothing is left behind.
-    let leftovers = OpenStack::connect(&credentials, timeout, false)
+    let leftovers = OpenStack::connect(&credentials, timeout, &Tls::default())
         .await
         .expect("keystone")
         .sweep(&options.run_tag)
@@ -107,4 +107,80 @@ async fn a_legacy_target_fails_exactly_the_salt_and_binary_curve_cases() {
         .collect();
     assert_eq!(failed, expected);
     assert_eq!(report.detection.best, Some(Profile::GlanceLegacy));
+}
+
+fn credentials_of(cloud: &MockCloud) -> Credentials {
+    let admin = cloud.admin();
+    Credentials {
+        auth_url: admin.auth_url,
+        username: admin.username,
+        password: admin.password,
+        project_name: admin.project_name,
+        user_domain_name: admin.domain_name.clone(),
+        project_domain_name: admin.domain_name,
+        region_name: Some(admin.region_name),
+        interface: Interface::Public,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_credentials_are_a_clear_configuration_error() {
+    let cloud = MockCloud::start(MockConfig::default())
+        .await
+        .expect("mocks");
+    let mut creds = credentials_of(&cloud);
+    creds.password = "wrong".into();
+    let e = OpenStack::connect(&creds, Duration::from_secs(10), &Tls::default())
+        .await
+        .expect_err("401")
+        .to_string();
+    assert!(
+        e.contains("refused the credentials") && e.contains("OS_PASSWORD"),
+        "{e}"
+    );
+    cloud.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_objects_are_swept_by_their_run_tag_only() {
+    let cloud = MockCloud::start(MockConfig::default())
+        .await
+        .expect("mocks");
+    let creds = credentials_of(&cloud);
+    let timeout = Duration::from_secs(30);
+    let client = OpenStack::connect(&creds, timeout, &Tls::default())
+        .await
+        .expect("keystone");
+    // Someone else's image, which a sweep must not touch.
+    let (other, _) = client
+        .create_image("not-ours", &Default::default())
+        .await
+        .expect("create");
+    let other = other.expect("created");
+    let target = Target::OpenStack {
+        cloud: client.clone(),
+        name: "mocks".into(),
+    };
+    let options = RunOptions {
+        profile: Profile::GlanceCurrent,
+        jobs: 4,
+        timeout,
+        keep: true,
+        run_tag: new_run_tag(),
+        progress: false,
+    };
+    let cases: Vec<_> = catalogue(false)
+        .expect("catalogue")
+        .into_iter()
+        .filter(|c| c.id.starts_with("sig.ecc-secp384r1"))
+        .collect();
+    let n = cases.len();
+    let report = run_cases(cases, Arc::new(target), &options).await;
+    assert_eq!(report.summary.passed, n);
+    let swept = client.sweep(&options.run_tag).await.expect("sweep");
+    // One image and one secret per case.
+    assert_eq!(swept.len(), 2 * n, "{swept:?}");
+    let (state, _) = client.image_state(&other).await.expect("get");
+    assert_eq!(state, imgsig::outcome::ImageState::Status("queued".into()));
+    cloud.shutdown().await;
 }

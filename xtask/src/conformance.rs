@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use imgsig::run::session::{exit, run_session, target_from_args, SessionArgs};
 use imgsig::spec::Profile;
-use imgsig::target::openstack::{Credentials, Interface, OpenStack};
+use imgsig::target::openstack::{Credentials, Interface, OpenStack, Tls};
 use imgsig::target::Target;
 use imgsig_mock::{MockCloud, MockConfig};
 
@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             interface: Interface::Public,
         };
         let target = Target::OpenStack {
-            cloud: OpenStack::connect(&credentials, timeout, false).await?,
+            cloud: OpenStack::connect(&credentials, timeout, &Tls::default()).await?,
             name: format!("embedded mocks ({})", args.mock_profile),
         };
         let code = run_session(&args.session, target).await;

@@ -11,7 +11,7 @@ use crate::cases::{catalogue, Selection};
 use crate::outcome::RunReport;
 use crate::report;
 use crate::spec::Profile;
-use crate::target::openstack::{Credentials, Interface, OpenStack};
+use crate::target::openstack::{find_cloud, OpenStack, Tls};
 use crate::target::Target;
 use crate::{Error, Result};
 
@@ -21,9 +21,9 @@ use super::{new_run_tag, run_cases, ExpectedFailures, RunOptions};
 /// them, `cargo xtask conformance` starts the mocks.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct TargetArgs {
-    /// Use the cloud described by the OS_* variables (`envvars`, as
-    /// openstacksdk calls it).
-    #[arg(long, value_name = "NAME")]
+    /// A clouds.yaml entry (found as openstacksdk finds it, secure.yaml
+    /// merged), or `envvars` for the OS_* variables.
+    #[arg(long, env = "OS_CLOUD", value_name = "NAME")]
     pub cloud: Option<String>,
     /// Glance endpoint, for deployments without Keystone (with --token).
     #[arg(long, value_name = "URL", requires_all = ["barbican_url", "token"])]
@@ -41,6 +41,9 @@ pub struct TargetArgs {
     /// Accept any TLS certificate (never on a production cloud).
     #[arg(long)]
     pub insecure: bool,
+    /// Trust this CA bundle (PEM), as OS_CACERT.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
 }
 
 impl TargetArgs {
@@ -99,57 +102,39 @@ fn parse_profile(s: &str) -> Result<Profile> {
     s.parse()
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// Password credentials from the OS_* variables.
-pub fn credentials_from_env() -> Result<Credentials> {
-    let need = |name: &str| {
-        env(name).ok_or_else(|| {
-            Error::Config(format!("{name} is not set (needed with --cloud envvars)"))
-        })
-    };
-    Ok(Credentials {
-        auth_url: need("OS_AUTH_URL")?,
-        username: need("OS_USERNAME")?,
-        password: need("OS_PASSWORD")?,
-        project_name: need("OS_PROJECT_NAME")?,
-        user_domain_name: env("OS_USER_DOMAIN_NAME").unwrap_or_else(|| "Default".into()),
-        project_domain_name: env("OS_PROJECT_DOMAIN_NAME").unwrap_or_else(|| "Default".into()),
-        region_name: env("OS_REGION_NAME"),
-        interface: env("OS_INTERFACE").map_or(Ok(Interface::Public), |i| i.parse())?,
-    })
-}
-
 /// Build the target the arguments name.
 pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Target> {
     if let Some(command) = &args.adapter {
         return Target::adapter(command.clone());
     }
+    let explicit = Tls {
+        insecure: args.insecure,
+        cacert: args.cacert.clone(),
+    };
     if let (Some(glance), Some(barbican), Some(token)) =
         (&args.glance_url, &args.barbican_url, &args.token)
     {
         return Ok(Target::OpenStack {
-            cloud: OpenStack::with_token(glance, barbican, token, timeout, args.insecure)?,
+            cloud: OpenStack::with_token(glance, barbican, token, timeout, &explicit)?,
             name: "explicit endpoints".into(),
         });
     }
-    match args.cloud.as_deref() {
-        Some("envvars") => Ok(Target::OpenStack {
-            cloud: OpenStack::connect(&credentials_from_env()?, timeout, args.insecure).await?,
-            name: "cloud from OS_* variables".into(),
-        }),
-        Some(other) => Err(Error::Config(format!(
-            "cloud {other:?}: clouds.yaml is not read yet; use --cloud envvars with the OS_* \
-             variables (source the cloud's openrc), or --glance-url/--barbican-url/--token"
-        ))),
-        None => Err(Error::Config(
-            "no target: give --cloud, --glance-url/--barbican-url/--token or --adapter \
-             (cargo xtask conformance without a target runs the embedded mocks)"
+    let Some(name) = args.cloud.as_deref() else {
+        return Err(Error::Config(
+            "no target: give --cloud (or OS_CLOUD), --glance-url/--barbican-url/--token or \
+             --adapter (cargo xtask conformance without a target runs the embedded mocks)"
                 .into(),
-        )),
+        ));
+    };
+    let mut cloud = find_cloud(name, &|k| std::env::var(k).ok())?;
+    cloud.tls.insecure |= explicit.insecure;
+    if explicit.cacert.is_some() {
+        cloud.tls.cacert = explicit.cacert;
     }
+    Ok(Target::OpenStack {
+        cloud: OpenStack::connect(&cloud.credentials, timeout, &cloud.tls).await?,
+        name: cloud.source,
+    })
 }
 
 /// Exit statuses.

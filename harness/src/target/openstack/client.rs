@@ -50,11 +50,30 @@ pub struct OpenStack {
     barbican: String,
 }
 
-fn http_client(timeout: Duration, insecure: bool) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+/// TLS settings (`verify`/`cacert` in clouds.yaml, `OS_CACERT`,
+/// `--insecure`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tls {
+    /// Accept any server certificate.
+    pub insecure: bool,
+    /// Trust this CA bundle (PEM) besides the system's.
+    pub cacert: Option<std::path::PathBuf>,
+}
+
+fn http_client(timeout: Duration, tls: &Tls) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .read_timeout(timeout)
-        .danger_accept_invalid_certs(insecure)
+        .danger_accept_invalid_certs(tls.insecure);
+    if let Some(path) = &tls.cacert {
+        let pem = std::fs::read(path).map_err(Error::io(path))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| Error::Config(format!("{}: not a PEM CA bundle: {e}", path.display())))?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
         .build()
         .map_err(|e| Error::Http(format!("cannot build the HTTP client: {e}")))
 }
@@ -66,12 +85,8 @@ fn transport(what: &str, url: &str, e: &reqwest::Error) -> Error {
 impl OpenStack {
     /// Authenticate with Keystone and find Glance and Barbican in the
     /// catalog.
-    pub async fn connect(
-        creds: &Credentials,
-        timeout: Duration,
-        insecure: bool,
-    ) -> Result<OpenStack> {
-        let http = http_client(timeout, insecure)?;
+    pub async fn connect(creds: &Credentials, timeout: Duration, tls: &Tls) -> Result<OpenStack> {
+        let http = http_client(timeout, tls)?;
         let url = creds.tokens_url();
         let response = http
             .post(&url)
@@ -123,10 +138,10 @@ impl OpenStack {
         barbican: &str,
         token: &str,
         timeout: Duration,
-        insecure: bool,
+        tls: &Tls,
     ) -> Result<OpenStack> {
         Ok(OpenStack {
-            http: http_client(timeout, insecure)?,
+            http: http_client(timeout, tls)?,
             token: token.to_owned(),
             glance: glance.trim_end_matches('/').to_owned(),
             barbican: barbican.trim_end_matches('/').to_owned(),

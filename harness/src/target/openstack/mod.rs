@@ -7,9 +7,11 @@
 //! leftovers of one run and never anything else.
 
 mod client;
+mod config;
 mod keystone;
 mod message;
 
-pub use client::{OpenStack, Response};
+pub use client::{OpenStack, Response, Tls};
+pub use config::{find_cloud, Cloud};
 pub use keystone::{Credentials, Interface};
 pub use message::error_message;
