@@ -70,6 +70,22 @@ pub struct Credentials {
     pub region_name: String,
 }
 
+impl From<Credentials> for imgsig::target::openstack::Credentials {
+    /// The harness's Keystone credentials for these (public interface).
+    fn from(c: Credentials) -> Self {
+        imgsig::target::openstack::Credentials {
+            auth_url: c.auth_url,
+            username: c.username,
+            password: c.password,
+            project_name: c.project_name,
+            user_domain_name: c.domain_name.clone(),
+            project_domain_name: c.domain_name,
+            region_name: Some(c.region_name),
+            interface: imgsig::target::openstack::Interface::Public,
+        }
+    }
+}
+
 /// State shared by the three services.
 #[derive(Debug)]
 pub(crate) struct Cloud {

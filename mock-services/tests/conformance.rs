@@ -10,7 +10,7 @@ use imgsig::cases::catalogue;
 use imgsig::outcome::{RunReport, Verdict};
 use imgsig::run::{new_run_tag, run_cases, RunOptions};
 use imgsig::spec::Profile;
-use imgsig::target::openstack::{Credentials, Interface, OpenStack, Tls};
+use imgsig::target::openstack::{Credentials, OpenStack, Tls};
 use imgsig::target::Target;
 use imgsig_mock::{MockCloud, MockConfig};
 
@@ -21,17 +21,7 @@ async fn run(mock_profile: Profile, expected_profile: Profile) -> RunReport {
     })
     .await
     .expect("mocks start");
-    let admin = cloud.admin();
-    let credentials = Credentials {
-        auth_url: admin.auth_url,
-        username: admin.username,
-        password: admin.password,
-        project_name: admin.project_name,
-        user_domain_name: admin.domain_name.clone(),
-        project_domain_name: admin.domain_name,
-        region_name: Some(admin.region_name),
-        interface: Interface::Public,
-    };
+    let credentials: Credentials = cloud.admin().into();
     let timeout = Duration::from_secs(60);
     let target = Target::OpenStack {
         cloud: OpenStack::connect(&credentials, timeout, &Tls::default())
@@ -109,26 +99,12 @@ async fn a_legacy_target_fails_exactly_the_salt_and_binary_curve_cases() {
     assert_eq!(report.detection.best, Some(Profile::GlanceLegacy));
 }
 
-fn credentials_of(cloud: &MockCloud) -> Credentials {
-    let admin = cloud.admin();
-    Credentials {
-        auth_url: admin.auth_url,
-        username: admin.username,
-        password: admin.password,
-        project_name: admin.project_name,
-        user_domain_name: admin.domain_name.clone(),
-        project_domain_name: admin.domain_name,
-        region_name: Some(admin.region_name),
-        interface: Interface::Public,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_credentials_are_a_clear_configuration_error() {
     let cloud = MockCloud::start(MockConfig::default())
         .await
         .expect("mocks");
-    let mut creds = credentials_of(&cloud);
+    let mut creds = Credentials::from(cloud.admin());
     creds.password = "wrong".into();
     let e = OpenStack::connect(&creds, Duration::from_secs(10), &Tls::default())
         .await
@@ -146,7 +122,7 @@ async fn kept_objects_are_swept_by_their_run_tag_only() {
     let cloud = MockCloud::start(MockConfig::default())
         .await
         .expect("mocks");
-    let creds = credentials_of(&cloud);
+    let creds = Credentials::from(cloud.admin());
     let timeout = Duration::from_secs(30);
     let client = OpenStack::connect(&creds, timeout, &Tls::default())
         .await

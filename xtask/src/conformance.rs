@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use imgsig::run::session::{exit, run_session, target_from_args, SessionArgs};
 use imgsig::spec::Profile;
-use imgsig::target::openstack::{Credentials, Interface, OpenStack, Tls};
+use imgsig::target::openstack::{Credentials, OpenStack, Tls};
 use imgsig::target::Target;
 use imgsig_mock::{MockCloud, MockConfig};
 
@@ -46,17 +46,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let cloud = MockCloud::start(config)
             .await
             .map_err(|e| imgsig::Error::Config(format!("cannot start the mocks: {e}")))?;
-        let admin = cloud.admin();
-        let credentials = Credentials {
-            auth_url: admin.auth_url,
-            username: admin.username,
-            password: admin.password,
-            project_name: admin.project_name,
-            user_domain_name: admin.domain_name.clone(),
-            project_domain_name: admin.domain_name,
-            region_name: Some(admin.region_name),
-            interface: Interface::Public,
-        };
+        let credentials: Credentials = cloud.admin().into();
         let target = Target::OpenStack {
             cloud: OpenStack::connect(&credentials, timeout, &Tls::default()).await?,
             name: format!("embedded mocks ({})", args.mock_profile),
