@@ -1,0 +1,208 @@
+//! `cargo xtask mock-interop`: the documented commands of the user guide,
+//! unchanged, with the real python-openstackclient (from a virtualenv this
+//! task creates under `target/`) against the embedded mocks: store the
+//! certificate in Barbican, create a good and a tampered signed image,
+//! show them, delete them.
+
+use std::path::Path;
+use std::process::{Command, ExitCode};
+
+use imgsig::cases::keys;
+use imgsig::crypto::{digest_bytes, BackendKind};
+use imgsig::spec::base64::encode;
+use imgsig::spec::{HashMethod, PssSignSalt};
+use imgsig_mock::{MockCloud, MockConfig};
+
+use crate::util::{output, target_dir, Result};
+use crate::venv::Venv;
+
+/// The clients, pinned.
+const CLIENTS: &[&str] = &[
+    "python-openstackclient==10.5.0",
+    "python-barbicanclient==7.6.0",
+];
+
+/// Arguments of `cargo xtask mock-interop`.
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// Run it.
+pub fn run(_args: Args) -> Result<ExitCode> {
+    let venv = Venv::at(target_dir().join("mock-interop-venv"));
+    venv.ensure(CLIENTS, &[])?;
+    let openstack = venv.python().with_file_name("openstack");
+    let work = target_dir().join("mock-interop");
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let cloud = rt
+        .block_on(MockCloud::start(MockConfig::default()))
+        .map_err(|e| format!("cannot start the mocks: {e}"))?;
+    let result = session(&cloud, &openstack, &work);
+    rt.block_on(cloud.shutdown());
+    result?;
+    println!("mock-interop: every documented command worked against the mocks");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `openstack …` with the mock cloud's OS_* variables.
+fn os(cloud: &MockCloud, openstack: &Path, args: &[&str]) -> Result<String> {
+    let c = cloud.admin();
+    let mut cmd = Command::new(openstack);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", target_dir())
+        .env("OS_AUTH_URL", &c.auth_url)
+        .env("OS_USERNAME", &c.username)
+        .env("OS_PASSWORD", &c.password)
+        .env("OS_PROJECT_NAME", &c.project_name)
+        .env("OS_USER_DOMAIN_NAME", &c.domain_name)
+        .env("OS_PROJECT_DOMAIN_NAME", &c.domain_name)
+        .env("OS_REGION_NAME", &c.region_name)
+        .env("OS_IDENTITY_API_VERSION", "3");
+    eprintln!(
+        "$ openstack {}",
+        args.join(" ").chars().take(160).collect::<String>()
+    );
+    output(&mut cmd)
+}
+
+fn session(cloud: &MockCloud, openstack: &Path, work: &Path) -> Result<()> {
+    let key = keys::key("rsa-1024").map_err(|e| e.to_string())?;
+    let cert = keys::certificate(key, "mock-interop").map_err(|e| e.to_string())?;
+    let cert_pem = cert.to_pem().map_err(|e| e.to_string())?;
+    let image = b"This is a dodgy image\n".to_vec();
+    let backend = BackendKind::OpenSsl.backend();
+    let digest = digest_bytes(backend, HashMethod::Sha256, &image).map_err(|e| e.to_string())?;
+    let signature = backend
+        .sign_digest(key, HashMethod::Sha256, &digest, PssSignSalt::Max)
+        .map_err(|e| e.to_string())?;
+    let good = work.join("myimage");
+    let tampered = work.join("tampered");
+    std::fs::write(&good, &image).map_err(|e| e.to_string())?;
+    std::fs::write(&tampered, b"This is a dodgy image!\n").map_err(|e| e.to_string())?;
+
+    // The user guide's commands, as written.
+    let href = os(
+        cloud,
+        openstack,
+        &[
+            "secret",
+            "store",
+            "--name",
+            "mock-interop",
+            "--algorithm",
+            "RSA",
+            "--secret-type",
+            "certificate",
+            "--payload-content-type",
+            "application/octet-stream",
+            "--payload-content-encoding",
+            "base64",
+            "--payload",
+            &encode(&cert_pem),
+            "-f",
+            "value",
+            "-c",
+            "Secret href",
+        ],
+    )?;
+    let cert_uuid = href
+        .trim()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let sig = encode(&signature);
+    let props = |file: &Path, name: &str| -> Vec<String> {
+        [
+            "image",
+            "create",
+            "--container-format",
+            "bare",
+            "--disk-format",
+            "qcow2",
+            "--property",
+            &format!("img_signature={sig}"),
+            "--property",
+            &format!("img_signature_certificate_uuid={cert_uuid}"),
+            "--property",
+            "img_signature_hash_method=SHA-256",
+            "--property",
+            "img_signature_key_type=RSA-PSS",
+            "--file",
+            &file.display().to_string(),
+            name,
+            "-f",
+            "value",
+            "-c",
+            "id",
+            "-c",
+            "status",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+    };
+    let args: Vec<String> = props(&good, "mock-interop-good");
+    let out = os(
+        cloud,
+        openstack,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    )?;
+    if !out.contains("active") {
+        return Err(format!("the good image is not active: {out}"));
+    }
+    let good_id = out
+        .lines()
+        .find(|l| l.len() == 36)
+        .unwrap_or_default()
+        .to_owned();
+
+    let args: Vec<String> = props(&tampered, "mock-interop-tampered");
+    match os(
+        cloud,
+        openstack,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+    ) {
+        Ok(out) => return Err(format!("the tampered image was accepted: {out}")),
+        Err(e) if e.contains("Signature verification failed") => {}
+        Err(e) => {
+            return Err(format!(
+                "the tampered image failed, but not as Glance fails: {e}"
+            ))
+        }
+    }
+    let show = os(
+        cloud,
+        openstack,
+        &["image", "show", &good_id, "-f", "value", "-c", "status"],
+    )?;
+    if show.trim() != "active" {
+        return Err(format!("image show: {show}"));
+    }
+    let list = os(
+        cloud,
+        openstack,
+        &["image", "list", "-f", "value", "-c", "ID", "-c", "Name"],
+    )?;
+    for line in list.lines().filter(|l| l.contains("mock-interop")) {
+        if let Some(id) = line.split_whitespace().next() {
+            os(cloud, openstack, &["image", "delete", id])?;
+        }
+    }
+    os(cloud, openstack, &["secret", "delete", href.trim()])?;
+    let left = os(
+        cloud,
+        openstack,
+        &["image", "list", "-f", "value", "-c", "Name"],
+    )?;
+    if left.contains("mock-interop") {
+        return Err(format!("images left after delete: {left}"));
+    }
+    Ok(())
+}
