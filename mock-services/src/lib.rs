@@ -82,6 +82,7 @@ impl From<Credentials> for imgsig::target::openstack::Credentials {
             project_domain_name: c.domain_name,
             region_name: Some(c.region_name),
             interface: imgsig::target::openstack::Interface::Public,
+            token: None,
         }
     }
 }

@@ -160,3 +160,97 @@ async fn kept_objects_are_swept_by_their_run_tag_only() {
     assert_eq!(state, imgsig::outcome::ImageState::Status("queued".into()));
     cloud.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_authentication_is_rescoped_through_keystone() {
+    let cloud = MockCloud::start(MockConfig::default())
+        .await
+        .expect("mocks");
+    let password: Credentials = cloud.admin().into();
+    let response = reqwest::Client::new()
+        .post(password.tokens_url())
+        .json(&password.auth_body())
+        .send()
+        .await
+        .expect("keystone");
+    let token = response
+        .headers()
+        .get("X-Subject-Token")
+        .and_then(|v| v.to_str().ok())
+        .expect("token")
+        .to_owned();
+    let by_token = Credentials {
+        username: String::new(),
+        password: String::new(),
+        token: Some(token),
+        ..password
+    };
+    let client = OpenStack::connect(&by_token, Duration::from_secs(10), &Tls::default())
+        .await
+        .expect("token auth");
+    let (id, r) = client
+        .create_image("imgsig-token-auth", &Default::default())
+        .await
+        .expect("create");
+    assert_eq!(r.status, 201);
+    client.delete_image(&id.expect("id")).await.expect("delete");
+    cloud.shutdown().await;
+}
+
+/// A server that answers 503 to the first `failures` requests, then 200
+/// with an empty image list; it counts the requests.
+async fn flaky_server(failures: usize) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let (status, body) = if n < failures {
+                ("503 Service Unavailable", "{}")
+            } else {
+                ("200 OK", r#"{"images": [], "secrets": []}"#)
+            };
+            let answer = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = sock.write_all(answer.as_bytes()).await;
+        }
+    });
+    (url, count)
+}
+
+#[tokio::test]
+async fn transient_failures_are_retried_a_bounded_number_of_times() {
+    use std::sync::atomic::Ordering;
+    let timeout = Duration::from_secs(5);
+    let (url, count) = flaky_server(2).await;
+    let client = OpenStack::with_token(&url, &url, "t", timeout, &Tls::default()).expect("client");
+    let (state, _) = client.image_state("x").await.expect("third try answers");
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+    assert_eq!(state, imgsig::outcome::ImageState::Unknown);
+
+    let (url, count) = flaky_server(100).await;
+    let client = OpenStack::with_token(&url, &url, "t", timeout, &Tls::default()).expect("client");
+    let (_, r) = client.image_state("x").await.expect("an answer");
+    assert_eq!(r.status, 503);
+    assert_eq!(count.load(Ordering::SeqCst), 3, "bounded");
+
+    // Creating is not idempotent: a 503 is reported, not retried.
+    let (url, count) = flaky_server(100).await;
+    let client = OpenStack::with_token(&url, &url, "t", timeout, &Tls::default()).expect("client");
+    let (id, r) = client
+        .create_image("x", &Default::default())
+        .await
+        .expect("answer");
+    assert_eq!((id, r.status), (None, 503));
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}

@@ -17,6 +17,8 @@ use crate::{Error, Result};
 
 const EXCERPT: usize = 600;
 const UPLOAD_CHUNK: usize = 1 << 20;
+/// Tries of one exchange with a transient failure.
+const ATTEMPTS: u32 = 3;
 
 /// One HTTP answer, kept as evidence.
 #[derive(Debug, Clone)]
@@ -153,16 +155,52 @@ impl OpenStack {
         format!("Glance {}, Barbican {}", self.glance, self.barbican)
     }
 
+    /// One exchange with a replayable body, retried when the failure is
+    /// transient: a refused connection (any method), and for idempotent
+    /// methods also a timeout or a 500/502/503/504 answer; at most
+    /// [`ATTEMPTS`] tries with a doubling pause.
     async fn call(
         &self,
         method: Method,
         url: String,
-        body: Option<reqwest::Body>,
+        body: Option<String>,
         content_type: Option<&str>,
     ) -> Result<Response> {
+        let idempotent = matches!(method, Method::GET | Method::DELETE | Method::HEAD);
+        let mut pause = Duration::from_millis(200);
+        for attempt in 1..=ATTEMPTS {
+            let result = self
+                .send(
+                    method.clone(),
+                    &url,
+                    body.clone().map(reqwest::Body::from),
+                    content_type,
+                )
+                .await;
+            let transient = match &result {
+                Err(e) => e.is_connect() || (idempotent && e.is_timeout()),
+                Ok(r) => idempotent && matches!(r.status, 500 | 502 | 503 | 504),
+            };
+            if !transient || attempt == ATTEMPTS {
+                return result.map_err(|e| transport(method.as_str(), &url, &e));
+            }
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+        }
+        Err(Error::Http(format!("{method} {url}: no attempt made")))
+    }
+
+    /// One exchange, as it happens.
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<reqwest::Body>,
+        content_type: Option<&str>,
+    ) -> std::result::Result<Response, reqwest::Error> {
         let mut request = self
             .http
-            .request(method.clone(), &url)
+            .request(method.clone(), url)
             .header("X-Auth-Token", &self.token)
             .header("Accept", "application/json");
         if let Some(ct) = content_type {
@@ -171,15 +209,9 @@ impl OpenStack {
         if let Some(body) = body {
             request = request.body(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| transport(method.as_str(), &url, &e))?;
+        let response = request.send().await?;
         let status = response.status().as_u16();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| transport(method.as_str(), &url, &e))?;
+        let body = response.text().await?;
         let body: String = body.chars().take(64 * 1024).collect();
         Ok(Response {
             status,
@@ -192,8 +224,8 @@ impl OpenStack {
         })
     }
 
-    fn json_body(value: &Value) -> Option<reqwest::Body> {
-        Some(reqwest::Body::from(value.to_string()))
+    fn json_body(value: &Value) -> Option<String> {
+        Some(value.to_string())
     }
 
     /// Store a secret; its id on success.
@@ -301,14 +333,16 @@ impl OpenStack {
             body = reqwest::Body::from(Vec::new());
         }
         let url = format!("{}/v2/images/{id}/file", self.glance);
+        // A stream cannot be replayed: an upload is never retried.
         let result = self
-            .call(
+            .send(
                 Method::PUT,
-                url,
+                &url,
                 Some(body),
                 Some("application/octet-stream"),
             )
-            .await;
+            .await
+            .map_err(|e| transport("PUT", &url, &e));
         producer.abort();
         result
     }

@@ -113,17 +113,27 @@ pub fn find_cloud(name: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Cl
             ))
         })
     };
-    if let Some(kind) = text(cloud, "auth_type").filter(|t| t != "password" && t != "v3password") {
+    if let Some(kind) = text(cloud, "auth_type")
+        .filter(|t| !["password", "v3password", "token", "v3token"].contains(&t.as_str()))
+    {
         return Err(Error::Config(format!(
-            "cloud {name:?}: auth_type {kind} is not supported; use password authentication, \
-             or --glance-url/--barbican-url/--token"
+            "cloud {name:?}: auth_type {kind} is not supported; use password or token \
+             authentication, or --glance-url/--barbican-url/--token"
         )));
     }
     let domain = text(&auth, "domain_name");
+    let token = text(&auth, "token");
+    let secret = |key: &str| {
+        if token.is_some() {
+            Ok(text(&auth, key).unwrap_or_default())
+        } else {
+            need(key)
+        }
+    };
     let credentials = Credentials {
         auth_url: need("auth_url")?,
-        username: need("username")?,
-        password: need("password")?,
+        username: secret("username")?,
+        password: secret("password")?,
         project_name: need("project_name")?,
         user_domain_name: text(&auth, "user_domain_name")
             .or_else(|| domain.clone())
@@ -133,6 +143,7 @@ pub fn find_cloud(name: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Cl
             .unwrap_or_else(|| "Default".into()),
         region_name: text(cloud, "region_name"),
         interface: text(cloud, "interface").map_or(Ok(Interface::Public), |i| i.parse())?,
+        token,
     };
     let tls = Tls {
         insecure: matches!(cloud.get("verify"), Some(Value::Bool(false))),
@@ -152,16 +163,22 @@ fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Cloud> {
             Error::Config(format!("{name} is not set (needed with --cloud envvars)"))
         })
     };
+    let token = get("OS_TOKEN");
+    let secret = |name: &str| match &token {
+        Some(_) => Ok(get(name).unwrap_or_default()),
+        None => need(name),
+    };
     Ok(Cloud {
         credentials: Credentials {
             auth_url: need("OS_AUTH_URL")?,
-            username: need("OS_USERNAME")?,
-            password: need("OS_PASSWORD")?,
+            username: secret("OS_USERNAME")?,
+            password: secret("OS_PASSWORD")?,
             project_name: need("OS_PROJECT_NAME")?,
             user_domain_name: get("OS_USER_DOMAIN_NAME").unwrap_or_else(|| "Default".into()),
             project_domain_name: get("OS_PROJECT_DOMAIN_NAME").unwrap_or_else(|| "Default".into()),
             region_name: get("OS_REGION_NAME"),
             interface: get("OS_INTERFACE").map_or(Ok(Interface::Public), |i| i.parse())?,
+            token,
         },
         tls: Tls {
             insecure: false,

@@ -62,6 +62,9 @@ pub struct Credentials {
     pub region_name: Option<String>,
     /// `OS_INTERFACE`.
     pub interface: Interface,
+    /// `OS_TOKEN`: authenticate with this token instead of the password
+    /// (rescoped to the project).
+    pub token: Option<String>,
 }
 
 impl Credentials {
@@ -72,14 +75,19 @@ impl Credentials {
         format!("{base}/v3/auth/tokens")
     }
 
-    /// The request body of a password authentication scoped to the project.
+    /// The request body of a password (or token) authentication scoped to
+    /// the project.
     pub fn auth_body(&self) -> serde_json::Value {
-        json!({"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
+        let identity = match &self.token {
+            Some(token) => json!({"methods": ["token"], "token": {"id": token}}),
+            None => json!({"methods": ["password"], "password": {"user": {
                 "name": self.username,
                 "domain": {"name": self.user_domain_name},
                 "password": self.password,
-            }}},
+            }}}),
+        };
+        json!({"auth": {
+            "identity": identity,
             "scope": {"project": {
                 "name": self.project_name,
                 "domain": {"name": self.project_domain_name},
@@ -210,6 +218,7 @@ mod tests {
             project_domain_name: "Default".into(),
             region_name: None,
             interface: Interface::Public,
+            token: None,
         };
         assert_eq!(c.tokens_url(), "http://k:5000/v3/auth/tokens");
         c.auth_url = "http://k:5000".into();
