@@ -120,6 +120,20 @@ pub enum Error {
     /// A stream (not a named file) failed.
     #[error("I/O error: {0}")]
     Stream(#[from] std::io::Error),
+    /// Keystone refused the credentials (401/403).
+    #[error("{0}")]
+    KeystoneRefused(Box<crate::openstack::KeystoneRefusal>),
+    /// The service catalog lacks what is needed (service, interface, region).
+    #[error("service catalog: {0}")]
+    Catalog(String),
+    /// An OpenStack service answered with an unexpected status; carries the
+    /// exchange as evidence.
+    #[error("{0}")]
+    Api(Box<crate::openstack::ApiFailure>),
+    /// An OpenStack service could not be reached or did not answer in time;
+    /// carries the exchange as evidence.
+    #[error("{0}")]
+    Transport(Box<crate::openstack::TransportFailure>),
 }
 
 impl Error {
@@ -127,6 +141,26 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
+    }
+}
+
+impl Error {
+    /// The HTTP exchange behind an OpenStack failure, for a report.
+    pub fn exchange(&self) -> Option<&crate::openstack::Exchange> {
+        match self {
+            Error::Api(f) => Some(&f.exchange),
+            Error::Transport(f) => Some(&f.exchange),
+            _ => None,
+        }
+    }
+
+    /// The status an OpenStack service answered with, if it answered.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::Api(f) => f.exchange.status,
+            Error::KeystoneRefused(r) => Some(r.status),
+            _ => None,
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod cases;
 pub mod crypto;
 mod error;
+pub mod openstack;
 pub mod outcome;
 pub mod report;
 pub mod run;
