@@ -7,6 +7,7 @@ mod adapter_cursive;
 mod bench_verify;
 mod conformance;
 mod fuzz;
+mod live;
 mod mock_interop;
 mod util;
 mod vectors;
@@ -34,6 +35,8 @@ enum Task {
     Conformance(Box<conformance::Args>),
     /// Fuzz each target (or one) for a while, starting from the seeds.
     Fuzz(fuzz::Args),
+    /// A real Keystone + Barbican + Glance on 127.0.0.1 (up, down, status, smoke).
+    Live(live::Args),
     /// The user guide's openstack commands against the mocks, with the real client.
     MockInterop(mock_interop::Args),
     /// Write the case corpus to vectors/, or re-check it (--check).
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Task::BenchVerify(args) => bench_verify::run(args),
         Task::Conformance(args) => conformance::run(*args),
         Task::Fuzz(args) => fuzz::run(args),
+        Task::Live(args) => live::run(args),
         Task::MockInterop(args) => mock_interop::run(args),
         Task::Vectors(args) => vectors::run(args),
     };
