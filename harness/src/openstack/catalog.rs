@@ -147,12 +147,14 @@ impl Catalog {
                 .collect();
             return Err(Error::Catalog(format!(
                 "no {service_type:?} service (the catalog has: {}); is it deployed and \
-                 registered in Keystone? Without Keystone, give its URL directly",
+                 registered in Keystone? Otherwise give its URL with \
+                 `{}_endpoint_override` in clouds.yaml",
                 if known.is_empty() {
                     "nothing".to_owned()
                 } else {
                     known.join(", ")
-                }
+                },
+                service_type.replace('-', "_")
             )));
         }
         let all: Vec<&Endpoint> = services.iter().flat_map(|s| &s.endpoints).collect();
@@ -278,10 +280,10 @@ mod tests {
         insta::assert_snapshot!(msg(c.endpoint("image", Interface::Public, None)), @r#"service catalog: the "image" service has public endpoints in several regions (RegionOne, RegionTwo): choose one with OS_REGION_NAME or `region_name:`"#);
         insta::assert_snapshot!(msg(c.endpoint("image", Interface::Admin, None)), @r#"service catalog: the "image" service has no admin endpoint (it has: internal, public); choose another with OS_INTERFACE or `interface:` in clouds.yaml"#);
         insta::assert_snapshot!(msg(c.endpoint("image", Interface::Internal, Some("RegionTwo"))), @r#"service catalog: the "image" service has no internal endpoint in region "RegionTwo" (regions: RegionOne); check OS_REGION_NAME or `region_name:`"#);
-        insta::assert_snapshot!(msg(c.endpoint("object-store", Interface::Public, None)), @r#"service catalog: no "object-store" service (the catalog has: image, key-manager, compute); is it deployed and registered in Keystone? Without Keystone, give its URL directly"#);
+        insta::assert_snapshot!(msg(c.endpoint("object-store", Interface::Public, None)), @r#"service catalog: no "object-store" service (the catalog has: image, key-manager, compute); is it deployed and registered in Keystone? Otherwise give its URL with `object_store_endpoint_override` in clouds.yaml"#);
         insta::assert_snapshot!(msg(c.endpoint("compute", Interface::Public, None)), @r#"service catalog: the "compute" service has no public endpoint (it has: none); choose another with OS_INTERFACE or `interface:` in clouds.yaml"#);
         let empty = Catalog::from_token(&serde_json::json!({}));
-        insta::assert_snapshot!(msg(empty.endpoint("image", Interface::Public, None)), @r#"service catalog: no "image" service (the catalog has: nothing); is it deployed and registered in Keystone? Without Keystone, give its URL directly"#);
+        insta::assert_snapshot!(msg(empty.endpoint("image", Interface::Public, None)), @r#"service catalog: no "image" service (the catalog has: nothing); is it deployed and registered in Keystone? Otherwise give its URL with `image_endpoint_override` in clouds.yaml"#);
     }
 
     #[test]
