@@ -106,9 +106,6 @@ pub enum Error {
     /// A configuration or authentication problem with a target.
     #[error("{0}")]
     Config(String),
-    /// An HTTP exchange failed below HTTP (connection, timeout, TLS).
-    #[error("{0}")]
-    Http(String),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -70,20 +70,28 @@ pub struct Credentials {
     pub region_name: String,
 }
 
-impl From<Credentials> for imgsig::target::openstack::Credentials {
-    /// The harness's Keystone credentials for these (public interface).
-    fn from(c: Credentials) -> Self {
-        imgsig::target::openstack::Credentials {
-            auth_url: c.auth_url,
-            username: c.username,
-            password: c.password,
-            project_name: c.project_name,
-            user_domain_name: c.domain_name.clone(),
-            project_domain_name: c.domain_name,
-            region_name: Some(c.region_name),
-            interface: imgsig::target::openstack::Interface::Public,
-            token: None,
-        }
+impl Credentials {
+    /// These credentials as the harness's cloud configuration (what
+    /// `--cloud envvars` would read from the matching `OS_*` variables).
+    pub fn cloud_config(&self) -> imgsig::Result<imgsig::openstack::CloudConfig> {
+        let vars = [
+            ("OS_AUTH_URL", self.auth_url.clone()),
+            ("OS_USERNAME", self.username.clone()),
+            ("OS_PASSWORD", self.password.clone()),
+            ("OS_PROJECT_NAME", self.project_name.clone()),
+            ("OS_USER_DOMAIN_NAME", self.domain_name.clone()),
+            ("OS_PROJECT_DOMAIN_NAME", self.domain_name.clone()),
+            ("OS_REGION_NAME", self.region_name.clone()),
+        ];
+        let env = move |name: &str| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        };
+        imgsig::openstack::CloudConfig::from_env(&imgsig::openstack::Lookup {
+            env: &env,
+            cwd: std::path::PathBuf::from("."),
+        })
     }
 }
 

@@ -5,9 +5,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use imgsig::openstack::{Client, ClientOptions};
 use imgsig::run::session::{exit, run_session, target_from_args, SessionArgs};
 use imgsig::spec::Profile;
-use imgsig::target::openstack::{Credentials, OpenStack, Tls};
 use imgsig::target::Target;
 use imgsig_mock::{MockCloud, MockConfig};
 
@@ -46,9 +46,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let cloud = MockCloud::start(config)
             .await
             .map_err(|e| imgsig::Error::Config(format!("cannot start the mocks: {e}")))?;
-        let credentials: Credentials = cloud.admin().into();
+        let config = cloud.admin().cloud_config()?;
         let target = Target::OpenStack {
-            cloud: OpenStack::connect(&credentials, timeout, &Tls::default()).await?,
+            client: Client::connect(&config, &ClientOptions::default()).await?,
             name: format!("embedded mocks ({})", args.mock_profile),
         };
         let code = run_session(&args.session, target).await;

@@ -95,13 +95,21 @@ pub(crate) fn cleanup(args: CleanupArgs) -> Result<Outcome> {
     let rt = runtime()?;
     rt.block_on(async {
         match target_from_args(&args.target, Duration::from_secs(60)).await? {
-            Target::OpenStack { cloud, .. } => {
-                let deleted = cloud.sweep(&args.run_tag).await?;
-                for name in &deleted {
-                    println!("deleted {name}");
+            Target::OpenStack { client, .. } => {
+                let tag = imgsig::openstack::RunTag::new(&args.run_tag)?;
+                let report = client.sweep(&tag).await?;
+                for r in &report.deleted {
+                    println!("deleted {}", r.name());
                 }
-                println!("{} objects of run {} deleted", deleted.len(), args.run_tag);
-                Ok(Outcome::Success)
+                for (r, why) in &report.failed {
+                    println!("could not delete {}: {why}", r.name());
+                }
+                println!("{} objects of run {tag} deleted", report.deleted.len());
+                Ok(if report.failed.is_empty() {
+                    Outcome::Success
+                } else {
+                    Outcome::Failure
+                })
             }
             Target::Adapter { .. } => Err(Error::Config(
                 "an adapter target creates nothing to clean up".into(),

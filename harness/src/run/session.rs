@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cases::{catalogue, Selection};
+use crate::openstack::{Client, ClientOptions, CloudConfig, DirectEndpoints, Lookup};
 use crate::outcome::RunReport;
 use crate::report;
 use crate::spec::Profile;
-use crate::target::openstack::{find_cloud, OpenStack, Tls};
 use crate::target::Target;
 use crate::{Error, Result};
 
@@ -102,20 +102,33 @@ fn parse_profile(s: &str) -> Result<Profile> {
     s.parse()
 }
 
+/// The client options the arguments ask for.
+fn client_options(args: &TargetArgs, timeout: Duration) -> ClientOptions {
+    let mut options = ClientOptions {
+        insecure: args.insecure,
+        cacert: args.cacert.clone(),
+        ..ClientOptions::default()
+    };
+    options.timeouts.transfer = options.timeouts.transfer.max(timeout);
+    options
+}
+
 /// Build the target the arguments name.
 pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Target> {
     if let Some(command) = &args.adapter {
         return Target::adapter(command.clone());
     }
-    let explicit = Tls {
-        insecure: args.insecure,
-        cacert: args.cacert.clone(),
-    };
+    let options = client_options(args, timeout);
     if let (Some(glance), Some(barbican), Some(token)) =
         (&args.glance_url, &args.barbican_url, &args.token)
     {
+        let endpoints = DirectEndpoints {
+            glance: glance.clone(),
+            barbican: barbican.clone(),
+            token: token.clone(),
+        };
         return Ok(Target::OpenStack {
-            cloud: OpenStack::with_token(glance, barbican, token, timeout, &explicit)?,
+            client: Client::direct(&endpoints, &options)?,
             name: "explicit endpoints".into(),
         });
     }
@@ -126,14 +139,10 @@ pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Ta
                 .into(),
         ));
     };
-    let mut cloud = find_cloud(name, &|k| std::env::var(k).ok())?;
-    cloud.tls.insecure |= explicit.insecure;
-    if explicit.cacert.is_some() {
-        cloud.tls.cacert = explicit.cacert;
-    }
+    let cloud = CloudConfig::load(name, &Lookup::process())?;
     Ok(Target::OpenStack {
-        cloud: OpenStack::connect(&cloud.credentials, timeout, &cloud.tls).await?,
-        name: cloud.source,
+        client: Client::connect(&cloud, &options).await?,
+        name: format!("cloud {name}"),
     })
 }
 

@@ -3,7 +3,6 @@
 //! cleanup.
 
 pub mod adapter;
-pub mod openstack;
 
 use std::io::Write as _;
 
@@ -18,8 +17,8 @@ pub enum Target {
     /// The OpenStack APIs: Barbican for the certificate, Glance for the
     /// image (a live cloud or the mocks).
     OpenStack {
-        /// The connection.
-        cloud: openstack::OpenStack,
+        /// The connection (each case works in its own scope of it).
+        client: crate::openstack::Client,
         /// What to call it in reports.
         name: String,
     },
@@ -44,7 +43,7 @@ impl Target {
     /// A line naming the target for reports.
     pub fn describe(&self) -> String {
         match self {
-            Target::OpenStack { cloud, name } => format!("{name} ({})", cloud.describe()),
+            Target::OpenStack { client, name } => format!("{name} ({})", client.describe()),
             Target::Adapter { command, .. } => format!("adapter `{command}`"),
         }
     }
@@ -56,14 +55,27 @@ impl Target {
         options: &RunOptions,
     ) -> (Observed, Vec<Evidence>) {
         match self {
-            Target::OpenStack { cloud, .. } => {
-                let mut evidence = Vec::new();
-                let observed = match run_openstack(cloud, case, options, &mut evidence).await {
+            Target::OpenStack { client, .. } => {
+                let scope = client.scope();
+                let observed = match run_openstack(&scope, case, options).await {
                     Ok(o) => o,
                     Err(e) => Observed::Error {
                         detail: e.to_string(),
                     },
                 };
+                if options.keep {
+                    // The scope would delete what it created when dropped.
+                    let _ = scope.cleanup().keep();
+                } else {
+                    // Images first, then secrets; what cannot be deleted
+                    // keeps the run tag in its name for `imgsig cleanup`.
+                    let _ = scope.cleanup().run().await;
+                }
+                let evidence = scope
+                    .take_exchanges()
+                    .iter()
+                    .map(crate::openstack::Exchange::to_evidence)
+                    .collect();
                 (observed, evidence)
             }
             Target::Adapter { command, scratch } => {
@@ -112,92 +124,63 @@ fn write_image(case: &dyn RunnableCase, path: &std::path::Path) -> std::io::Resu
     file.flush()
 }
 
-/// Objects a case created, deleted when it ends.
-struct Created<'a> {
-    cloud: &'a openstack::OpenStack,
-    image: Option<String>,
-    secret: Option<String>,
-}
-
-impl Created<'_> {
-    async fn delete(self) {
-        // Images first: they refer to the secret. Failures here leave
-        // names carrying the run tag, for `imgsig cleanup --run TAG`.
-        if let Some(id) = &self.image {
-            let _ = self.cloud.delete_image(id).await;
-        }
-        if let Some(id) = &self.secret {
-            let _ = self.cloud.delete_secret(id).await;
-        }
-    }
-}
-
+/// Store the secret, create the image, upload, and look at what became of
+/// it; everything created is registered in `client`'s scope for cleanup.
 async fn run_openstack(
-    cloud: &openstack::OpenStack,
+    client: &crate::openstack::Client,
     case: &dyn RunnableCase,
     options: &RunOptions,
-    evidence: &mut Vec<Evidence>,
 ) -> crate::Result<Observed> {
+    use crate::openstack::{NewImage, NewSecret};
+    use crate::outcome::ImageState;
+
     let name = crate::run::object_name(&options.run_tag, case.id());
-    let mut created = Created {
-        cloud,
-        image: None,
-        secret: None,
-    };
-    let result = async {
-        let mut secret_id = None;
-        if let Some(secret) = case.secret() {
-            let (id, r) = cloud.store_secret(&name, &secret).await?;
-            evidence.push(r.evidence.clone());
-            match id {
-                Some(id) => {
-                    created.secret = Some(id.clone());
-                    secret_id = Some(id);
-                }
-                None => {
-                    return Ok(Observed::Error {
-                        detail: format!(
-                            "Barbican refused the secret ({}): {}",
-                            r.status,
-                            r.message()
-                        ),
-                    })
-                }
-            }
-        }
-        let properties = case.properties(secret_id.as_deref());
-        let (id, r) = cloud.create_image(&name, &properties).await?;
-        evidence.push(r.evidence.clone());
-        let Some(id) = id else {
-            // Refusing the properties at creation is a refusal too (an
-            // implementation may validate early).
+    let mut secret_id = None;
+    if let Some(secret) = case.secret() {
+        let stored = client
+            .store_secret(&NewSecret {
+                name: name.clone(),
+                payload: secret.payload,
+                secret_type: secret.secret_type,
+                algorithm: None,
+                expiration: None,
+            })
+            .await?;
+        secret_id = Some(stored.id);
+    }
+    let properties = case.properties(secret_id.as_deref());
+    let image = match client
+        .create_image(&NewImage::new(name).with_properties(properties))
+        .await
+    {
+        Ok(image) => image,
+        // Refusing the properties at creation is a refusal too (an
+        // implementation may validate early).
+        Err(crate::Error::Api(failure)) => {
             return Ok(Observed::Rejected {
-                status: Some(r.status),
-                message: r.message(),
-                image: crate::outcome::ImageState::Deleted,
+                status: Some(failure.status()),
+                message: failure.exchange.message(),
+                image: ImageState::Deleted,
                 data_retained: false,
-            });
-        };
-        created.image = Some(id.clone());
-        let upload = cloud.upload(&id, case.image(), case.image_len()).await?;
-        evidence.push(upload.evidence.clone());
-        let (image, r) = cloud.image_state(&id).await?;
-        evidence.push(r.evidence);
-        if upload.ok() {
-            return Ok(Observed::Accepted { image });
+            })
         }
-        let (data_retained, r) = cloud.has_data(&id).await?;
-        evidence.push(r.evidence);
-        Ok(Observed::Rejected {
-            status: Some(upload.status),
-            message: upload.message(),
-            image,
-            data_retained,
-        })
+        Err(e) => return Err(e),
+    };
+    let upload = client
+        .upload_blocking(&image.id, case.image(), Some(case.image_len()))
+        .await?;
+    let state = match client.image(&image.id).await? {
+        Some(after) => ImageState::Status(after.status),
+        None => ImageState::Deleted,
+    };
+    if upload.accepted() {
+        return Ok(Observed::Accepted { image: state });
     }
-    .await;
-    if !options.keep {
-        created.delete().await;
-    }
-    result
+    let data_retained = client.download_status(&image.id).await?.has_data;
+    Ok(Observed::Rejected {
+        status: Some(upload.status),
+        message: upload.message(),
+        image: state,
+        data_retained,
+    })
 }
