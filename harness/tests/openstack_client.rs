@@ -1174,3 +1174,109 @@ async fn sweep_deletes_only_what_carries_the_tag() {
     assert!(RunTag::new("r1-a").is_err());
     assert!(RunTag::new("").is_err());
 }
+
+#[tokio::test]
+async fn a_bad_ca_bundle_is_explained() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let not_pem = dir.path().join("ca.pem");
+    std::fs::write(&not_pem, "this is not a certificate\n").expect("write");
+    let endpoints = DirectEndpoints {
+        glance: "https://127.0.0.1:1".into(),
+        barbican: "https://127.0.0.1:1".into(),
+        token: TOKEN.into(),
+    };
+    let mut opts = options();
+    opts.cacert = Some(not_pem);
+    let e = Client::direct(&endpoints, &opts).expect_err("not PEM");
+    assert!(err_text(&e).contains("no PEM certificate"), "{e}");
+    opts.cacert = Some(dir.path().join("missing.pem"));
+    let e = Client::direct(&endpoints, &opts).expect_err("missing");
+    assert!(err_text(&e).contains("missing.pem"), "{e}");
+}
+
+/// The runner spawns case futures on a multi-threaded runtime.
+#[test]
+fn client_futures_are_send() {
+    fn send<T: Send>(_: T) {}
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let client = Client::direct(
+            &DirectEndpoints {
+                glance: "http://127.0.0.1:1".into(),
+                barbican: "http://127.0.0.1:1".into(),
+                token: TOKEN.into(),
+            },
+            &options(),
+        )
+        .expect("client");
+        let tag = RunTag::generate();
+        send(client.upload(IMAGE_ID, std::io::Cursor::new(Vec::new()), None));
+        send(client.upload_blocking(IMAGE_ID, Box::new(std::io::empty()), None));
+        send(client.create_image(&NewImage::new(tag.name("x"))));
+        send(client.store_certificate("n", b""));
+        send(client.download_status(IMAGE_ID));
+        send(client.sweep(&tag));
+        send(client.cleanup().run());
+        send(client.clone());
+    });
+}
+
+/// Glance refuses some uploads before reading the data (an invalid key
+/// type fails when the verifier is made): the answer must still come back
+/// as an observation, not as a transport error.
+#[tokio::test]
+async fn an_early_refusal_during_a_large_upload_is_an_answer() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.expect("accept");
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = sock.read(&mut buf).await.expect("read");
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&buf[..n]);
+        }
+        let body = html_error(
+            "400 Bad Request",
+            "Signature verification failed for image x: Signature verification for the image failed: Invalid signature key type: SECP384R1.",
+        );
+        let answer = format!(
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        sock.write_all(answer.as_bytes()).await.expect("write");
+        sock.shutdown().await.ok();
+        // Close with most of the body unread: the kernel resets the connection.
+        drop(sock);
+    });
+    let client = Client::direct(
+        &DirectEndpoints {
+            glance: url.clone(),
+            barbican: url,
+            token: TOKEN.into(),
+        },
+        &options(),
+    )
+    .expect("client");
+    let len = 64 * 1024 * 1024;
+    let result = client
+        .upload(IMAGE_ID, Generated::new(len, Arc::default()), Some(len))
+        .await;
+    server.await.expect("server");
+    match result {
+        Ok(upload) => {
+            assert_eq!(upload.status, 400);
+            assert!(upload.message().contains("Invalid signature key type"));
+        }
+        Err(e) => panic!("early refusal lost: {e}"),
+    }
+}

@@ -126,6 +126,13 @@ fn http_client(
                 path.display()
             ))
         })?;
+        if certs.is_empty() {
+            return Err(Error::Config(format!(
+                "{}: no PEM certificate in it; give the CA certificate(s) in PEM with --cacert \
+                 or OS_CACERT",
+                path.display()
+            )));
+        }
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
