@@ -41,7 +41,9 @@ pub use catalog::{base_url, Catalog, Endpoint, Interface, Service};
 pub use cleanup::{Cleanup, CleanupReport, Resource, RunTag};
 pub use client::{Client, ClientOptions, DirectEndpoints};
 pub use config::{cloud_name, CloudConfig, Lookup, Tls};
-pub use evidence::{error_message, Exchange, Redactor, BODY_EXCERPT_CHARS, HEADERS_OF_INTEREST};
+pub use evidence::{
+    error_message, Exchange, Redactor, BODY_EXCERPT_CHARS, HEADERS_OF_INTEREST, REDACTED,
+};
 pub use failure::{ApiFailure, KeystoneRefusal, TransportFailure};
 pub use glance::{
     blocking_reader_stream, reader_stream, DataCheck, DataStream, Image, ImportMethod, NewImage,
