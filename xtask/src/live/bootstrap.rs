@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use super::config::DATABASES;
 use super::services::Service;
 use super::{Layout, Secrets, CLOUD, REGION_LEGACY};
 use crate::util::{output, Result};
@@ -127,8 +128,25 @@ pub fn prepare(layout: &Layout, legacy: bool) -> Result<()> {
             .map(drop)
         })?;
     }
+    // Write-ahead logging (a property of the database file): readers no
+    // longer block the writer, which the services' concurrent requests need.
+    for db in DATABASES {
+        let path = layout.path(db);
+        if !path.exists() {
+            continue;
+        }
+        let step = format!("sqlite-wal-{}", db.replace('/', "-"));
+        once(layout, &step, || {
+            output(venv_cmd(layout, "python").args(["-c", WAL]).arg(&path)).map(drop)
+        })?;
+    }
     Ok(())
 }
+
+/// Python that switches a sqlite file to WAL and checks it did.
+const WAL: &str = "import sqlite3, sys\n\
+                   mode = sqlite3.connect(sys.argv[1]).execute('PRAGMA journal_mode=WAL').fetchone()[0]\n\
+                   sys.exit(0 if mode == 'wal' else 'journal_mode is ' + mode)";
 
 /// The numeric owner of a directory (as text, for keystone-manage).
 fn owner(dir: &std::path::Path) -> Result<(String, String)> {

@@ -106,10 +106,20 @@ fn p(layout: &Layout, rel: &str) -> String {
     layout.path(rel).display().to_string()
 }
 
-/// `sqlite:////abs/path`.
+/// `sqlite:////abs/path?timeout=60`: a longer busy timeout than sqlite's
+/// 5 s, for writers that still meet (Glance's import task threads, a
+/// `*-manage` command while the service runs).
 fn sqlite(layout: &Layout, rel: &str) -> String {
-    format!("sqlite:///{}", p(layout, rel))
+    format!("sqlite:///{}?timeout=60", p(layout, rel))
 }
+
+/// The sqlite databases of the stack (relative to its directory).
+pub const DATABASES: [&str; 4] = [
+    "keystone/keystone.sqlite",
+    "barbican/barbican.sqlite",
+    "glance/glance.sqlite",
+    "glance-legacy/glance.sqlite",
+];
 
 /// keystonemiddleware's section for a service user.
 fn authtoken(layout: &Layout, user: &str, password: &str) -> String {
@@ -137,7 +147,7 @@ pub fn keystone_conf(layout: &Layout) -> String {
          \n[fernet_tokens]\nkey_repository = {keys}\n\
          \n[fernet_receipts]\nkey_repository = {keys}\n\
          \n[credential]\nkey_repository = {cred}\n",
-        db = sqlite(layout, "keystone/keystone.sqlite"),
+        db = sqlite(layout, DATABASES[0]),
         keys = p(layout, "keystone/fernet-keys"),
         cred = p(layout, "keystone/credential-keys"),
     )
@@ -156,7 +166,7 @@ pub fn barbican_conf(layout: &Layout, secrets: &Secrets) -> String {
          \n[simple_crypto_plugin]\nkek = {kek}\n\
          \n{auth}",
         href = Layout::url(layout.barbican_port),
-        db = sqlite(layout, "barbican/barbican.sqlite"),
+        db = sqlite(layout, DATABASES[1]),
         kek = secrets.kek,
         auth = authtoken(layout, "barbican", &secrets.barbican_password),
     )
@@ -192,7 +202,12 @@ pub fn glance_conf(layout: &Layout, secrets: &Secrets, service: Service) -> Stri
     )
 }
 
-/// The uwsgi ini of a service: loopback HTTP socket, `Connection: close`
+/// The uwsgi ini of a service: one process with one request thread (with
+/// two processes or threads on one sqlite file, concurrent requests failed
+/// with "database is locked": oslo.db's transactions read before they
+/// write, and sqlite answers such a lock upgrade with an immediate
+/// SQLITE_BUSY, whatever the busy timeout and also in WAL mode); loopback
+/// HTTP socket, `Connection: close`
 /// (keystoneauth reuses connections, which uwsgi's http-socket resets),
 /// chunked request bodies for Glance's streamed uploads, a pid file and a
 /// log, daemonized.
@@ -226,7 +241,7 @@ pub fn uwsgi_ini(layout: &Layout, service: Service) -> String {
          {env}\n\
          virtualenv = {venv}\n\
          master = true\n\
-         processes = {processes}\n\
+         processes = 1\n\
          enable-threads = true\n\
          lazy-apps = true\n\
          die-on-term = true\n\
@@ -243,7 +258,6 @@ pub fn uwsgi_ini(layout: &Layout, service: Service) -> String {
          daemonize = {log}\n",
         port = layout.port(service),
         venv = layout.venv_of(service).display(),
-        processes = if service == Service::Keystone { 1 } else { 2 },
         pid = layout.pid_file(service).display(),
         log = layout.log_file(service).display(),
     ) + &format!("# service {name}\n")
@@ -355,7 +369,8 @@ mod tests {
         assert!(glance.contains("auth_endpoint = http://127.0.0.1:25000/v3"));
         assert!(glance.contains("barbican_endpoint = http://127.0.0.1:29311"));
         assert!(glance.contains(&format!("password = {}", s.glance_password)));
-        assert!(glance.contains("connection = sqlite:////w/target/live/glance/glance.sqlite"));
+        assert!(glance
+            .contains("connection = sqlite:////w/target/live/glance/glance.sqlite?timeout=60"));
         let barbican = barbican_conf(&l, &s);
         assert!(barbican.contains(&format!("kek = {}", s.kek)));
         assert!(barbican.contains("enabled_crypto_plugins = simple_crypto"));
