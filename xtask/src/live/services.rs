@@ -121,10 +121,12 @@ pub fn start(layout: &Layout, service: Service) -> Result<()> {
         println!("live: {} already runs (pid {pid})", service.name());
         return wait_until_answering(layout, service, pid);
     }
-    if http_status(port, "/").is_some() {
+    if listening(port) {
         return Err(format!(
-            "port {port} on 127.0.0.1 already answers HTTP, but not as our {}; stop \
-             whatever listens there (another stack? `cargo xtask live down`)",
+            "something already listens on 127.0.0.1:{port}, and it is not our {}: stop \
+             it (another stack? `cargo xtask live down`), or make the stack on other \
+             ports (`live up --keystone-port … --barbican-port … --glance-port …` on a \
+             new target/live)",
             service.name()
         ));
     }
@@ -204,6 +206,12 @@ fn wait_until_answering(layout: &Layout, service: Service, pid: u32) -> Result<(
     }
 }
 
+/// Whether anything accepts connections on 127.0.0.1:port.
+fn listening(port: u16) -> bool {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok()
+}
+
 /// `GET path` on 127.0.0.1:port; the status code, or None when nothing
 /// (or not HTTP) answers.
 pub fn http_status(port: u16, path: &str) -> Option<u16> {
@@ -251,6 +259,11 @@ pub fn down(layout: &Layout) -> Result<ExitCode> {
                     layout.log_file(service).display()
                 ));
             }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Its workers may hold the socket a moment longer than the master.
+        let port = layout.port(service);
+        while listening(port) && since.elapsed() < STOP_TIMEOUT {
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = std::fs::remove_file(&pid_file);

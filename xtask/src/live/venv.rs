@@ -38,7 +38,12 @@ pub fn ensure(layout: &Layout, service: Service) -> Result<()> {
         return Ok(());
     }
     super::mkdir(&layout.path("logs"))?;
-    let log_path = layout.path(&format!("logs/install-{}.log", service.name()));
+    let log_name = if legacy {
+        "install-legacy.log"
+    } else {
+        "install.log"
+    };
+    let log_path = layout.path("logs").join(log_name);
     if !python.exists() {
         create(&venv)?;
     }
