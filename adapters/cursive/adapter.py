@@ -51,11 +51,11 @@ def main():
             payload = base64.b64decode(secret["payload_base64"])
             kind = secret["secret_type"]
             if kind == "certificate":
-                # castellan hands X.509 over as DER.
-                if payload.lstrip().startswith(b"-----BEGIN"):
-                    cert = x509.load_pem_x509_certificate(payload)
-                    payload = cert.public_bytes(serialization.Encoding.DER)
-                return x_509.X509(payload)
+                # castellan 5.8.0 reads a certificate secret as PEM (a DER
+                # payload fails there, as seen on the live stack) and hands
+                # it over as DER.
+                cert = x509.load_pem_x509_certificate(payload)
+                return x_509.X509(cert.public_bytes(serialization.Encoding.DER))
             if kind == "symmetric":
                 return symmetric_key.SymmetricKey("AES", len(payload) * 8, payload)
             if kind == "passphrase":
