@@ -106,6 +106,12 @@ pub enum Error {
     /// A configuration or authentication problem with a target.
     #[error("{0}")]
     Config(String),
+    /// A case id that does not follow the grammar of case ids.
+    #[error("bad case id {0:?}: expected <family>.<segment>[.<segment>…], families sig, neg, cert, reg, doc, big; segments of a-z, 0-9 and inner '-'")]
+    BadCaseId(String),
+    /// The case catalogue could not be built from the pinned material.
+    #[error("cannot build the case catalogue: {0}")]
+    Catalogue(String),
     /// A file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -1,24 +1,37 @@
 //! The catalogue and the committed corpus: stable, consistent with the
-//! rules, and every cryptographic claim re-checked.
+//! rules, every cryptographic claim re-checked, valid against its schema.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::sync::LazyLock;
 
 use imgsig::cases::check::check_case;
-use imgsig::cases::corpus::Corpus;
-use imgsig::cases::{catalogue, Case};
+use imgsig::cases::corpus::{Corpus, SECRET_ID};
+use imgsig::cases::{catalogue, Case, CaseId, Family, Flag, Selection};
 use imgsig::outcome::Expected;
-use imgsig::spec::Profile;
+use imgsig::spec::{properties, Profile, Rejection};
+use proptest::prelude::*;
+
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/");
+
+/// The catalogue, built once for the whole file.
+static CATALOGUE: LazyLock<Vec<Case>> = LazyLock::new(|| catalogue(false).expect("catalogue"));
+
+fn committed_json() -> String {
+    std::fs::read_to_string(format!("{VECTORS}imgsig-vectors.json")).expect("the committed corpus")
+}
 
 fn corpus_cases() -> Vec<Case> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../vectors/imgsig-vectors.json"
-    );
-    let text = std::fs::read_to_string(path).expect("the committed corpus");
-    Corpus::parse(&text)
+    Corpus::parse(&committed_json())
         .and_then(|c| c.cases())
         .expect("a valid corpus")
+}
+
+fn find(id: &str) -> &'static Case {
+    CATALOGUE
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("{id} missing"))
 }
 
 /// The catalogue as one line per case: id and the expectation under every
@@ -27,7 +40,7 @@ fn corpus_cases() -> Vec<Case> {
 fn the_catalogue_does_not_drift_silently() {
     let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
     let mut listing = format!("id | {}\n", names.join(" | "));
-    for c in catalogue(false).expect("catalogue") {
+    for c in CATALOGUE.iter() {
         let e: Vec<String> = Profile::ALL
             .iter()
             .map(|p| match &c.expected[p] {
@@ -41,37 +54,99 @@ fn the_catalogue_does_not_drift_silently() {
 }
 
 #[test]
-fn ids_are_unique_and_read_like_paths() {
-    let cases = catalogue(false).expect("catalogue");
-    let ids: BTreeSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(ids.len(), cases.len());
-    for id in ids {
+fn ids_are_unique_and_every_family_but_big_is_present() {
+    let ids: BTreeSet<&CaseId> = CATALOGUE.iter().map(|c| &c.id).collect();
+    assert_eq!(ids.len(), CATALOGUE.len());
+    let families: BTreeSet<Family> = CATALOGUE.iter().map(Case::family).collect();
+    let expected: BTreeSet<Family> = Family::ALL
+        .into_iter()
+        .filter(|f| *f != Family::Big)
+        .collect();
+    assert_eq!(families, expected);
+}
+
+/// Every cell of the matrix and every rejection upstream words has a case.
+#[test]
+fn every_rule_has_a_case() {
+    let ids = |glob: &str| {
+        let s = Selection::new([glob]);
+        CATALOGUE.iter().filter(|c| s.matches(&c.id)).count()
+    };
+    // (4 RSA sizes + 4 DSA sizes + 6 curves) × 4 hashes; every cell of the
+    // 4 hashes × 8 key types matrix.
+    assert_eq!(ids("sig.*.valid"), 14 * 4);
+    let cells: BTreeSet<_> = CATALOGUE.iter().filter_map(|c| c.matrix).collect();
+    assert_eq!(cells.len(), 4 * 8);
+    assert_eq!(ids("reg.pss-salt."), 4 * 4 * 4);
+    let labels: BTreeSet<&str> = CATALOGUE
+        .iter()
+        .flat_map(|c| c.expected.values())
+        .filter_map(|e| match e {
+            Expected::Reject { reason: Some(r) } => Some(r.label()),
+            _ => None,
+        })
+        .collect();
+    for r in [
+        "bad-base64",
+        "invalid-hash-method",
+        "invalid-key-type",
+        "certificate-not-found",
+        "invalid-certificate-format",
+        "invalid-public-key-type",
+        "verifier-creation",
+        "signature-mismatch",
+        "signature-too-long",
+    ] {
+        assert!(labels.contains(r), "no case is rejected with {r}");
+    }
+    for flag in Flag::ALL {
         assert!(
-            id.split('.').count() >= 2
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-".contains(c)),
-            "{id}"
+            CATALOGUE.iter().any(|c| c.flags().contains(&flag)),
+            "no case carries {flag}"
         );
-        assert!(
-            ["sig", "neg", "cert", "reg", "doc"]
-                .contains(&id.split('.').next().unwrap_or_default()),
-            "{id}"
-        );
+    }
+    for outcome in [Expected::Unverified, Expected::Acceptable, Expected::Accept] {
+        assert!(CATALOGUE
+            .iter()
+            .any(|c| c.expected.values().any(|e| *e == outcome)));
     }
 }
 
+/// The committed corpus is what `cargo xtask vectors` writes today, except
+/// for the randomised signatures (PSS salts, DSA/ECDSA nonces).
 #[test]
 fn the_committed_corpus_is_the_catalogue() {
-    let corpus: Vec<String> = corpus_cases().into_iter().map(|c| c.id).collect();
-    let now: Vec<String> = catalogue(false)
-        .expect("catalogue")
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    assert_eq!(corpus, now, "run `cargo xtask vectors` and commit vectors/");
+    let without_signatures = |json: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(json).expect("JSON");
+        for group in v["testGroups"].as_array_mut().expect("groups") {
+            for test in group["tests"].as_array_mut().expect("tests") {
+                if let Some(p) = test["properties"].as_object_mut() {
+                    p.remove(properties::SIGNATURE);
+                }
+            }
+        }
+        v
+    };
+    let now =
+        serde_json::to_string(&Corpus::from_cases(&CATALOGUE).expect("corpus")).expect("serialise");
+    assert!(
+        without_signatures(&now) == without_signatures(&committed_json()),
+        "the committed corpus differs from the catalogue: run `cargo xtask vectors` and commit vectors/"
+    );
 }
 
+#[test]
+fn the_corpus_round_trips() {
+    let corpus = Corpus::parse(&committed_json()).expect("corpus");
+    let back = Corpus::from_cases(&corpus.cases().expect("cases")).expect("corpus");
+    assert_eq!(back, corpus);
+    assert!(Corpus::parse("{}").is_err());
+    assert!(
+        Corpus::parse(&committed_json().replace("imgsig-vectors/2", "imgsig-vectors/0")).is_err()
+    );
+}
+
+/// The check `cargo xtask vectors --check` makes, on the committed corpus.
 #[test]
 fn every_claim_of_the_committed_corpus_holds() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -98,84 +173,112 @@ fn every_claim_of_the_committed_corpus_holds() {
     assert_eq!(problems, Vec::<String>::new());
 }
 
+/// The check finds a wrong claim and names the case.
+#[test]
+fn the_check_names_a_case_whose_claim_is_wrong() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut accepted = find("sig.rsa-pss-2048.sha-256.valid").clone();
+    let mut flipped = accepted.image.bytes().expect("small").to_vec();
+    flipped[0] ^= 1;
+    accepted.image = imgsig::cases::ImageSource::Bytes(flipped.into());
+    let problems = check_case(&accepted, dir.path());
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("sig.rsa-pss-2048.sha-256.valid")
+                && p.contains("the rules say reject")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("rejects a signature the corpus calls valid")),
+        "{problems:?}"
+    );
+
+    let mut legacy = find("reg.pss-salt.digest.2048.sha-256").clone();
+    legacy
+        .expected
+        .insert(Profile::GlanceLegacy, Expected::Accept);
+    let problems = check_case(&legacy, dir.path());
+    assert!(
+        problems.iter().any(|p| p.contains("(glance-legacy)")
+            && p.contains("rejects a signature the corpus calls valid")),
+        "{problems:?}"
+    );
+}
+
 #[test]
 fn the_field_failures_are_in_the_catalogue_as_documented() {
-    let cases = catalogue(false).expect("catalogue");
-    let legacy = |id: &str| {
-        cases
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.expected[&Profile::GlanceLegacy].clone())
-            .unwrap_or_else(|| panic!("{id} missing"))
+    let legacy = |id: &str| find(id).expected[&Profile::GlanceLegacy].clone();
+    let mismatch = Expected::Reject {
+        reason: Some(Rejection::SignatureMismatch),
     };
     // "works with 1024-bit keys and SHA-512", "fails if sha256 is used",
     // "fails if the key length is different than 1024".
     assert_eq!(legacy("reg.pss-salt.digest.1024.sha-512"), Expected::Accept);
-    assert!(matches!(
-        legacy("reg.pss-salt.digest.1024.sha-256"),
-        Expected::Reject { .. }
-    ));
+    assert_eq!(
+        find("reg.pss-salt.digest.1024.sha-512")
+            .pss
+            .map(|p| p.salt_length),
+        Some(62)
+    );
+    assert_eq!(legacy("reg.pss-salt.digest.1024.sha-256"), mismatch);
     for bits in [2048, 3072, 4096] {
         for hash in ["sha-224", "sha-256", "sha-384", "sha-512"] {
             let id = format!("reg.pss-salt.digest.{bits}.{hash}");
-            assert!(matches!(legacy(&id), Expected::Reject { .. }), "{id}");
-        }
-    }
-}
-
-/// The schema describes exactly the fields the corpus has; where Python's
-/// `jsonschema` is installed (it is on this project's machines), the
-/// corpus is also validated against it.
-#[test]
-fn the_schema_matches_the_corpus() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/");
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{root}schema.json")).expect("schema"),
-    )
-    .expect("schema is JSON");
-    let corpus: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{root}imgsig-vectors.json")).expect("corpus"),
-    )
-    .expect("corpus is JSON");
-    let keys = |v: &serde_json::Value| -> BTreeSet<String> {
-        v.as_object()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default()
-    };
-    assert_eq!(keys(&schema["properties"]), keys(&corpus));
-    let schema_test = keys(&schema["$defs"]["test"]["properties"]);
-    for group in corpus["testGroups"].as_array().expect("groups") {
-        for test in group["tests"].as_array().expect("tests") {
-            let k = keys(test);
-            assert!(
-                k.is_subset(&schema_test),
-                "{:?} not in the schema",
-                k.difference(&schema_test)
+            assert_eq!(legacy(&id), mismatch, "{id}");
+            assert_eq!(
+                find(&id).expected[&Profile::GlanceCurrent],
+                Expected::Accept
             );
         }
     }
-    let validated = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import json,sys,jsonschema\n\
-             s=json.load(open(sys.argv[1]+'schema.json'))\n\
-             jsonschema.Draft202012Validator.check_schema(s)\n\
-             jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[1]+'imgsig-vectors.json')))",
-        )
-        .arg(root)
-        .output();
-    match validated {
-        Ok(out) if out.status.success() => {}
-        Ok(out)
-            if String::from_utf8_lossy(&out.stderr).contains("No module named 'jsonschema'") =>
-        {
-            eprintln!("note: python3 has no jsonschema module; validated the structure only");
-        }
-        Ok(out) => panic!(
-            "the corpus does not validate: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => eprintln!("note: no python3 ({e}); validated the structure only"),
+    // Every reg case records its salt; strict verifiers take only the maximum.
+    for c in CATALOGUE.iter().filter(|c| c.family() == Family::Reg) {
+        let pss = c.pss.unwrap_or_else(|| panic!("{} records no salt", c.id));
+        let strict = if pss.is_max() {
+            Expected::Accept
+        } else {
+            mismatch.clone()
+        };
+        assert_eq!(c.expected[&Profile::GlanceLegacy], strict, "{}", c.id);
+    }
+}
+
+/// The corpus is valid against `vectors/schema.json` (JSON Schema 2020-12,
+/// checked with the `boon` validator), and the schema refuses what it must.
+#[test]
+fn the_corpus_validates_against_its_schema() {
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let index = compiler
+        .compile(&format!("{VECTORS}schema.json"), &mut schemas)
+        .unwrap_or_else(|e| panic!("the schema does not compile: {e:#}"));
+    let corpus: serde_json::Value = serde_json::from_str(&committed_json()).expect("JSON");
+    if let Err(e) = schemas.validate(&corpus, index) {
+        panic!("the corpus does not validate: {e}");
+    }
+    let mut broken = corpus.clone();
+    broken["testGroups"][0]["tests"][0]["id"] = "Sig.Upper".into();
+    assert!(schemas.validate(&broken, index).is_err());
+    let mut broken = corpus;
+    broken["testGroups"][0]["tests"][0]["flags"] = serde_json::json!(["NoSuchFlag"]);
+    assert!(schemas.validate(&broken, index).is_err());
+}
+
+/// The placeholder for the stored secret's id appears only when a secret
+/// is stored (a case may store one and leave the property out).
+#[test]
+fn the_secret_placeholder_is_used_when_a_secret_is_stored() {
+    let corpus = Corpus::from_cases(&CATALOGUE).expect("corpus");
+    for test in corpus.test_groups.iter().flat_map(|g| &g.tests) {
+        let uses = test
+            .properties
+            .get(properties::CERTIFICATE_UUID)
+            .map(String::as_str)
+            == Some(SECRET_ID);
+        assert!(!uses || test.secret.is_some(), "{}", test.id);
     }
 }
 
@@ -183,9 +286,58 @@ fn the_schema_matches_the_corpus() {
 /// expects must not be.
 #[test]
 fn expectations_do_not_depend_on_the_signatures_drawn() {
-    let a = catalogue(false).expect("catalogue");
     let b = catalogue(false).expect("catalogue");
-    for (x, y) in a.iter().zip(&b) {
+    for (x, y) in CATALOGUE.iter().zip(&b) {
         assert_eq!((&x.id, &x.expected), (&y.id, &y.expected));
+    }
+}
+
+fn any_case() -> impl Strategy<Value = &'static Case> {
+    prop::sample::select(CATALOGUE.iter().collect::<Vec<_>>())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Every prefix of an id selects it, and a prefix that ends a segment
+    /// selects exactly the ids under it.
+    #[test]
+    fn prefixes_select_their_cases(case in any_case(), cut in 0usize..64) {
+        let id = case.id.as_str();
+        let prefix = &id[..cut.min(id.len())];
+        let selection = Selection::new([prefix]);
+        prop_assert!(selection.matches(id));
+        for other in CATALOGUE.iter() {
+            prop_assert_eq!(selection.matches(&other.id), other.id.starts_with(prefix));
+        }
+    }
+
+    /// Replacing any one segment of an id with `*` gives a glob that
+    /// selects it, and only ids with the same other segments.
+    #[test]
+    fn a_segment_glob_selects_its_case(case in any_case(), which in 0usize..8) {
+        let segments: Vec<&str> = case.id.split('.').collect();
+        let which = which % segments.len();
+        let mut pattern = segments.clone();
+        pattern[which] = "*";
+        let selection = Selection::new([pattern.join(".")]);
+        prop_assert!(selection.matches(&case.id));
+        for other in CATALOGUE.iter().filter(|o| selection.matches(&o.id)) {
+            let theirs: Vec<&str> = other.id.split('.').collect();
+            prop_assert!(
+                theirs.len() >= segments.len()
+                    && theirs[..which] == segments[..which]
+                    && theirs.ends_with(&segments[which + 1..]),
+                "{} selected by {}", other.id, pattern.join(".")
+            );
+        }
+    }
+
+    /// Ids in the catalogue parse back as themselves.
+    #[test]
+    fn catalogue_ids_follow_the_grammar(case in any_case()) {
+        let again = CaseId::new(case.id.as_str()).expect("grammatical");
+        prop_assert_eq!(&again, &case.id);
+        prop_assert_eq!(again.family(), case.family());
     }
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask vectors`: write the case catalogue to `vectors/` as the
 //! documented corpus; with `--check`, re-verify every claim of the
-//! committed corpus with both backends and the `openssl` command.
+//! committed corpus with both backends and the `openssl` command; with
+//! `--new-certificates`, re-make the pinned certificates of the pinned keys.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use std::time::Instant;
 
 use imgsig::cases::check::check_case;
 use imgsig::cases::corpus::Corpus;
-use imgsig::cases::{catalogue, Case};
+use imgsig::cases::{catalogue, keys, Case, CaseId};
 
 use crate::util::{root, Result};
 
@@ -16,8 +17,12 @@ use crate::util::{root, Result};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Re-check the committed corpus instead of writing it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "new_certificates")]
     check: bool,
+    /// Re-make vectors/keys/<key>.crt.pem from the pinned keys (then run
+    /// `cargo xtask vectors` again: the corpus embeds them).
+    #[arg(long)]
+    new_certificates: bool,
 }
 
 fn corpus_path() -> PathBuf {
@@ -30,8 +35,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.check {
         return check(started);
     }
+    if args.new_certificates {
+        return new_certificates();
+    }
     let cases = catalogue(false).map_err(|e| e.to_string())?;
-    let corpus = Corpus::from_cases(&cases);
+    let corpus = Corpus::from_cases(&cases).map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&corpus).map_err(|e| e.to_string())?;
     let path = corpus_path();
     std::fs::write(&path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
@@ -51,13 +59,13 @@ fn check(started: Instant) -> Result<ExitCode> {
         .and_then(|c| c.cases())
         .map_err(|e| e.to_string())?;
     let problems = check_all(&cases)?;
-    let catalogue_ids: Vec<String> = catalogue(false)
+    let catalogue_ids: Vec<CaseId> = catalogue(false)
         .map_err(|e| e.to_string())?
         .into_iter()
         .map(|c| c.id)
         .collect();
-    let corpus_ids: Vec<&String> = cases.iter().map(|c| &c.id).collect();
-    let drift = catalogue_ids.iter().collect::<Vec<_>>() != corpus_ids;
+    let corpus_ids: Vec<CaseId> = cases.iter().map(|c| c.id.clone()).collect();
+    let drift = catalogue_ids != corpus_ids;
     for p in &problems {
         println!("✘ {p}");
     }
@@ -75,6 +83,20 @@ fn check(started: Instant) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn new_certificates() -> Result<ExitCode> {
+    let dir = root().join("vectors").join("keys");
+    for pinned in keys::PINNED {
+        let key = keys::key(pinned.name).map_err(|e| e.to_string())?;
+        let cert = keys::certificate(key, &format!("imgsig {}", pinned.name))
+            .and_then(|c| c.to_pem())
+            .map_err(|e| e.to_string())?;
+        let path = dir.join(format!("{}.crt.pem", pinned.name));
+        std::fs::write(&path, cert).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Check every case, on as many threads as there are cores.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::image::ImageSource;
-use super::{Case, UuidRef};
+use super::{keys, Case, CaseId, Flag, PssRecord, UuidRef};
 use crate::outcome::Expected;
 use crate::run::Secret;
 use crate::spec::base64::{decode_strict, encode};
@@ -15,7 +15,7 @@ use crate::spec::{HashMethod, KeyType, Profile, PropertyMap};
 use crate::{Error, Result};
 
 /// The format identifier.
-pub const SCHEMA: &str = "imgsig-vectors/1";
+pub const SCHEMA: &str = "imgsig-vectors/2";
 /// The placeholder for the id Barbican gives the stored secret.
 pub const SECRET_ID: &str = "$SECRET_ID";
 
@@ -30,20 +30,28 @@ pub struct Corpus {
     /// Number of tests.
     pub number_of_tests: usize,
     /// What each flag means.
-    pub notes: BTreeMap<String, String>,
+    pub notes: BTreeMap<Flag, String>,
     /// What each profile stands for.
     pub profiles: BTreeMap<Profile, String>,
-    /// Tests grouped by family.
+    /// Tests grouped by the pinned key they are built on.
     pub test_groups: Vec<TestGroup>,
 }
 
-/// Tests of one family.
+/// The tests built on one pinned key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TestGroup {
-    /// `sig`, `neg`, …
-    pub family: String,
-    /// The tests.
+    /// The pinned key's name: `rsa-2048`, `dsa-2048-256`, `ecc-secp384r1`.
+    pub key: String,
+    /// Its algorithm, e.g. `RSA 2048-bit`.
+    pub algorithm: String,
+    /// The private key, relative to the corpus: `keys/<key>.pem`.
+    pub key_file: String,
+    /// Its self-signed certificate: `keys/<key>.crt.pem`.
+    pub certificate_file: String,
+    /// The public key (SubjectPublicKeyInfo, PEM).
+    pub public_key_pem: String,
+    /// The tests, in `tcId` order.
     pub tests: Vec<Test>,
 }
 
@@ -79,11 +87,11 @@ pub struct Test {
     /// Running number.
     pub tc_id: usize,
     /// Stable case id.
-    pub id: String,
+    pub id: CaseId,
     /// Why the test exists.
     pub comment: String,
     /// Flags, explained in the corpus notes.
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
     /// The image properties; `$SECRET_ID` stands for the stored secret's id.
     pub properties: PropertyMap,
     /// The secret to store first (`null`: none).
@@ -93,12 +101,9 @@ pub struct Test {
     /// Matrix cell: hash method and key type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matrix: Option<(HashMethod, KeyType)>,
-    /// PSS salt length of the signature.
+    /// How an RSA-PSS signature was made: modulus bits, hash, salt length.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pss_salt_length: Option<usize>,
-    /// Modulus bits and hash method of an RSA-PSS signature.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rsa_signature: Option<(usize, HashMethod)>,
+    pub pss: Option<PssRecord>,
     /// Upstream's answer is implementation-defined under every profile.
     #[serde(default)]
     pub implementation_defined: bool,
@@ -106,84 +111,67 @@ pub struct Test {
     pub expected: BTreeMap<Profile, Expected>,
 }
 
-fn notes() -> BTreeMap<String, String> {
-    [
-        ("PssSalt", "RSA-PSS with a salt other than the maximum: strict verifiers (pyca/cryptography <= 41) reject it, auto-detecting ones accept it"),
-        ("BinaryCurve", "a SECT curve: unsupported since pyca/cryptography 47"),
-        ("Unverified", "not all four properties: upstream uploads without verification"),
-        ("ImplementationDefined", "upstream's answer is not a verification error (an uncaught exception) or not specified"),
-        ("DocumentationDrift", "the user documentation and the code disagree here"),
-        ("LenientBase64", "upstream's base64 decoder discards characters outside the alphabet"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+fn notes() -> BTreeMap<Flag, String> {
+    Flag::ALL
+        .into_iter()
+        .map(|f| (f, f.note().to_owned()))
+        .collect()
 }
 
-fn flags(case: &Case) -> Vec<String> {
-    let mut f = Vec::new();
-    if case
-        .rsa
-        .zip(case.salt)
-        .is_some_and(|((bits, hash), salt)| crate::spec::max_salt_len(bits, hash) != Some(salt))
-    {
-        f.push("PssSalt");
+fn test(tc_id: usize, c: &Case) -> Test {
+    Test {
+        tc_id,
+        id: c.id.clone(),
+        comment: c.reason.clone(),
+        flags: c.flags(),
+        properties: c.properties_with(Some(SECRET_ID)),
+        secret: c.secret.as_ref().map(|s| TestSecret {
+            secret_type: s.secret_type.clone(),
+            payload_base64: encode(&s.payload),
+        }),
+        image: match &c.image {
+            ImageSource::Bytes(b) => Image::Base64(encode(b)),
+            ImageSource::Seeded { seed, len } => Image::Seeded {
+                seed: *seed,
+                length: *len,
+            },
+        },
+        matrix: c.matrix,
+        pss: c.pss,
+        implementation_defined: c.implementation_defined,
+        expected: c.expected.clone(),
     }
-    if case.id.contains("ecc-sect") || case.id.ends_with("sect571k1") {
-        f.push("BinaryCurve");
-    }
-    if case.expected.values().any(|e| *e == Expected::Unverified) {
-        f.push("Unverified");
-    }
-    if case.expected.values().any(|e| *e == Expected::Acceptable) {
-        f.push("ImplementationDefined");
-    }
-    if case.family() == "doc" {
-        f.push("DocumentationDrift");
-    }
-    if case.id.ends_with(".multiline") || case.id.ends_with(".spaces") {
-        f.push("LenientBase64");
-    }
-    f.into_iter().map(str::to_owned).collect()
+}
+
+fn group(key: &str) -> Result<TestGroup> {
+    let private = keys::key(key)?;
+    let public = private.public_key()?.to_pem()?;
+    Ok(TestGroup {
+        key: key.to_owned(),
+        algorithm: private.algorithm().to_string(),
+        key_file: format!("keys/{key}.pem"),
+        certificate_file: format!("keys/{key}.crt.pem"),
+        public_key_pem: String::from_utf8_lossy(&public).into_owned(),
+        tests: Vec::new(),
+    })
 }
 
 impl Corpus {
-    /// The corpus of these cases.
-    pub fn from_cases(cases: &[Case]) -> Corpus {
+    /// The corpus of these cases: `tcId` is the catalogue order, groups
+    /// come in the order of their keys' first case.
+    pub fn from_cases(cases: &[Case]) -> Result<Corpus> {
         let mut groups: Vec<TestGroup> = Vec::new();
         for (i, c) in cases.iter().enumerate() {
-            let test = Test {
-                tc_id: i + 1,
-                id: c.id.clone(),
-                comment: c.reason.clone(),
-                flags: flags(c),
-                properties: c.properties_with(Some(SECRET_ID)),
-                secret: c.secret.as_ref().map(|s| TestSecret {
-                    secret_type: s.secret_type.clone(),
-                    payload_base64: encode(&s.payload),
-                }),
-                image: match &c.image {
-                    ImageSource::Bytes(b) => Image::Base64(encode(b)),
-                    ImageSource::Seeded { seed, len } => Image::Seeded {
-                        seed: *seed,
-                        length: *len,
-                    },
-                },
-                matrix: c.matrix,
-                pss_salt_length: c.salt,
-                rsa_signature: c.rsa,
-                implementation_defined: c.implementation_defined,
-                expected: c.expected.clone(),
+            let index = match groups.iter().position(|g| g.key == c.key) {
+                Some(index) => index,
+                None => {
+                    groups.push(group(&c.key)?);
+                    groups.len() - 1
+                }
             };
-            match groups.iter_mut().find(|g| g.family == c.family()) {
-                Some(g) => g.tests.push(test),
-                None => groups.push(TestGroup {
-                    family: c.family().to_owned(),
-                    tests: vec![test],
-                }),
-            }
+            groups[index].tests.push(test(i + 1, c));
         }
-        Corpus {
+        Ok(Corpus {
             schema: SCHEMA.to_owned(),
             generator: format!("imgsig {}", env!("CARGO_PKG_VERSION")),
             number_of_tests: cases.len(),
@@ -193,7 +181,7 @@ impl Corpus {
                 .map(|p| (p, p.description().to_owned()))
                 .collect(),
             test_groups: groups,
-        }
+        })
     }
 
     /// Parse the JSON text of a corpus.
@@ -211,10 +199,15 @@ impl Corpus {
 
     /// The corpus back as cases.
     pub fn cases(&self) -> Result<Vec<Case>> {
-        self.test_groups
+        let mut tests: Vec<(&TestGroup, &Test)> = self
+            .test_groups
             .iter()
-            .flat_map(|g| &g.tests)
-            .map(|t| {
+            .flat_map(|g| g.tests.iter().map(move |t| (g, t)))
+            .collect();
+        tests.sort_by_key(|(_, t)| t.tc_id);
+        tests
+            .into_iter()
+            .map(|(g, t)| {
                 let bad = |what: &str| Error::Config(format!("test {}: bad {what}", t.id));
                 let mut properties = t.properties.clone();
                 let uuid = match properties.remove(crate::spec::properties::CERTIFICATE_UUID) {
@@ -225,6 +218,7 @@ impl Corpus {
                 Ok(Case {
                     id: t.id.clone(),
                     reason: t.comment.clone(),
+                    key: g.key.clone(),
                     matrix: t.matrix,
                     properties,
                     uuid,
@@ -248,8 +242,7 @@ impl Corpus {
                             len: *length,
                         },
                     },
-                    salt: t.pss_salt_length,
-                    rsa: t.rsa_signature,
+                    pss: t.pss,
                     implementation_defined: t.implementation_defined,
                     expected: t.expected.clone(),
                 })

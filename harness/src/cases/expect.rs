@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use crate::outcome::Expected;
-use crate::spec::{Base64Mode, KeyType, Profile, Rejection, Request, SignatureProperties};
+use crate::spec::{Base64Mode, Profile, Rejection, Request, SignatureProperties};
 use crate::verify::{CertificateLookup, UploadVerifier};
 
-use super::Case;
+use super::{Case, Flag};
 
 /// The secret id the expectation pass pretends Barbican assigned.
 const STORED_ID: &str = "11111111-2222-3333-4444-555555555555";
@@ -35,7 +35,7 @@ pub fn expectation(case: &Case, profile: Profile) -> Expected {
         // supported by the back end": taken literally, a binary curve may
         // go either way.
         Err(Rejection::InvalidKeyType(_))
-            if profile == Profile::Documented && binary_curve(case) =>
+            if profile == Profile::Documented && Flag::BinaryCurve.applies(case) =>
         {
             return Expected::Acceptable
         }
@@ -64,11 +64,6 @@ pub fn expectation(case: &Case, profile: Profile) -> Expected {
         Ok(()) => Expected::Accept,
         Err(r) => Expected::Reject { reason: Some(r) },
     }
-}
-
-fn binary_curve(case: &Case) -> bool {
-    case.matrix
-        .is_some_and(|(_, k)| matches!(k, KeyType::Ecc(c) if c.is_binary()))
 }
 
 /// Every profile's expectation.

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use super::expect::expectations;
 use super::image::ImageSource;
 use super::keys::{self, NOT_AFTER, NOT_BEFORE};
-use super::{Case, UuidRef};
+use super::{Case, CaseId, PssRecord, UuidRef};
 use crate::crypto::cert::{Certificate, DAY};
+use crate::crypto::der::parse_der_signature;
 use crate::crypto::{digest_reader, BackendKind, KeyAlgorithm, KeySpec, PrivateKey, RSA_SIZES};
 use crate::run::Secret;
 use crate::spec::base64::encode;
@@ -34,21 +35,25 @@ fn key_slug(spec: KeySpec) -> String {
     }
 }
 
-/// A signature over `image` and the PSS salt it used.
+/// A signature over `image` and, for RSA, how its PSS padding was made.
 fn sign(
     key: &PrivateKey,
     hash: HashMethod,
     image: &ImageSource,
     salt: PssSignSalt,
-) -> Result<(Vec<u8>, Option<usize>)> {
+) -> Result<(Vec<u8>, Option<PssRecord>)> {
     let backend = BackendKind::OpenSsl.backend();
     let digest = digest_reader(backend, hash, image.reader())?;
     let signature = backend.sign_digest(key, hash, &digest, salt)?;
-    let used = match key.algorithm() {
-        KeyAlgorithm::Rsa { bits } => Some(salt.resolve(*bits, hash)?),
+    let pss = match key.algorithm() {
+        KeyAlgorithm::Rsa { bits } => Some(PssRecord {
+            modulus_bits: *bits,
+            hash,
+            salt_length: salt.resolve(*bits, hash)?,
+        }),
         _ => None,
     };
-    Ok((signature, used))
+    Ok((signature, pss))
 }
 
 fn props(signature: &str, hash: &str, key_type: &str) -> PropertyMap {
@@ -66,20 +71,6 @@ fn pem_secret(cert: &Certificate) -> Result<Secret> {
     })
 }
 
-/// Certificates of the pinned keys, made once per catalogue.
-struct Certs(BTreeMap<String, Certificate>);
-
-impl Certs {
-    fn of(&mut self, name: &str) -> Result<Certificate> {
-        if let Some(c) = self.0.get(name) {
-            return Ok(c.clone());
-        }
-        let cert = keys::certificate(keys::key(name)?, &format!("imgsig {name}"))?;
-        self.0.insert(name.to_owned(), cert.clone());
-        Ok(cert)
-    }
-}
-
 /// A valid signed case: `key` signs `image` with `hash`; the certificate
 /// of `key` is stored; the key type is the key's own.
 struct Valid {
@@ -88,8 +79,7 @@ struct Valid {
     hash: HashMethod,
     image: ImageSource,
     signature: Vec<u8>,
-    salt: Option<usize>,
-    rsa_bits: Option<usize>,
+    pss: Option<PssRecord>,
 }
 
 impl Valid {
@@ -104,26 +94,22 @@ impl Valid {
             .algorithm()
             .key_type()
             .ok_or_else(|| crate::Error::UnsupportedKey(format!("{key_name} has no key type")))?;
-        let (signature, salt) = sign(key, hash, &image, salt)?;
-        let rsa_bits = match key.algorithm() {
-            KeyAlgorithm::Rsa { bits } => Some(*bits),
-            _ => None,
-        };
+        let (signature, pss) = sign(key, hash, &image, salt)?;
         Ok(Valid {
-            rsa_bits,
             key_name: key_name.to_owned(),
             key_type,
             hash,
             image,
             signature,
-            salt,
+            pss,
         })
     }
 
-    fn case(&self, id: String, reason: String, certs: &mut Certs) -> Result<Case> {
+    fn case(&self, id: String, reason: String) -> Result<Case> {
         Ok(Case {
-            id,
+            id: CaseId::new(id)?,
             reason,
+            key: self.key_name.clone(),
             matrix: None,
             properties: props(
                 &encode(&self.signature),
@@ -131,17 +117,16 @@ impl Valid {
                 &self.key_type.as_property(),
             ),
             uuid: UuidRef::Stored,
-            secret: Some(pem_secret(&certs.of(&self.key_name)?)?),
+            secret: Some(pem_secret(keys::pinned_certificate(&self.key_name)?)?),
             image: self.image.clone(),
-            salt: self.salt,
-            rsa: self.rsa_bits.map(|bits| (bits, self.hash)),
+            pss: self.pss,
             implementation_defined: false,
             expected: BTreeMap::new(),
         })
     }
 }
 
-fn sig(certs: &mut Certs) -> Result<Vec<Case>> {
+fn sig() -> Result<Vec<Case>> {
     let mut out = Vec::new();
     for spec in KeySpec::matrix() {
         let name = keys::file_name(spec);
@@ -156,7 +141,6 @@ fn sig(certs: &mut Certs) -> Result<Vec<Case>> {
             let mut c = v.case(
                 id,
                 format!("a good {spec} signature over {hash}, as cursive makes it"),
-                certs,
             )?;
             c.matrix = Some((hash, spec.key_type()));
             out.push(c);
@@ -184,11 +168,7 @@ fn sig(certs: &mut Certs) -> Result<Vec<Case>> {
             ImageSource::seeded(seed(&id), len),
             PssSignSalt::Max,
         )?;
-        let mut c = v.case(
-            id,
-            format!("a good signature over a {len}-byte image"),
-            certs,
-        )?;
+        let mut c = v.case(id, format!("a good signature over a {len}-byte image"))?;
         c.matrix = Some((hash, spec.key_type()));
         out.push(c);
     }
@@ -203,7 +183,7 @@ fn flip(bytes: &[u8], index: usize) -> ImageSource {
     ImageSource::Bytes(b.into())
 }
 
-fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
+fn neg() -> Result<Vec<Case>> {
     let mut out = Vec::new();
     // RSA-1024, as in the user documentation's example: its 172-character
     // signature stays under the documented 255-character limit, so the
@@ -244,7 +224,6 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
             let mut c = base.case(
                 format!("neg.data.{what}.{tag}"),
                 format!("image data {what}: {mismatch}"),
-                certs,
             )?;
             c.image = image;
             out.push(c);
@@ -259,7 +238,6 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
     let mut c = rsa.case(
         "neg.signature.bit-flip".into(),
         format!("one bit of the signature flipped: {mismatch}"),
-        certs,
     )?;
     let mut flipped = rsa.signature.clone();
     flipped[100] ^= 0x10;
@@ -275,15 +253,34 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
     let mut c = ecc.case(
         "neg.signature.other-key".into(),
         format!("signed by a key other than the certificate's: {mismatch}"),
-        certs,
     )?;
     set(&mut c, properties::SIGNATURE, encode(&other.signature));
     out.push(c);
 
+    // DSA and ECDSA signatures are DER `SEQUENCE { r, s }`; the raw
+    // fixed-width r || s form (IEEE P1363, what JOSE and PKCS#11 use) is not.
+    let dsa = Valid::new(
+        "dsa-2048-256",
+        HashMethod::Sha256,
+        ImageSource::seeded(seed("neg-dsa"), IMAGE_LEN),
+        PssSignSalt::Max,
+    )?;
+    for (base, tag, width) in [(&ecc, "ecc-secp384r1", 48), (&dsa, "dsa-2048-256", 32)] {
+        let mut c = base.case(
+            format!("neg.signature.raw-r-s.{tag}"),
+            format!("(r, s) as {width}+{width} raw bytes instead of DER: {mismatch}"),
+        )?;
+        set(
+            &mut c,
+            properties::SIGNATURE,
+            encode(&raw_r_s(&base.signature, width)?),
+        );
+        out.push(c);
+    }
+
     let mut c = rsa.case(
         "neg.signature.hash-mismatch".into(),
         "signed over SHA-256, property says SHA-512: the digests differ".into(),
-        certs,
     )?;
     set(&mut c, properties::HASH_METHOD, "SHA-512".into());
     out.push(c);
@@ -326,7 +323,7 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
         ),
     ];
     for (what, value, reason) in b64_cases {
-        let mut c = rsa.case(format!("neg.signature.{what}"), reason.to_owned(), certs)?;
+        let mut c = rsa.case(format!("neg.signature.{what}"), reason.to_owned())?;
         set(&mut c, properties::SIGNATURE, value);
         out.push(c);
     }
@@ -341,7 +338,6 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
         let mut c = rsa.case(
             format!("neg.hash.{what}"),
             format!("hash method {value:?}: names are exact and case-sensitive"),
-            certs,
         )?;
         set(&mut c, properties::HASH_METHOD, value.to_owned());
         out.push(c);
@@ -357,7 +353,6 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
         let mut c = base.case(
             format!("neg.key-type.{what}"),
             format!("key type {value:?}: not registered"),
-            certs,
         )?;
         set(&mut c, properties::KEY_TYPE, value.to_owned());
         out.push(c);
@@ -372,7 +367,6 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
         let mut c = base.case(
             format!("neg.key-type.family-mismatch.{what}"),
             format!("key type {key_type} with a certificate of another key family"),
-            certs,
         )?;
         set(&mut c, properties::KEY_TYPE, key_type.to_owned());
         out.push(c);
@@ -392,7 +386,6 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
             format!(
                 "{name} missing: upstream uploads without verifying (tampered data goes through)"
             ),
-            certs,
         )?;
         c.image = tampered.clone();
         if name == properties::CERTIFICATE_UUID {
@@ -407,7 +400,6 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
     let mut c = rsa.case(
         "neg.cert.unknown-id".into(),
         "no secret with this id: Certificate not found".into(),
-        certs,
     )?;
     c.secret = None;
     c.uuid = UuidRef::Fixed(UNKNOWN_ID.to_owned());
@@ -422,19 +414,33 @@ fn neg(certs: &mut Certs) -> Result<Vec<Case>> {
             format!(
                 "the secret is of type {secret_type}: castellan's format {format} is not X.509"
             ),
-            certs,
         )?;
         if let Some(s) = &mut c.secret {
             s.secret_type = secret_type.to_owned();
         }
         out.push(c);
     }
-    let mut c = rsa.case("neg.cert.garbage-payload".into(), "a certificate secret whose payload is no certificate: upstream raises an uncaught ValueError (implementation-defined)".into(), certs)?;
+    let mut c = rsa.case("neg.cert.garbage-payload".into(), "a certificate secret whose payload is no certificate: upstream raises an uncaught ValueError (implementation-defined)".into())?;
     c.secret = Some(Secret {
         secret_type: "certificate".into(),
         payload: b"this is not a certificate".to_vec(),
     });
     out.push(c);
+    Ok(out)
+}
+
+/// A DER `SEQUENCE { r, s }` as fixed-width big-endian r || s.
+fn raw_r_s(der: &[u8], width: usize) -> Result<Vec<u8>> {
+    let parsed = parse_der_signature(der)
+        .filter(|p| p.r.len() <= width && p.s.len() <= width)
+        .ok_or_else(|| {
+            crate::Error::Catalogue(format!(
+                "a signature is not a DER SEQUENCE of two integers of at most {width} bytes"
+            ))
+        })?;
+    let mut out = vec![0u8; 2 * width];
+    out[width - parsed.r.len()..width].copy_from_slice(&parsed.r);
+    out[2 * width - parsed.s.len()..].copy_from_slice(&parsed.s);
     Ok(out)
 }
 
@@ -456,7 +462,7 @@ fn wrap(s: &str, width: usize, sep: &str) -> String {
         .join(sep)
 }
 
-fn cert(certs: &mut Certs) -> Result<Vec<Case>> {
+fn cert() -> Result<Vec<Case>> {
     let mut out = Vec::new();
     let rsa = Valid::new(
         "rsa-1024",
@@ -468,7 +474,6 @@ fn cert(certs: &mut Certs) -> Result<Vec<Case>> {
     out.push(rsa.case(
         "cert.payload-pem".into(),
         "the certificate stored as PEM (castellan hands it over as DER)".into(),
-        certs,
     )?);
     let mut c = rsa.case(
         "cert.payload-der".into(),
@@ -476,11 +481,10 @@ fn cert(certs: &mut Certs) -> Result<Vec<Case>> {
          the live stack refuses it, although the contract says Barbican may hold either \
          (implementation-defined)"
             .into(),
-        certs,
     )?;
     c.secret = Some(Secret {
         secret_type: "certificate".into(),
-        payload: certs.of("rsa-1024")?.der().to_vec(),
+        payload: keys::pinned_certificate("rsa-1024")?.der().to_vec(),
     });
     // Seen on Keystone 30 / Barbican 23 / Glance 33 with castellan 5.8.0
     // (`cargo xtask live`): 400 "Unable to load PEM file". SPEC.md says
@@ -501,7 +505,7 @@ fn cert(certs: &mut Certs) -> Result<Vec<Case>> {
             "a certificate not yet valid: Glance does not check dates on upload",
         ),
     ] {
-        let mut c = rsa.case(format!("cert.{what}"), reason.into(), certs)?;
+        let mut c = rsa.case(format!("cert.{what}"), reason.into())?;
         c.secret = Some(pem_secret(&keys::certificate_valid(key, what, nb, na)?)?);
         out.push(c);
     }
@@ -513,9 +517,7 @@ fn cert(certs: &mut Certs) -> Result<Vec<Case>> {
     )?;
     let mut c = p521.case(
         "cert.curve-mismatch".into(),
-        "a P-521 certificate under ECC_SECP384R1: upstream does not compare curves (implementation-defined)".into(),
-        certs,
-    )?;
+        "a P-521 certificate under ECC_SECP384R1: upstream does not compare curves (implementation-defined)".into())?;
     c.properties
         .insert(properties::KEY_TYPE.into(), "ECC_SECP384R1".into());
     c.implementation_defined = true;
@@ -523,7 +525,7 @@ fn cert(certs: &mut Certs) -> Result<Vec<Case>> {
     Ok(out)
 }
 
-fn reg(certs: &mut Certs) -> Result<Vec<Case>> {
+fn reg() -> Result<Vec<Case>> {
     let mut out = Vec::new();
     let salts = [
         PssSignSalt::Max,
@@ -541,7 +543,7 @@ fn reg(certs: &mut Certs) -> Result<Vec<Case>> {
                     ImageSource::seeded(seed(&id), IMAGE_LEN),
                     salt,
                 )?;
-                let used = v.salt.unwrap_or_default();
+                let used = v.pss.map(|p| p.salt_length).unwrap_or_default();
                 let max = crate::spec::max_salt_len(bits, hash).unwrap_or_default();
                 let note = match (salt, bits, hash) {
                     (PssSignSalt::Max, ..) => "the maximum: every verifier accepts it".to_owned(),
@@ -559,7 +561,6 @@ fn reg(certs: &mut Certs) -> Result<Vec<Case>> {
                 out.push(v.case(
                     id,
                     format!("RSA-{bits} {hash}, PSS salt {used} bytes (maximum {max}): {note}"),
-                    certs,
                 )?);
             }
         }
@@ -567,7 +568,7 @@ fn reg(certs: &mut Certs) -> Result<Vec<Case>> {
     Ok(out)
 }
 
-fn doc(certs: &mut Certs) -> Result<Vec<Case>> {
+fn doc() -> Result<Vec<Case>> {
     let mut out = Vec::new();
     let rsa = Valid::new(
         "rsa-2048",
@@ -577,9 +578,7 @@ fn doc(certs: &mut Certs) -> Result<Vec<Case>> {
     )?;
     out.push(rsa.case(
         "doc.signature-length.344".into(),
-        "a 344-character RSA-2048 signature: the docs limit img_signature to 255 characters, Glance accepts it".into(),
-        certs,
-    )?);
+        "a 344-character RSA-2048 signature: the docs limit img_signature to 255 characters, Glance accepts it".into())?);
     for curve in [Curve::Secp384r1, Curve::Sect571k1] {
         let name = format!("ecc-{}", curve.openssl_name());
         let v = Valid::new(
@@ -595,7 +594,6 @@ fn doc(certs: &mut Certs) -> Result<Vec<Case>> {
                 curve.name(),
                 curve.name()
             ),
-            certs,
         )?;
         c.properties
             .insert(properties::KEY_TYPE.into(), curve.name().into());
@@ -609,15 +607,13 @@ fn doc(certs: &mut Certs) -> Result<Vec<Case>> {
     )?;
     let mut c = small.case(
         "doc.failed-image.state".into(),
-        "after a failed verification the docs say the image is deleted; Glance 33 keeps it queued without data".into(),
-        certs,
-    )?;
+        "after a failed verification the docs say the image is deleted; Glance 33 keeps it queued without data".into())?;
     c.image = flip(small.image.bytes().unwrap_or_default(), 7);
     out.push(c);
     Ok(out)
 }
 
-fn big(certs: &mut Certs) -> Result<Vec<Case>> {
+fn big() -> Result<Vec<Case>> {
     let mut out = Vec::new();
     for (spec, hash, gib) in [
         (KeySpec::Rsa(2048), HashMethod::Sha256, 1u64),
@@ -629,7 +625,7 @@ fn big(certs: &mut Certs) -> Result<Vec<Case>> {
             len: gib << 30,
         };
         let v = Valid::new(&keys::file_name(spec), hash, image, PssSignSalt::Max)?;
-        out.push(v.case(id, format!("a {gib} GiB image, streamed end to end"), certs)?);
+        out.push(v.case(id, format!("a {gib} GiB image, streamed end to end"))?);
     }
     Ok(out)
 }
@@ -637,15 +633,14 @@ fn big(certs: &mut Certs) -> Result<Vec<Case>> {
 /// The whole catalogue with expectations; `big.*` only when asked for
 /// (signing them hashes gigabytes).
 pub fn catalogue(include_big: bool) -> Result<Vec<Case>> {
-    let mut certs = Certs(BTreeMap::new());
     let mut cases = Vec::new();
-    cases.extend(sig(&mut certs)?);
-    cases.extend(neg(&mut certs)?);
-    cases.extend(cert(&mut certs)?);
-    cases.extend(reg(&mut certs)?);
-    cases.extend(doc(&mut certs)?);
+    cases.extend(sig()?);
+    cases.extend(neg()?);
+    cases.extend(cert()?);
+    cases.extend(reg()?);
+    cases.extend(doc()?);
     if include_big {
-        cases.extend(big(&mut certs)?);
+        cases.extend(big()?);
     }
     for c in &mut cases {
         c.expected = expectations(c);

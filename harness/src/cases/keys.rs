@@ -15,12 +15,28 @@ pub const NOT_AFTER: i64 = 2_082_758_400;
 
 macro_rules! pinned {
     ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../../vectors/keys/", $name, ".pem")))),*]
+        &[$(Pinned {
+            name: $name,
+            key_pem: include_str!(concat!("../../../vectors/keys/", $name, ".pem")),
+            certificate_pem: include_str!(concat!("../../../vectors/keys/", $name, ".crt.pem")),
+        }),*]
     };
 }
 
-/// The pinned key files: name and PEM.
-pub const PINNED: &[(&str, &str)] = pinned!(
+/// A pinned test key and its certificate, as committed under
+/// `vectors/keys/`.
+#[derive(Debug, Clone, Copy)]
+pub struct Pinned {
+    /// The file stem: `rsa-2048`, `dsa-2048-256`, `ecc-secp384r1`.
+    pub name: &'static str,
+    /// `<name>.pem`: the PKCS#8 private key.
+    pub key_pem: &'static str,
+    /// `<name>.crt.pem`: its self-signed certificate (see [`certificate`]).
+    pub certificate_pem: &'static str,
+}
+
+/// The pinned keys and certificates.
+pub const PINNED: &[Pinned] = pinned!(
     "rsa-1024",
     "rsa-2048",
     "rsa-3072",
@@ -41,7 +57,22 @@ pub const PINNED: &[(&str, &str)] = pinned!(
 static KEYS: LazyLock<BTreeMap<&'static str, PrivateKey>> = LazyLock::new(|| {
     PINNED
         .iter()
-        .filter_map(|(name, pem)| Some((*name, PrivateKey::from_pem_or_der(pem.as_bytes()).ok()?)))
+        .filter_map(|p| {
+            Some((
+                p.name,
+                PrivateKey::from_pem_or_der(p.key_pem.as_bytes()).ok()?,
+            ))
+        })
+        .collect()
+});
+
+static CERTIFICATES: LazyLock<BTreeMap<&'static str, Certificate>> = LazyLock::new(|| {
+    PINNED
+        .iter()
+        .filter_map(|p| {
+            let cert = Certificate::from_pem_or_der(p.certificate_pem.as_bytes()).ok()?;
+            Some((p.name, cert))
+        })
         .collect()
 });
 
@@ -51,6 +82,22 @@ pub fn key(name: &str) -> Result<&'static PrivateKey> {
         what: "pinned key",
         detail: format!("vectors/keys/{name}.pem is missing or unreadable"),
     })
+}
+
+/// The pinned certificate of a pinned key, checked to hold that key's
+/// public key.
+pub fn pinned_certificate(name: &str) -> Result<&'static Certificate> {
+    let cert = CERTIFICATES.get(name).ok_or_else(|| crate::Error::BadKey {
+        what: "pinned certificate",
+        detail: format!("vectors/keys/{name}.crt.pem is missing or unreadable"),
+    })?;
+    if cert.public_key()?.spki_der() != key(name)?.public_key()?.spki_der() {
+        return Err(crate::Error::Catalogue(format!(
+            "vectors/keys/{name}.crt.pem is not the certificate of vectors/keys/{name}.pem: \
+             run `cargo xtask vectors --new-certificates`"
+        )));
+    }
+    Ok(cert)
 }
 
 /// The pinned key for a spec of the matrix.
@@ -64,8 +111,8 @@ pub fn file_name(spec: KeySpec) -> String {
     spec.algorithm().slug()
 }
 
-/// The certificate of the catalogue for a key: self-signed, CA, valid
-/// from 2026 to 2036.
+/// A certificate of the catalogue's kind for a key: self-signed, CA,
+/// valid from 2026 to 2036 (how the pinned certificates were made).
 pub fn certificate(key: &PrivateKey, common_name: &str) -> Result<Certificate> {
     certificate_valid(key, common_name, NOT_BEFORE, NOT_AFTER)
 }

@@ -18,22 +18,27 @@ pub mod check;
 pub mod corpus;
 mod expect;
 mod families;
+mod flags;
+mod id;
 mod image;
 pub mod keys;
 mod select;
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use expect::{expectation, expectations};
 pub use families::catalogue;
+pub use flags::Flag;
+pub use id::{CaseId, Family};
 pub use image::{ImageSource, SeededReader};
 pub use select::Selection;
 
+use crate::crypto::KeyAlgorithm;
 use crate::outcome::Expected;
 use crate::run::{RunnableCase, Secret};
-use crate::spec::{properties, HashMethod, KeyType, Profile, PropertyMap};
+use crate::spec::{max_salt_len, properties, HashMethod, KeyType, Profile, PropertyMap};
 
 /// What `img_signature_certificate_uuid` holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,13 +52,41 @@ pub enum UuidRef {
     Missing,
 }
 
+/// The RSA-PSS parameters a signature was made with: enough to say which
+/// verifiers accept it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PssRecord {
+    /// Modulus size of the signing key in bits.
+    pub modulus_bits: usize,
+    /// The hash (message digest and MGF1).
+    pub hash: HashMethod,
+    /// The salt length the signature uses, in bytes.
+    pub salt_length: usize,
+}
+
+impl PssRecord {
+    /// The maximum salt for this key and hash (emLen − hLen − 2).
+    pub fn max_salt_length(self) -> Option<usize> {
+        max_salt_len(self.modulus_bits, self.hash)
+    }
+
+    /// Whether the salt is the maximum: the only one strict verifiers take.
+    pub fn is_max(self) -> bool {
+        self.max_salt_length() == Some(self.salt_length)
+    }
+}
+
 /// One case.
 #[derive(Debug, Clone)]
 pub struct Case {
     /// Stable id.
-    pub id: String,
+    pub id: CaseId,
     /// Why the case exists, in one line.
     pub reason: String,
+    /// The pinned key (`vectors/keys/<key>.pem`) the case is built on: its
+    /// certificate is stored and it signs, unless the reason says otherwise.
+    pub key: String,
     /// The hash × key-type cell it fills in the matrix.
     pub matrix: Option<(HashMethod, KeyType)>,
     /// The image properties except the certificate id.
@@ -64,10 +97,8 @@ pub struct Case {
     pub secret: Option<Secret>,
     /// The image.
     pub image: ImageSource,
-    /// The PSS salt length the signature used (RSA cases).
-    pub salt: Option<usize>,
-    /// Modulus size and hash of an RSA signature, for diagnosis.
-    pub rsa: Option<(usize, HashMethod)>,
+    /// How an RSA-PSS signature was made (RSA cases).
+    pub pss: Option<PssRecord>,
     /// Upstream's answer is implementation-defined, whatever the profile.
     pub implementation_defined: bool,
     /// Expectations per profile (filled by [`catalogue`]).
@@ -76,8 +107,18 @@ pub struct Case {
 
 impl Case {
     /// The family: the first segment of the id.
-    pub fn family(&self) -> &str {
-        self.id.split('.').next().unwrap_or(&self.id)
+    pub fn family(&self) -> Family {
+        self.id.family()
+    }
+
+    /// The flags the case carries.
+    pub fn flags(&self) -> Vec<Flag> {
+        Flag::ALL.into_iter().filter(|f| f.applies(self)).collect()
+    }
+
+    /// The algorithm of the pinned key the case is built on.
+    pub fn key_algorithm(&self) -> Option<&'static KeyAlgorithm> {
+        keys::key(&self.key).ok().map(|k| k.algorithm())
     }
 
     /// The full property map, with the stored secret's id filled in.
@@ -129,9 +170,8 @@ impl RunnableCase for Case {
     }
 
     fn diagnosis(&self) -> Option<String> {
-        let salt = self.salt?;
-        let (bits, hash) = self.rsa?;
-        let max = crate::spec::max_salt_len(bits, hash)?;
+        let pss = self.pss?;
+        let (salt, max) = (pss.salt_length, pss.max_salt_length()?);
         Some(if salt == max {
             format!("the signature uses the maximum PSS salt ({salt} bytes), which every verifier accepts")
         } else {

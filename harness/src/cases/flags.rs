@@ -1,0 +1,92 @@
+//! Flags: what kind of behaviour a case exercises, Wycheproof-style. Each
+//! flag is derived from the case (its signature, its expectations, its
+//! family), never set by hand, and explained by [`Flag::note`].
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Case, Family};
+use crate::crypto::{EcCurve, KeyAlgorithm};
+use crate::outcome::Expected;
+use crate::spec::base64::{decode_lenient, decode_strict};
+use crate::spec::properties;
+
+/// A flag of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Flag {
+    /// RSA-PSS with a salt other than the maximum.
+    PssSalt,
+    /// Signed with a key on a binary (SECT) curve.
+    BinaryCurve,
+    /// Some profile expects the upload to go through unverified.
+    Unverified,
+    /// Some profile leaves the answer to the implementation.
+    ImplementationDefined,
+    /// The user documentation and the code disagree.
+    DocumentationDrift,
+    /// The signature is base64 only to a lenient decoder.
+    LenientBase64,
+}
+
+impl Flag {
+    /// Every flag.
+    pub const ALL: [Flag; 6] = [
+        Flag::PssSalt,
+        Flag::BinaryCurve,
+        Flag::Unverified,
+        Flag::ImplementationDefined,
+        Flag::DocumentationDrift,
+        Flag::LenientBase64,
+    ];
+
+    /// The flag as written in the corpus: `PssSalt`, …
+    pub const fn name(self) -> &'static str {
+        match self {
+            Flag::PssSalt => "PssSalt",
+            Flag::BinaryCurve => "BinaryCurve",
+            Flag::Unverified => "Unverified",
+            Flag::ImplementationDefined => "ImplementationDefined",
+            Flag::DocumentationDrift => "DocumentationDrift",
+            Flag::LenientBase64 => "LenientBase64",
+        }
+    }
+
+    /// What the flag means (the corpus's `notes`).
+    pub const fn note(self) -> &'static str {
+        match self {
+            Flag::PssSalt => "RSA-PSS with a salt other than the maximum: strict verifiers (pyca/cryptography <= 41) reject it, auto-detecting ones (>= 42) accept it",
+            Flag::BinaryCurve => "signed on a SECT (binary) curve: unsupported since pyca/cryptography 47",
+            Flag::Unverified => "not all four properties: upstream uploads without verification (a conformance fact worth reporting)",
+            Flag::ImplementationDefined => "under some profile upstream's answer is not a verification error (an uncaught exception) or not specified: any answer conforms",
+            Flag::DocumentationDrift => "the user documentation and the code disagree here",
+            Flag::LenientBase64 => "the signature is not strict base64; upstream's decoder discards characters outside the alphabet and accepts it",
+        }
+    }
+
+    /// Whether `case` carries this flag.
+    pub fn applies(self, case: &Case) -> bool {
+        match self {
+            Flag::PssSalt => case.pss.is_some_and(|p| !p.is_max()),
+            Flag::BinaryCurve => matches!(
+                case.key_algorithm(),
+                Some(KeyAlgorithm::Ec(EcCurve::Named(c))) if c.is_binary()
+            ),
+            Flag::Unverified => case.expected.values().any(|e| *e == Expected::Unverified),
+            Flag::ImplementationDefined => {
+                case.expected.values().any(|e| *e == Expected::Acceptable)
+            }
+            Flag::DocumentationDrift => case.id.family() == Family::Doc,
+            Flag::LenientBase64 => case
+                .properties
+                .get(properties::SIGNATURE)
+                .is_some_and(|s| decode_strict(s).is_err() && decode_lenient(s).is_ok()),
+        }
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
