@@ -3,6 +3,7 @@
 //! 0 success, 1 a verification failed (or an unexpected outcome), 2 the
 //! command could not run (bad arguments, unreadable files).
 
+mod cases;
 mod inspect;
 mod keygen;
 mod run;
@@ -34,7 +35,7 @@ enum Command {
     Inspect(inspect::Args),
     Trust(trust::Args),
     Run(run::RunArgs),
-    Cases(run::CasesArgs),
+    Cases(cases::Args),
     Cleanup(run::CleanupArgs),
 }
 
@@ -57,7 +58,7 @@ pub fn run() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Trust(args) => trust::run(args),
         Command::Run(args) => run::run(args),
-        Command::Cases(args) => run::cases(args),
+        Command::Cases(args) => cases::run(args),
         Command::Cleanup(args) => run::cleanup(args),
     };
     match result {

@@ -1,10 +1,8 @@
-//! `imgsig run`, `imgsig cases` and `imgsig cleanup`.
+//! `imgsig run` and `imgsig cleanup`.
 
 use std::time::Duration;
 
-use imgsig::cases::{catalogue, Selection};
 use imgsig::run::session::{exit, run_session, target_from_args, SessionArgs, TargetArgs};
-use imgsig::spec::Profile;
 use imgsig::target::Target;
 use imgsig::{Error, Result};
 
@@ -15,23 +13,6 @@ use super::Outcome;
 pub(crate) struct RunArgs {
     #[command(flatten)]
     session: SessionArgs,
-}
-
-/// List the case catalogue.
-#[derive(Debug, clap::Args)]
-pub(crate) struct CasesArgs {
-    /// Only cases whose id starts with (or, with * or ?, matches) this.
-    #[arg(long, short = 'f', value_name = "PREFIX|GLOB")]
-    filter: Vec<String>,
-    /// Show the expectation under this profile.
-    #[arg(long, default_value = "glance-current", value_parser = super::verify::parse_profile)]
-    profile: Profile,
-    /// Include the big.* cases (signing them hashes gigabytes).
-    #[arg(long)]
-    big: bool,
-    /// One JSON object per case.
-    #[arg(long)]
-    json: bool,
 }
 
 /// Delete what a run left behind (names carrying its tag), and nothing else.
@@ -64,31 +45,6 @@ pub(crate) fn run(args: RunArgs) -> Result<Outcome> {
             _ => Ok(Outcome::Failure),
         }
     })
-}
-
-pub(crate) fn cases(args: CasesArgs) -> Result<Outcome> {
-    let selection = Selection::new(args.filter);
-    for c in catalogue(args.big)?
-        .iter()
-        .filter(|c| selection.matches(&c.id))
-    {
-        let expected = c
-            .expected
-            .get(&args.profile)
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        if args.json {
-            let line = serde_json::json!({
-                "id": c.id,
-                "reason": c.reason,
-                "expected": c.expected,
-            });
-            println!("{line}");
-        } else {
-            println!("{:<48} {:<40} {}", c.id, expected, c.reason);
-        }
-    }
-    Ok(Outcome::Success)
 }
 
 pub(crate) fn cleanup(args: CleanupArgs) -> Result<Outcome> {
