@@ -9,10 +9,15 @@
 //! | `cert.*` | certificate payload forms and dates (Glance does not check them) |
 //! | `reg.pss-salt.<salt>.<bits>.<hash>` | the RSA-PSS salt regressions behind the documented field failures |
 //! | `doc.*` | where the user documentation and the code disagree |
-//! | `big.*` | images of 1 GiB and more, streamed from a seed (opt-in) |
+//! | `big.*` | images of 1 GiB and more, streamed from a seed (built only when asked: signing hashes gigabytes) |
 //!
-//! Each case carries its expectation under every profile, derived from the
-//! rules ([`expect`]), never typed by hand.
+//! Ids follow a grammar checked when they are made ([`CaseId`]); the
+//! family is the first segment ([`Family`]); selection is by prefix or
+//! glob ([`Selection`]). Each case carries its expectation under every
+//! profile, derived from the rules by the reference verifier ([`expectation`]),
+//! never typed by hand, and its [`Flag`]s are derived too. [`corpus`]
+//! writes the catalogue as `vectors/imgsig-vectors.json` and reads it
+//! back; [`check`] re-verifies every claim of a case.
 
 pub mod check;
 pub mod corpus;
