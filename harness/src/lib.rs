@@ -1,18 +1,22 @@
 //! imgsig: conformance harness for OpenStack image signature verification.
 //!
-//! Data flows one way: the contract ([`spec`]) → keys and signatures
-//! ([`crypto`]) → the reference verifier ([`verify`]).
+//! Data flows one way: the contract ([`spec`], the `imgsig-contract` crate)
+//! → keys, signatures and the reference verifier ([`crypto`], [`verify`],
+//! [`trust`], the `imgsig-crypto` crate) → the case catalogue ([`cases`]) →
+//! targets ([`targets`]) → the runner and its outcomes ([`run`],
+//! [`outcome`]) → reports ([`report`]). The OpenStack client
+//! ([`openstack`]) is what the OpenStack target talks through.
+
+pub use imgsig_contract as spec;
+pub use imgsig_crypto as crypto;
+pub use imgsig_crypto::{trust, verify};
 
 pub mod cases;
-pub mod crypto;
 mod error;
 pub mod openstack;
 pub mod outcome;
 pub mod report;
 pub mod run;
-pub mod spec;
-pub mod target;
-pub mod trust;
-pub mod verify;
+pub mod targets;
 
 pub use error::{Error, Result};

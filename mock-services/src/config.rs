@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use imgsig::spec::Profile;
+use imgsig_contract::Profile;
 use serde::{Deserialize, Serialize};
 
 use crate::MockError;

@@ -13,7 +13,7 @@
 //!
 //! Invariants: every listener is on 127.0.0.1; image data lives only in a
 //! temporary directory the cloud owns and removes; signature verification
-//! is the harness's ([`imgsig::verify`]), never re-implemented here.
+//! is the reference verifier's ([`imgsig_crypto::verify`]), never re-implemented here.
 
 mod auth;
 mod barbican;
@@ -30,7 +30,7 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use imgsig::spec::Profile;
+use imgsig_contract::Profile;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -71,27 +71,20 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// These credentials as the harness's cloud configuration (what
-    /// `--cloud envvars` would read from the matching `OS_*` variables).
-    pub fn cloud_config(&self) -> imgsig::Result<imgsig::openstack::CloudConfig> {
-        let vars = [
+    /// These credentials as the `OS_*` variables a client takes (an openrc
+    /// file's content; the harness reads them as `--cloud envvars`).
+    pub fn env_vars(&self) -> Vec<(&'static str, String)> {
+        vec![
             ("OS_AUTH_URL", self.auth_url.clone()),
+            ("OS_IDENTITY_API_VERSION", "3".to_owned()),
             ("OS_USERNAME", self.username.clone()),
             ("OS_PASSWORD", self.password.clone()),
             ("OS_PROJECT_NAME", self.project_name.clone()),
             ("OS_USER_DOMAIN_NAME", self.domain_name.clone()),
             ("OS_PROJECT_DOMAIN_NAME", self.domain_name.clone()),
             ("OS_REGION_NAME", self.region_name.clone()),
-        ];
-        let env = move |name: &str| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.clone())
-        };
-        imgsig::openstack::CloudConfig::from_env(&imgsig::openstack::Lookup {
-            env: &env,
-            cwd: std::path::PathBuf::from("."),
-        })
+            ("OS_INTERFACE", "public".to_owned()),
+        ]
     }
 }
 
@@ -283,19 +276,11 @@ impl MockCloud {
 
     /// Shell lines for the admin: `export OS_AUTH_URL=…` and the rest.
     pub fn openrc(&self) -> String {
-        let c = self.admin();
-        format!(
-            "export OS_AUTH_URL={}\nexport OS_IDENTITY_API_VERSION=3\nexport OS_USERNAME={}\n\
-             export OS_PASSWORD={}\nexport OS_PROJECT_NAME={}\nexport OS_USER_DOMAIN_NAME={}\n\
-             export OS_PROJECT_DOMAIN_NAME={}\nexport OS_REGION_NAME={}\nexport OS_INTERFACE=public\n",
-            c.auth_url,
-            c.username,
-            c.password,
-            c.project_name,
-            c.domain_name,
-            c.domain_name,
-            c.region_name
-        )
+        self.admin()
+            .env_vars()
+            .into_iter()
+            .map(|(name, value)| format!("export {name}={value}\n"))
+            .collect()
     }
 
     /// A `clouds.yaml` document with one cloud called `name`.

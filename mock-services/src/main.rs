@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use imgsig::spec::Profile;
+use imgsig_contract::Profile;
 use imgsig_mock::{MockCloud, MockConfig};
 
 /// Mock OpenStack (Keystone v3, Barbican v1, Glance v2) for image

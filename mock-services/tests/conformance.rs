@@ -11,11 +11,12 @@ use imgsig::openstack::{Client, ClientOptions, NewImage, RunTag};
 use imgsig::outcome::{RunReport, Verdict};
 use imgsig::run::{run_cases, RunOptions};
 use imgsig::spec::Profile;
-use imgsig::target::Target;
+use imgsig::targets::Target;
 use imgsig_mock::{MockCloud, MockConfig};
 
 async fn connect(cloud: &MockCloud) -> Client {
-    let config = cloud.admin().cloud_config().expect("cloud config");
+    let config =
+        imgsig::openstack::CloudConfig::from_vars(&cloud.admin().env_vars()).expect("cloud config");
     Client::connect(&config, &ClientOptions::default())
         .await
         .expect("keystone")
@@ -154,7 +155,7 @@ async fn wrong_credentials_are_a_clear_configuration_error() {
         .expect("mocks");
     let mut creds = cloud.admin();
     creds.password = "wrong".into();
-    let config = creds.cloud_config().expect("config");
+    let config = imgsig::openstack::CloudConfig::from_vars(&creds.env_vars()).expect("config");
     let e = Client::connect(&config, &ClientOptions::default())
         .await
         .expect_err("401")

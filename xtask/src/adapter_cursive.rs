@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use imgsig::run::session::{exit, run_session, SessionArgs};
 use imgsig::spec::Profile;
-use imgsig::target::Target;
+use imgsig::targets::Target;
 
 use crate::util::{root, target_dir, Result};
 use crate::venv::Venv;

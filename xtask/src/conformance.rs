@@ -8,7 +8,7 @@ use std::time::Duration;
 use imgsig::openstack::{Client, ClientOptions};
 use imgsig::run::session::{exit, run_session, target_from_args, SessionArgs};
 use imgsig::spec::Profile;
-use imgsig::target::Target;
+use imgsig::targets::Target;
 use imgsig_mock::{MockCloud, MockConfig};
 
 use crate::util::Result;
@@ -23,7 +23,7 @@ pub struct Args {
     mock_profile: Profile,
 }
 
-fn parse_profile(s: &str) -> std::result::Result<Profile, imgsig::Error> {
+fn parse_profile(s: &str) -> std::result::Result<Profile, imgsig::spec::Error> {
     s.parse()
 }
 
@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let cloud = MockCloud::start(config)
             .await
             .map_err(|e| imgsig::Error::Config(format!("cannot start the mocks: {e}")))?;
-        let config = cloud.admin().cloud_config()?;
+        let config = imgsig::openstack::CloudConfig::from_vars(&cloud.admin().env_vars())?;
         let target = Target::OpenStack {
             client: Client::connect(&config, &ClientOptions::default()).await?,
             name: format!("embedded mocks ({})", args.mock_profile),

@@ -92,7 +92,7 @@ fn new_certificates() -> Result<ExitCode> {
     for pinned in keys::PINNED {
         let key = keys::key(pinned.name).map_err(|e| e.to_string())?;
         let cert = keys::certificate(key, &format!("imgsig {}", pinned.name))
-            .and_then(|c| c.to_pem())
+            .and_then(|c| Ok(c.to_pem()?))
             .map_err(|e| e.to_string())?;
         let path = dir.join(format!("{}.crt.pem", pinned.name));
         std::fs::write(&path, cert).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -93,7 +93,7 @@ impl Valid {
         let key_type = key
             .algorithm()
             .key_type()
-            .ok_or_else(|| crate::Error::UnsupportedKey(format!("{key_name} has no key type")))?;
+            .ok_or_else(|| crate::Error::Catalogue(format!("{key_name} has no key type")))?;
         let (signature, pss) = sign(key, hash, &image, salt)?;
         Ok(Valid {
             key_name: key_name.to_owned(),
@@ -580,7 +580,7 @@ fn doc() -> Result<Vec<Case>> {
         "doc.signature-length.344".into(),
         "a 344-character RSA-2048 signature: the docs limit img_signature to 255 characters, Glance accepts it".into())?);
     for curve in [Curve::Secp384r1, Curve::Sect571k1] {
-        let name = format!("ecc-{}", curve.openssl_name());
+        let name = format!("ecc-{}", curve.slug());
         let v = Valid::new(
             &name,
             HashMethod::Sha384,
@@ -588,7 +588,7 @@ fn doc() -> Result<Vec<Case>> {
             PssSignSalt::Max,
         )?;
         let mut c = v.case(
-            format!("doc.key-type.bare-{}", curve.openssl_name()),
+            format!("doc.key-type.bare-{}", curve.slug()),
             format!(
                 "the documentation's bare curve name {}: the code wants ECC_{}",
                 curve.name(),

@@ -78,18 +78,20 @@ static CERTIFICATES: LazyLock<BTreeMap<&'static str, Certificate>> = LazyLock::n
 
 /// A pinned key by file name.
 pub fn key(name: &str) -> Result<&'static PrivateKey> {
-    KEYS.get(name).ok_or_else(|| crate::Error::BadKey {
-        what: "pinned key",
-        detail: format!("vectors/keys/{name}.pem is missing or unreadable"),
+    KEYS.get(name).ok_or_else(|| {
+        crate::Error::Catalogue(format!(
+            "the pinned key vectors/keys/{name}.pem is missing or unreadable"
+        ))
     })
 }
 
 /// The pinned certificate of a pinned key, checked to hold that key's
 /// public key.
 pub fn pinned_certificate(name: &str) -> Result<&'static Certificate> {
-    let cert = CERTIFICATES.get(name).ok_or_else(|| crate::Error::BadKey {
-        what: "pinned certificate",
-        detail: format!("vectors/keys/{name}.crt.pem is missing or unreadable"),
+    let cert = CERTIFICATES.get(name).ok_or_else(|| {
+        crate::Error::Catalogue(format!(
+            "the pinned certificate vectors/keys/{name}.crt.pem is missing or unreadable"
+        ))
     })?;
     if cert.public_key()?.spki_der() != key(name)?.public_key()?.spki_der() {
         return Err(crate::Error::Catalogue(format!(
@@ -127,5 +129,5 @@ pub fn certificate_valid(
     let mut params = CertificateParams::new(common_name, 1);
     params.not_before = not_before;
     params.not_after = not_after;
-    params.self_signed(key)
+    Ok(params.self_signed(key)?)
 }

@@ -92,12 +92,9 @@ impl KeySource {
     /// The public key, whichever way it was given.
     pub(crate) fn load(&self) -> Result<PublicKey> {
         match (&self.cert, &self.public_key) {
-            (Some(cert), _) => Certificate::from_pem_or_der(&read(cert)?)?.public_key(),
-            (None, Some(key)) => PublicKey::from_pem_or_der(&read(key)?),
-            (None, None) => Err(Error::BadKey {
-                what: "key",
-                detail: "give --cert or --public-key".into(),
-            }),
+            (Some(cert), _) => Ok(Certificate::from_pem_or_der(&read(cert)?)?.public_key()?),
+            (None, Some(key)) => Ok(PublicKey::from_pem_or_der(&read(key)?)?),
+            (None, None) => Err(Error::Config("give --cert or --public-key".into())),
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use imgsig::run::session::{exit, run_session, target_from_args, SessionArgs, TargetArgs};
-use imgsig::target::Target;
+use imgsig::targets::Target;
 use imgsig::{Error, Result};
 
 use super::Outcome;

@@ -44,7 +44,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn parse_backend(s: &str) -> Result<BackendKind> {
-    s.parse()
+    Ok(s.parse()?)
 }
 
 /// Quote a value for a POSIX shell.
@@ -62,7 +62,7 @@ fn shell_quote(s: &str) -> String {
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     let key = PrivateKey::from_pem_or_der(&super::read(&args.key)?)?;
     let key_type = key.algorithm().key_type().ok_or_else(|| {
-        Error::UnsupportedKey(format!(
+        imgsig_crypto::Error::UnsupportedKey(format!(
             "{}: upstream only knows RSA, DSA and the curves SECT571K1, SECT409K1, SECT571R1, \
              SECT409R1, SECP521R1 and SECP384R1",
             key.algorithm()

@@ -44,7 +44,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn parse_profile(s: &str) -> Result<Profile> {
-    s.parse()
+    Ok(s.parse()?)
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {

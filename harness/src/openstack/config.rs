@@ -229,6 +229,20 @@ impl CloudConfig {
         build(name, source, raw)
     }
 
+    /// The cloud of the given `OS_*` variables (an openrc file's content),
+    /// read as `--cloud envvars` reads the process environment.
+    pub fn from_vars(vars: &[(&str, String)]) -> Result<CloudConfig> {
+        let env = |name: &str| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        };
+        CloudConfig::from_env(&Lookup {
+            env: &env,
+            cwd: PathBuf::from("."),
+        })
+    }
+
     /// The special cloud `envvars`, from the `OS_*` variables.
     pub fn from_env(lookup: &Lookup<'_>) -> Result<CloudConfig> {
         let v = |n: &str| lookup.var(n);

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use super::case::RunnableCase;
 use crate::outcome::{detect_profile, judge, CaseOutcome, Observed, RunReport, Summary};
 use crate::spec::Profile;
-use crate::target::Target;
+use crate::targets::Target;
 
 /// How to run.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use crate::openstack::{Client, ClientOptions, CloudConfig, DirectEndpoints, Look
 use crate::outcome::RunReport;
 use crate::report;
 use crate::spec::Profile;
-use crate::target::Target;
+use crate::targets::Target;
 use crate::{Error, Result};
 
 use super::{new_run_tag, run_cases, ExpectedFailures, RunOptions};
@@ -99,7 +99,7 @@ pub struct SessionArgs {
 }
 
 fn parse_profile(s: &str) -> Result<Profile> {
-    s.parse()
+    Ok(s.parse()?)
 }
 
 /// The client options the arguments ask for.

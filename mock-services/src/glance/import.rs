@@ -16,8 +16,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use bytes::Bytes;
-use imgsig::spec::{Base64Mode, Profile, Request, SignatureProperties};
-use imgsig::verify::UploadVerifier;
+use imgsig_contract::{Base64Mode, Profile, Request, SignatureProperties};
+use imgsig_crypto::verify::UploadVerifier;
 use serde_json::Value;
 
 use super::store::{ImageStatus, Task};
@@ -162,7 +162,11 @@ async fn run_task(
     profile: Profile,
 ) {
     set_task(&cloud, &image_id, &task_id, "processing", "");
-    let verifier = match SignatureProperties::parse(&props, profile, Base64Mode::Lenient) {
+    let verifier = match SignatureProperties::parse(
+        &super::JsonProperties(&props),
+        profile,
+        Base64Mode::Lenient,
+    ) {
         Err(_) => Err(()),
         Ok(Request::Unverified { .. }) => Ok(None),
         Ok(Request::Verify(p)) => {

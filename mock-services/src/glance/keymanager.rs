@@ -10,7 +10,7 @@ use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use imgsig::verify::CertificateLookup;
+use imgsig_crypto::verify::CertificateLookup;
 use serde_json::Value;
 
 /// The largest secret payload Glance will read (certificates are small).

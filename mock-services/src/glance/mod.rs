@@ -177,3 +177,13 @@ fn empty(status: StatusCode) -> Response {
     );
     resp
 }
+
+/// An image record's JSON properties, read as Glance reads them: a property
+/// that is not a string is not a signature property.
+struct JsonProperties<'a>(&'a serde_json::Map<String, serde_json::Value>);
+
+impl imgsig_contract::PropertySource for JsonProperties<'_> {
+    fn property(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(serde_json::Value::as_str)
+    }
+}

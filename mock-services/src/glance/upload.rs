@@ -23,8 +23,8 @@ use axum::Extension;
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
-use imgsig::spec::{Base64Mode, FailedUpload, Rejection, Request, SignatureProperties};
-use imgsig::verify::UploadVerifier;
+use imgsig_contract::{Base64Mode, FailedUpload, Rejection, Request, SignatureProperties};
+use imgsig_crypto::verify::UploadVerifier;
 use openssl::hash::{Hasher, MessageDigest};
 use tokio::sync::mpsc;
 
@@ -405,7 +405,11 @@ pub(super) async fn upload(
     let profile = cloud.profile();
     let path = cloud.glance.partial_path(&id);
     let (claim, props) = Claim::take(&cloud, &id, project_of(&token), ImageStatus::Saving, path)?;
-    let verifier = match SignatureProperties::parse(&props, profile, Base64Mode::Lenient) {
+    let verifier = match SignatureProperties::parse(
+        &super::JsonProperties(&props),
+        profile,
+        Base64Mode::Lenient,
+    ) {
         Err(rejection) => return Err(reject(&cloud, claim, rejection, Some(body)).await),
         Ok(Request::Unverified { .. }) => None,
         Ok(Request::Verify(props)) => {

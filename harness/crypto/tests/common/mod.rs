@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use imgsig::crypto::{KeySpec, PrivateKey, PublicKey};
-use imgsig::spec::HashMethod;
+use imgsig_contract::HashMethod;
+use imgsig_crypto::{KeySpec, PrivateKey, PublicKey};
 
 /// One key per spec of the matrix, generated in parallel once per test binary.
 pub static KEYS: LazyLock<HashMap<KeySpec, PrivateKey>> = LazyLock::new(|| {
@@ -27,7 +27,7 @@ pub fn key(spec: KeySpec) -> &'static PrivateKey {
     &KEYS[&spec]
 }
 
-pub use imgsig::crypto::openssl_cli::CliSalt;
+pub use imgsig_crypto::openssl_cli::CliSalt;
 
 /// `openssl dgst -<hash> -verify …` over `image` (written to `dir`).
 pub fn openssl_verifies(
@@ -40,7 +40,7 @@ pub fn openssl_verifies(
 ) -> bool {
     let img_path = dir.join("image.bin");
     std::fs::write(&img_path, image).expect("write");
-    imgsig::crypto::openssl_cli::openssl_verifies(dir, key, hash, signature, &img_path, salt)
+    imgsig_crypto::openssl_cli::openssl_verifies(dir, key, hash, signature, &img_path, salt)
         .expect("openssl runs")
 }
 

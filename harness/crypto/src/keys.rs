@@ -9,8 +9,8 @@ use openssl::pkey::{Id, PKey, Private, Public};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use crate::spec::{Curve, KeyFamily, KeyType};
 use crate::{Error, Result};
+use imgsig_contract::{Curve, KeyFamily, KeyType};
 
 /// DSA domain sizes (L/N bits) from FIPS 186.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -161,7 +161,7 @@ pub enum EcCurve {
 impl fmt::Display for EcCurve {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EcCurve::Named(c) => f.write_str(c.openssl_name()),
+            EcCurve::Named(c) => f.write_str(c.slug()),
             EcCurve::Other(name) => f.write_str(name),
         }
     }

@@ -5,8 +5,8 @@
 mod common;
 
 use common::{image, key, openssl_verifies, CliSalt};
-use imgsig::crypto::{digest_bytes, BackendKind, KeyAlgorithm, KeySpec, PrivateKey};
-use imgsig::spec::{HashMethod, PssSignSalt, PssVerifySalt};
+use imgsig_contract::{HashMethod, PssSignSalt, PssVerifySalt};
+use imgsig_crypto::{digest_bytes, BackendKind, KeyAlgorithm, KeySpec, PrivateKey};
 
 /// The backends that can sign with this key.
 fn signers(key: &PrivateKey) -> Vec<BackendKind> {
@@ -156,14 +156,14 @@ fn pss_salt_policies_decide_as_the_spec_says() {
                 PssSignSalt::Fixed(20),
             ] {
                 let used = salt.resolve(bits, hash).expect("fits");
-                let max = imgsig::spec::max_salt_len(bits, hash).expect("max");
+                let max = imgsig_contract::max_salt_len(bits, hash).expect("max");
                 for signer in BackendKind::ALL {
                     let backend = signer.backend();
                     let digest = digest_bytes(backend, hash, &data).expect("digest");
                     let sig = backend.sign_digest(key, hash, &digest, salt).expect("sign");
                     let ctx = format!("RSA-{bits} {hash} salt {salt} by {signer}");
 
-                    let found = imgsig::crypto::pss_salt_length(&sig, &public, hash, Some(&digest))
+                    let found = imgsig_crypto::pss_salt_length(&sig, &public, hash, Some(&digest))
                         .expect("decodes");
                     assert_eq!(found.salt_len, used, "{ctx}");
                     assert_eq!(found.max_salt_len, max, "{ctx}");
@@ -218,14 +218,14 @@ fn salt_recovery_refuses_what_is_not_pss() {
         .backend()
         .sign_digest(key, HashMethod::Sha256, &digest, PssSignSalt::Max)
         .expect("sign");
-    assert!(imgsig::crypto::pss_salt_length(&sig, &other, HashMethod::Sha256, None).is_err());
+    assert!(imgsig_crypto::pss_salt_length(&sig, &other, HashMethod::Sha256, None).is_err());
     assert!(
-        imgsig::crypto::pss_salt_length(&[0u8; 256], &public, HashMethod::Sha256, None).is_err()
+        imgsig_crypto::pss_salt_length(&[0u8; 256], &public, HashMethod::Sha256, None).is_err()
     );
-    assert!(imgsig::crypto::pss_salt_length(&sig[1..], &public, HashMethod::Sha256, None).is_err());
-    let ec = common::key(KeySpec::Ec(imgsig::spec::Curve::Secp384r1))
+    assert!(imgsig_crypto::pss_salt_length(&sig[1..], &public, HashMethod::Sha256, None).is_err());
+    let ec = common::key(KeySpec::Ec(imgsig_contract::Curve::Secp384r1))
         .public_key()
         .expect("pub");
     assert!(matches!(ec.algorithm(), KeyAlgorithm::Ec(_)));
-    assert!(imgsig::crypto::pss_salt_length(&sig, &ec, HashMethod::Sha256, None).is_err());
+    assert!(imgsig_crypto::pss_salt_length(&sig, &ec, HashMethod::Sha256, None).is_err());
 }

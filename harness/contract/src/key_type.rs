@@ -53,8 +53,8 @@ impl Curve {
         }
     }
 
-    /// OpenSSL's short name, e.g. `secp384r1`.
-    pub const fn openssl_name(self) -> &'static str {
+    /// The SEC 2 name in lower case (`secp384r1`), as case ids spell it.
+    pub const fn slug(self) -> &'static str {
         match self {
             Curve::Sect571k1 => "sect571k1",
             Curve::Sect409k1 => "sect409k1",

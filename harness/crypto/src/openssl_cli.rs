@@ -5,8 +5,18 @@ use std::path::Path;
 use std::process::Command;
 
 use super::keys::{KeyAlgorithm, PublicKey};
-use crate::spec::HashMethod;
 use crate::{Error, Result};
+use imgsig_contract::HashMethod;
+
+/// The digest name the `openssl` command takes (`openssl dgst -sha256`).
+pub const fn digest_name(hash: HashMethod) -> &'static str {
+    match hash {
+        HashMethod::Sha224 => "sha224",
+        HashMethod::Sha256 => "sha256",
+        HashMethod::Sha384 => "sha384",
+        HashMethod::Sha512 => "sha512",
+    }
+}
 
 /// How the command should treat the PSS salt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +43,7 @@ pub fn openssl_verifies(
     std::fs::write(&sig_path, signature).map_err(Error::io(&sig_path))?;
     let mut cmd = Command::new("openssl");
     cmd.arg("dgst")
-        .arg(format!("-{}", hash.openssl_name()))
+        .arg(format!("-{}", digest_name(hash)))
         .arg("-verify")
         .arg(&pub_path)
         .arg("-signature")
@@ -45,17 +55,17 @@ pub fn openssl_verifies(
         };
         cmd.args(["-sigopt", "rsa_padding_mode:pss"])
             .args(["-sigopt", &format!("rsa_pss_saltlen:{saltlen}")])
-            .args(["-sigopt", &format!("rsa_mgf1_md:{}", hash.openssl_name())]);
+            .args(["-sigopt", &format!("rsa_mgf1_md:{}", digest_name(hash))]);
     }
     let out = cmd
         .arg(image)
         .output()
-        .map_err(|e| Error::Config(format!("cannot run the openssl command: {e}")))?;
+        .map_err(|e| Error::OpensslCommand(format!("cannot run the openssl command: {e}")))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     match (out.status.success(), stdout.contains("Verified OK")) {
         (true, true) => Ok(true),
         (false, false) => Ok(false),
-        _ => Err(Error::Config(format!(
+        _ => Err(Error::OpensslCommand(format!(
             "the openssl command answered inconsistently: status {}, {stdout}",
             out.status
         ))),

@@ -1,8 +1,8 @@
 //! Property tests for the parsers of untrusted input: the four properties
 //! and the lenient base64 decoder.
 
-use imgsig::spec::base64::{decode_lenient, decode_strict, encode};
-use imgsig::spec::{
+use imgsig_contract::base64::{decode_lenient, decode_strict, encode};
+use imgsig_contract::{
     properties, Base64Mode, HashMethod, KeyType, KeyTypeSpelling, Profile, PropertyMap, Request,
     SignatureProperties,
 };

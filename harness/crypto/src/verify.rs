@@ -12,12 +12,12 @@ use std::io::Read;
 
 use serde::Serialize;
 
-use crate::crypto::cert::Certificate;
-use crate::crypto::{
+use crate::cert::Certificate;
+use crate::{
     pss_salt_length, Backend, BackendKind, KeyAlgorithm, PssDecoding, PublicKey, StreamHasher,
     CHUNK_SIZE,
 };
-use crate::spec::{Profile, PssVerifySalt, Rejection, SignatureProperties};
+use imgsig_contract::{Profile, PssVerifySalt, Rejection, SignatureProperties};
 
 /// What the key manager answered for `img_signature_certificate_uuid`.
 #[derive(Debug, Clone, PartialEq, Eq)]

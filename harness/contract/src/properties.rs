@@ -41,12 +41,6 @@ impl PropertySource for HashMap<String, String> {
     }
 }
 
-impl PropertySource for serde_json::Map<String, serde_json::Value> {
-    fn property(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(serde_json::Value::as_str)
-    }
-}
-
 /// How `img_signature` is decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -170,7 +164,7 @@ impl SignatureProperties {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Curve;
+    use crate::Curve;
 
     fn good() -> PropertyMap {
         SignatureProperties::to_map(

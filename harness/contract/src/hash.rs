@@ -56,16 +56,6 @@ impl HashMethod {
         }
     }
 
-    /// The digest name the `openssl` command takes (`openssl dgst -sha256`).
-    pub const fn openssl_name(self) -> &'static str {
-        match self {
-            HashMethod::Sha224 => "sha224",
-            HashMethod::Sha256 => "sha256",
-            HashMethod::Sha384 => "sha384",
-            HashMethod::Sha512 => "sha512",
-        }
-    }
-
     /// Digest length in bytes (hLen).
     pub const fn digest_len(self) -> usize {
         match self {

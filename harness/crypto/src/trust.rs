@@ -25,7 +25,7 @@ use x509_cert::der::oid::AssociatedOid;
 use x509_cert::der::{Decode, Encode};
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages};
 
-use crate::crypto::cert::Certificate;
+use crate::cert::Certificate;
 use crate::{Error, Result};
 
 /// A certificate in the trusted set, with the id it is known by (its
@@ -57,7 +57,7 @@ impl Default for TrustOptions {
             enforce_valid_dates: true,
             enforce_signing_extensions: true,
             enforce_path_length: true,
-            now: crate::crypto::cert::unix_now(),
+            now: crate::cert::unix_now(),
         }
     }
 }

@@ -12,8 +12,8 @@ use signature::SignatureEncoding;
 use super::keys::{DsaSize, EcCurve, KeyAlgorithm, PrivateKey, PublicKey};
 use super::pss::pss_salt_length;
 use super::{Backend, BackendKind, StreamHasher};
-use crate::spec::{Curve, HashMethod, PssSignSalt, PssVerifySalt};
 use crate::{Error, Result};
+use imgsig_contract::{Curve, HashMethod, PssSignSalt, PssVerifySalt};
 
 /// The RustCrypto backend.
 pub(super) struct RustCrypto;

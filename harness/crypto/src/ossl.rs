@@ -10,8 +10,8 @@ use openssl::sign::RsaPssSaltlen;
 
 use super::keys::{KeyAlgorithm, PrivateKey, PublicKey};
 use super::{Backend, BackendKind, StreamHasher};
-use crate::spec::{HashMethod, PssSignSalt, PssVerifySalt};
 use crate::{Error, Result};
+use imgsig_contract::{HashMethod, PssSignSalt, PssVerifySalt};
 
 /// The OpenSSL backend.
 pub(super) struct OpenSsl;
@@ -76,7 +76,7 @@ fn configure<T: HasPublic>(
 fn salt_len(n: usize) -> Result<RsaPssSaltlen> {
     i32::try_from(n)
         .map(RsaPssSaltlen::custom)
-        .map_err(|_| Error::InvalidSaltPolicy(n.to_string()))
+        .map_err(|_| imgsig_contract::Error::InvalidSaltPolicy(n.to_string()).into())
 }
 
 impl Backend for OpenSsl {

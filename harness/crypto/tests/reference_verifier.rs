@@ -3,13 +3,13 @@
 mod common;
 
 use common::{image, key};
-use imgsig::crypto::cert::CertificateParams;
-use imgsig::crypto::{digest_bytes, BackendKind, KeySpec};
-use imgsig::spec::{
+use imgsig_contract::{
     properties, Base64Mode, Curve, HashMethod, Profile, PropertyMap, PssSignSalt, Rejection,
     Request, SignatureProperties,
 };
-use imgsig::verify::{CertificateLookup, PssEvidence, UploadVerifier};
+use imgsig_crypto::cert::CertificateParams;
+use imgsig_crypto::verify::{CertificateLookup, PssEvidence, UploadVerifier};
+use imgsig_crypto::{digest_bytes, BackendKind, KeySpec};
 
 const UUID: &str = "089219c4-e839-4de4-80b7-46770c906878";
 
@@ -165,7 +165,7 @@ fn an_empty_signature_fails_only_after_the_certificate() {
 #[test]
 fn tampered_data_and_multiline_signatures() {
     let data = image(70_000);
-    let spec = KeySpec::Dsa(imgsig::crypto::DsaSize::L2048N256);
+    let spec = KeySpec::Dsa(imgsig_crypto::DsaSize::L2048N256);
     let map = signed(spec, HashMethod::Sha224, PssSignSalt::Max, &data);
     let cert = CertificateLookup::Found(cert_pem(spec));
     let p = Profile::GlanceCurrent;

@@ -8,8 +8,8 @@ use serde::Serialize;
 use sha2::Digest;
 
 use super::keys::{KeyAlgorithm, PublicKey};
-use crate::spec::{em_len, max_salt_len, HashMethod};
 use crate::{Error, Result};
+use imgsig_contract::{em_len, max_salt_len, HashMethod};
 
 /// What decoding a PSS signature revealed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,7 +95,7 @@ pub fn pss_salt_length(
     em.extend_from_slice(&m);
 
     let h_len = hash.digest_len();
-    let max = max_salt_len(bits, hash).ok_or(Error::KeyTooSmallForHash {
+    let max = max_salt_len(bits, hash).ok_or(imgsig_contract::Error::KeyTooSmallForHash {
         modulus_bits: bits,
         hash,
     })?;

@@ -1,17 +1,24 @@
-//! Keys, signatures and certificates, behind one [`Backend`] trait with two
-//! independent implementations: RustCrypto and OpenSSL.
+//! The cryptography of imgsig and its reference verifier: keys, signatures
+//! and certificates behind one [`Backend`] trait with two independent
+//! implementations (RustCrypto and OpenSSL), PSS salt recovery, the DER
+//! reader, the upload verifier ([`verify::UploadVerifier`]) and Nova's
+//! certificate trust validation ([`trust`]).
 //!
 //! Signing and verifying always hash the image as a stream first and then
 //! sign or verify the prehashed digest, exactly as cursive does; nothing
-//! ever holds a whole image in memory.
+//! ever holds a whole image in memory. This crate knows the contract
+//! (`imgsig-contract`) and nothing of cases, targets, HTTP or reports.
 
 pub mod cert;
 pub mod der;
+mod error;
 pub mod keys;
 pub mod openssl_cli;
 mod ossl;
 pub mod pss;
 mod rustcrypto;
+pub mod trust;
+pub mod verify;
 
 use std::fmt;
 use std::io::Read;
@@ -22,8 +29,8 @@ use serde::{Deserialize, Serialize};
 pub use keys::{DsaSize, EcCurve, KeyAlgorithm, KeySpec, PrivateKey, PublicKey, RSA_SIZES};
 pub use pss::{pss_salt_length, PssDecoding};
 
-use crate::spec::{HashMethod, PssSignSalt, PssVerifySalt};
-use crate::{Error, Result};
+pub use error::{Error, Result};
+use imgsig_contract::{HashMethod, PssSignSalt, PssVerifySalt};
 
 /// Read size for streaming: large blocks keep hashing at full speed.
 pub const CHUNK_SIZE: usize = 1 << 20;

@@ -3,10 +3,10 @@
 mod common;
 
 use common::key;
-use imgsig::crypto::cert::{Certificate, CertificateParams, Constraints, DAY};
-use imgsig::crypto::{KeySpec, PrivateKey};
-use imgsig::spec::Curve;
-use imgsig::trust::{verify_certificate, TrustFailure, TrustOptions, TrustedCertificate};
+use imgsig_contract::Curve;
+use imgsig_crypto::cert::{Certificate, CertificateParams, Constraints, DAY};
+use imgsig_crypto::trust::{verify_certificate, TrustFailure, TrustOptions, TrustedCertificate};
+use imgsig_crypto::{KeySpec, PrivateKey};
 
 fn ca(cn: &str, path_len: Option<u32>) -> CertificateParams {
     let mut p = CertificateParams::new(cn, 30);
