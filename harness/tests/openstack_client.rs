@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 
 use imgsig::openstack::{
     Client, ClientOptions, CloudConfig, Credential, DirectEndpoints, DomainRef, ImportMethod,
-    Interface, KeystoneAuth, NewImage, PatchOp, ProjectScope, Resource, RetryPolicy, RunTag,
-    Timeouts, Tls, UserRef,
+    Interface, KeystoneAuth, NewImage, PatchOp, ProjectScope, Resource, RetryPolicy, Timeouts, Tls,
+    UserRef,
 };
 use imgsig::spec::PropertyMap;
+use imgsig::tag::RunTag;
 use imgsig::Error;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -583,10 +584,10 @@ async fn glance_case_flow_create_upload_refused_state_and_data() {
     assert_eq!((data.status, data.has_data), (204, false));
     let statuses: Vec<_> = case.exchanges().iter().map(|x| x.status).collect();
     assert_eq!(statuses, vec![Some(201), Some(400), Some(200), Some(204)]);
-    // The report's evidence form.
-    let evidence = case.exchanges()[1].to_evidence();
-    assert_eq!(evidence.status, Some(400));
-    assert!(evidence.request.starts_with("PUT http://127.0.0.1:"));
+    // What the report's evidence is made of.
+    let put = &case.exchanges()[1];
+    assert_eq!(put.status, Some(400));
+    assert!(put.request_line().starts_with("PUT http://127.0.0.1:"));
 }
 
 #[tokio::test]

@@ -8,7 +8,8 @@ use imgsig::outcome::{
     Summary,
 };
 use imgsig::report;
-use imgsig::spec::{Curve, HashMethod, KeyType, Profile, Rejection};
+use imgsig::spec::{Aspect, Curve, HashMethod, KeyType, Profile, Rejection};
+use imgsig::tag::RunTag;
 
 fn same_for_all(e: Expected) -> BTreeMap<Profile, Expected> {
     Profile::ALL.into_iter().map(|p| (p, e.clone())).collect()
@@ -29,6 +30,22 @@ fn refused(message: &str) -> Observed {
     }
 }
 
+/// The aspects the catalogue's cases of these ids exercise.
+fn aspects(id: &str) -> Vec<Aspect> {
+    let family = id.split('.').next();
+    let mut out = Vec::new();
+    if family == Some("reg") {
+        out.push(Aspect::PssSalt);
+    }
+    if id.contains("ecc-sect") {
+        out.push(Aspect::BinaryCurves);
+    }
+    if family == Some("neg") {
+        out.push(Aspect::FailedImages);
+    }
+    out
+}
+
 fn case(
     id: &str,
     key_type: Option<KeyType>,
@@ -39,6 +56,7 @@ fn case(
     let profile = Profile::GlanceCurrent;
     let (verdict, explanation) = judge(&expected[&profile], &observed, profile);
     CaseOutcome {
+        aspects: aspects(id),
         id: id.into(),
         reason: format!("reason for {id}"),
         hash_method: hash,
@@ -137,11 +155,13 @@ fn fixed_report() -> RunReport {
         schema: RunReport::SCHEMA,
         target: "embedded mocks".into(),
         profile: Profile::GlanceCurrent,
-        run_tag: "r0000".into(),
+        run_tag: RunTag::new("r0000").expect("tag"),
         duration: Duration::from_millis(1234),
         summary: Summary::of(&outcomes),
         detection: detect_profile(&outcomes),
         outcomes,
+        leftovers: Vec::new(),
+        cleanup_command: None,
     }
 }
 
@@ -166,7 +186,14 @@ fn json_report_round_trips() {
     let json = report::json(&r);
     insta::assert_snapshot!(json);
     let back: RunReport = serde_json::from_str(&json).expect("parses");
-    assert_eq!(back, r);
+    // Everything but the per-case aspects, which only the detection (kept
+    // whole in the report) is made of.
+    let mut expected = r;
+    for o in &mut expected.outcomes {
+        o.aspects.clear();
+    }
+    assert_eq!(back, expected);
+    assert_eq!(report::json(&back), json);
 }
 
 #[test]

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use imgsig::cases::catalogue;
-use imgsig::openstack::{Client, ClientOptions, NewImage, RunTag};
+use imgsig::openstack::{Client, ClientOptions, NewImage};
 use imgsig::outcome::{RunReport, Verdict};
 use imgsig::run::{run_cases, RunOptions};
 use imgsig::spec::Profile;
-use imgsig::targets::Target;
+use imgsig::tag::RunTag;
+use imgsig::targets::OpenStackTarget;
 use imgsig_mock::{MockCloud, MockConfig};
 
 async fn connect(cloud: &MockCloud) -> Client {
@@ -28,7 +29,7 @@ fn options(profile: Profile, keep: bool) -> RunOptions {
         jobs: 8,
         timeout: Duration::from_secs(60),
         keep,
-        run_tag: RunTag::generate().as_str().to_owned(),
+        run_tag: RunTag::generate(),
         progress: false,
     }
 }
@@ -42,10 +43,7 @@ async fn run(mock_profile: Profile, expected_profile: Profile) -> RunReport {
     .expect("mocks start");
     let client = connect(&cloud).await;
     let options = options(expected_profile, false);
-    let target = Target::OpenStack {
-        client: client.clone(),
-        name: "mocks".into(),
-    };
+    let target = OpenStackTarget::new(client.clone(), "mocks");
     let report = run_cases(
         catalogue(false).expect("catalogue"),
         Arc::new(target),
@@ -53,7 +51,7 @@ async fn run(mock_profile: Profile, expected_profile: Profile) -> RunReport {
     )
     .await;
     // Nothing is left behind.
-    let tag = RunTag::new(&options.run_tag).expect("tag");
+    let tag = options.run_tag.clone();
     let leftovers = client.sweep(&tag).await.expect("sweep");
     assert!(
         leftovers.deleted.is_empty(),
@@ -133,13 +131,10 @@ async fn kept_objects_are_swept_by_their_run_tag_only() {
         .filter(|c| c.id.starts_with("sig.ecc-secp384r1"))
         .collect();
     let n = cases.len();
-    let target = Target::OpenStack {
-        client: client.clone(),
-        name: "mocks".into(),
-    };
+    let target = OpenStackTarget::new(client.clone(), "mocks");
     let report = run_cases(cases, Arc::new(target), &options).await;
     assert_eq!(report.summary.passed, n);
-    let tag = RunTag::new(&options.run_tag).expect("tag");
+    let tag = options.run_tag.clone();
     let swept = client.sweep(&tag).await.expect("sweep");
     // One image and one secret per case.
     assert_eq!(swept.deleted.len(), 2 * n, "{:?}", swept.deleted);

@@ -8,9 +8,9 @@
 
 use std::process::ExitCode;
 
-use imgsig::run::session::{exit, run_session, SessionArgs};
+use imgsig::cli::session::{exit, run_session, SessionArgs};
 use imgsig::spec::Profile;
-use imgsig::targets::Target;
+use imgsig::targets::AdapterTarget;
 
 use crate::util::{root, target_dir, Result};
 use crate::venv::Venv;
@@ -54,7 +54,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let code = rt.block_on(async {
-        let target = Target::adapter(command)?;
+        let target = Box::new(AdapterTarget::new(command)?);
         run_session(&args.session, target).await
     });
     match code {

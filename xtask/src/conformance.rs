@@ -5,10 +5,10 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use imgsig::cli::session::{exit, run_session, target_from_args, SessionArgs};
 use imgsig::openstack::{Client, ClientOptions};
-use imgsig::run::session::{exit, run_session, target_from_args, SessionArgs};
 use imgsig::spec::Profile;
-use imgsig::targets::Target;
+use imgsig::targets::OpenStackTarget;
 use imgsig_mock::{MockCloud, MockConfig};
 
 use crate::util::Result;
@@ -47,10 +47,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             .await
             .map_err(|e| imgsig::Error::Config(format!("cannot start the mocks: {e}")))?;
         let config = imgsig::openstack::CloudConfig::from_vars(&cloud.admin().env_vars())?;
-        let target = Target::OpenStack {
-            client: Client::connect(&config, &ClientOptions::default()).await?,
-            name: format!("embedded mocks ({})", args.mock_profile),
-        };
+        let target = Box::new(OpenStackTarget::new(
+            Client::connect(&config, &ClientOptions::default()).await?,
+            format!("embedded mocks ({})", args.mock_profile),
+        ));
         let code = run_session(&args.session, target).await;
         cloud.shutdown().await;
         code

@@ -7,6 +7,7 @@
 //! nothing of cryptography, HTTP or files: it depends on serde, thiserror
 //! and base64 only, which the architecture test holds it to.
 
+mod aspect;
 pub mod base64;
 mod error;
 mod hash;
@@ -15,7 +16,9 @@ mod profile;
 pub mod properties;
 mod pss;
 mod rejection;
+mod verdict;
 
+pub use aspect::Aspect;
 pub use error::{Error, Result};
 pub use hash::HashMethod;
 pub use key_type::{Curve, KeyFamily, KeyType, KeyTypeSpelling};
@@ -23,3 +26,4 @@ pub use profile::{FailedUpload, Profile};
 pub use properties::{Base64Mode, PropertyMap, PropertySource, Request, SignatureProperties};
 pub use pss::{em_len, max_salt_len, PssSignSalt, PssVerifySalt};
 pub use rejection::Rejection;
+pub use verdict::{judge, Expected, ImageState, Observed, Verdict};

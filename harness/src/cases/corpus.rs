@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::image::ImageSource;
+use super::Secret;
 use super::{keys, Case, CaseId, Flag, PssRecord, UuidRef};
 use crate::outcome::Expected;
-use crate::run::Secret;
 use crate::spec::base64::{decode_strict, encode};
 use crate::spec::{HashMethod, KeyType, Profile, PropertyMap};
 use crate::{Error, Result};

@@ -19,6 +19,7 @@
 //! writes the catalogue as `vectors/imgsig-vectors.json` and reads it
 //! back; [`check`] re-verifies every claim of a case.
 
+mod aspects;
 pub mod check;
 pub mod corpus;
 mod expect;
@@ -27,6 +28,7 @@ mod flags;
 mod id;
 mod image;
 pub mod keys;
+mod runnable;
 mod select;
 
 use std::collections::BTreeMap;
@@ -38,12 +40,13 @@ pub use families::catalogue;
 pub use flags::Flag;
 pub use id::{CaseId, Family};
 pub use image::{ImageSource, SeededReader};
+pub use runnable::{RunnableCase, Secret};
 pub use select::Selection;
 
 use crate::crypto::KeyAlgorithm;
-use crate::outcome::Expected;
-use crate::run::{RunnableCase, Secret};
-use crate::spec::{max_salt_len, properties, HashMethod, KeyType, Profile, PropertyMap};
+use crate::spec::{
+    max_salt_len, properties, Aspect, Expected, HashMethod, KeyType, Profile, PropertyMap,
+};
 
 /// What `img_signature_certificate_uuid` holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -152,6 +155,10 @@ impl RunnableCase for Case {
 
     fn expectations(&self) -> BTreeMap<Profile, Expected> {
         self.expected.clone()
+    }
+
+    fn aspects(&self) -> Vec<Aspect> {
+        Case::aspects(self)
     }
 
     fn matrix_cell(&self) -> Option<(HashMethod, KeyType)> {

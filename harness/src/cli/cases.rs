@@ -1,8 +1,8 @@
 //! `imgsig cases`: list the case catalogue — id, expectation, reason.
 
-use imgsig::cases::{catalogue, Selection};
-use imgsig::spec::Profile;
-use imgsig::Result;
+use crate::cases::{catalogue, Case, Selection};
+use crate::spec::Profile;
+use crate::Result;
 
 use super::Outcome;
 
@@ -27,11 +27,21 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     let selection = Selection::new(args.filter);
-    for c in catalogue(args.big)?
-        .iter()
+    let cases: Vec<Case> = catalogue(args.big)?
+        .into_iter()
         .filter(|c| selection.matches(&c.id))
-    {
-        if args.json {
+        .collect();
+    print!("{}", listing(&cases, args.profile, args.json));
+    Ok(Outcome::Success)
+}
+
+/// The listing of `cases`: a line each with id, expectation under `profile`
+/// and reason, or (`json`) one JSON object per case with the expectation
+/// under every profile. `imgsig cases` and `run --list` print this.
+pub(crate) fn listing(cases: &[Case], profile: Profile, json: bool) -> String {
+    let mut out = String::new();
+    for c in cases {
+        if json {
             let line = serde_json::json!({
                 "id": c.id,
                 "family": c.family().name(),
@@ -39,15 +49,15 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 "flags": c.flags(),
                 "expected": c.expected,
             });
-            println!("{line}");
+            out.push_str(&format!("{line}\n"));
         } else {
             let expected = c
                 .expected
-                .get(&args.profile)
+                .get(&profile)
                 .map(ToString::to_string)
                 .unwrap_or_default();
-            println!("{:<48} {:<40} {}", c.id, expected, c.reason);
+            out.push_str(&format!("{:<48} {:<40} {}\n", c.id, expected, c.reason));
         }
     }
-    Ok(Outcome::Success)
+    out
 }

@@ -3,11 +3,11 @@
 use std::fs::File;
 use std::path::PathBuf;
 
-use imgsig::crypto::der::parse_der_signature;
-use imgsig::crypto::{digest_reader, pss_salt_length, BackendKind, KeyAlgorithm};
-use imgsig::spec::base64::{decode_lenient, decode_strict};
-use imgsig::spec::{HashMethod, Profile};
-use imgsig::{Error, Result};
+use crate::crypto::der::parse_der_signature;
+use crate::crypto::{digest_reader, pss_salt_length, BackendKind, KeyAlgorithm};
+use crate::spec::base64::{decode_lenient, decode_strict};
+use crate::spec::{HashMethod, Profile};
+use crate::{Error, Result};
 
 use super::{KeySource, Outcome};
 
@@ -88,7 +88,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
 }
 
 fn describe_encoding(
-    key: &imgsig::crypto::PublicKey,
+    key: &crate::crypto::PublicKey,
     hash: HashMethod,
     signature: &[u8],
     digest: &[u8],

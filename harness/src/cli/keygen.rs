@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use imgsig::crypto::cert::CertificateParams;
-use imgsig::crypto::{KeySpec, PrivateKey};
-use imgsig::spec::KeyType;
-use imgsig::{Error, Result};
+use crate::crypto::cert::CertificateParams;
+use crate::crypto::{KeySpec, PrivateKey};
+use crate::spec::KeyType;
+use crate::{Error, Result};
 
 use super::Outcome;
 

@@ -1,4 +1,5 @@
-//! The command line. Each subcommand lives in its own module; this one
+//! The `imgsig` command line: argument handling and printing, no logic of
+//! its own. Each subcommand lives in its own module; this one
 //! parses arguments, dispatches, and turns outcomes into exit statuses:
 //! 0 success, 1 a verification failed (or an unexpected outcome), 2 the
 //! command could not run (bad arguments, unreadable files).
@@ -7,6 +8,7 @@ mod cases;
 mod inspect;
 mod keygen;
 mod run;
+pub mod session;
 mod sign;
 mod trust;
 mod verify;
@@ -14,10 +16,10 @@ mod verify;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::crypto::cert::Certificate;
+use crate::crypto::PublicKey;
+use crate::{Error, Result};
 use clap::{Parser, Subcommand};
-use imgsig::crypto::cert::Certificate;
-use imgsig::crypto::PublicKey;
-use imgsig::{Error, Result};
 
 /// Conformance harness for OpenStack image signature verification.
 #[derive(Debug, Parser)]

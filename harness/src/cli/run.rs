@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use imgsig::run::session::{exit, run_session, target_from_args, SessionArgs, TargetArgs};
-use imgsig::targets::Target;
-use imgsig::{Error, Result};
+use super::session::{
+    client_from_args, exit, run_session, target_from_args, SessionArgs, TargetArgs,
+};
+use crate::tag::RunTag;
+use crate::{Error, Result};
 
 use super::Outcome;
 
@@ -48,28 +50,27 @@ pub(crate) fn run(args: RunArgs) -> Result<Outcome> {
 }
 
 pub(crate) fn cleanup(args: CleanupArgs) -> Result<Outcome> {
+    if args.target.adapter.is_some() {
+        return Err(Error::Config(
+            "an adapter target creates nothing to clean up".into(),
+        ));
+    }
+    let tag = RunTag::new(&args.run_tag)?;
     let rt = runtime()?;
     rt.block_on(async {
-        match target_from_args(&args.target, Duration::from_secs(60)).await? {
-            Target::OpenStack { client, .. } => {
-                let tag = imgsig::openstack::RunTag::new(&args.run_tag)?;
-                let report = client.sweep(&tag).await?;
-                for r in &report.deleted {
-                    println!("deleted {}", r.name());
-                }
-                for (r, why) in &report.failed {
-                    println!("could not delete {}: {why}", r.name());
-                }
-                println!("{} objects of run {tag} deleted", report.deleted.len());
-                Ok(if report.failed.is_empty() {
-                    Outcome::Success
-                } else {
-                    Outcome::Failure
-                })
-            }
-            Target::Adapter { .. } => Err(Error::Config(
-                "an adapter target creates nothing to clean up".into(),
-            )),
+        let (client, _, _) = client_from_args(&args.target, Duration::from_secs(60)).await?;
+        let report = client.sweep(&tag).await?;
+        for r in &report.deleted {
+            println!("deleted {}", r.name());
         }
+        for (r, why) in &report.failed {
+            println!("could not delete {}: {why}", r.name());
+        }
+        println!("{} objects of run {tag} deleted", report.deleted.len());
+        Ok(if report.failed.is_empty() {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        })
     })
 }

@@ -3,9 +3,9 @@
 use std::fs::File;
 use std::path::PathBuf;
 
-use imgsig::crypto::{digest_reader, BackendKind, PrivateKey};
-use imgsig::spec::{properties, HashMethod, Profile, PssSignSalt, SignatureProperties};
-use imgsig::{Error, Result};
+use crate::crypto::{digest_reader, BackendKind, PrivateKey};
+use crate::spec::{properties, HashMethod, Profile, PssSignSalt, SignatureProperties};
+use crate::{Error, Result};
 
 use super::Outcome;
 

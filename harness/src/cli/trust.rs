@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use imgsig::crypto::cert::Certificate;
-use imgsig::trust::{verify_certificate, TrustOptions, TrustedCertificate};
-use imgsig::Result;
+use crate::crypto::cert::Certificate;
+use crate::trust::{verify_certificate, TrustOptions, TrustedCertificate};
+use crate::Result;
 
 use super::Outcome;
 

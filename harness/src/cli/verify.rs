@@ -4,10 +4,10 @@
 use std::fs::File;
 use std::path::PathBuf;
 
-use imgsig::crypto::BackendKind;
-use imgsig::spec::{properties, Base64Mode, Profile, PropertyMap, Request, SignatureProperties};
-use imgsig::verify::{CertificateLookup, UploadVerifier};
-use imgsig::{Error, Result};
+use crate::crypto::BackendKind;
+use crate::spec::{properties, Base64Mode, Profile, PropertyMap, Request, SignatureProperties};
+use crate::verify::{CertificateLookup, UploadVerifier};
+use crate::{Error, Result};
 
 use super::{KeySource, Outcome};
 

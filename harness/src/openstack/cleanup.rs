@@ -1,5 +1,5 @@
-//! Run tags and cleanup: every name the harness creates carries the run's
-//! tag (`imgsig-<tag>-<case>`); each scope's [`Cleanup`] registry deletes
+//! Cleanup: every name the harness creates carries the run's tag
+//! (`imgsig-<tag>-<case>`, [`RunTag`]); each scope's [`Cleanup`] registry deletes
 //! what that scope created (images before secrets), also when the case
 //! failed; [`Client::sweep`] deletes leftovers of one run by name. Nothing
 //! here ever deletes an object whose name does not carry the tag.
@@ -7,63 +7,8 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::client::{Client, Core};
-use crate::{Error, Result};
-
-/// A run tag: ASCII letters and digits only, so one tag's names can never
-/// look like another's (`imgsig-r1-…` vs `imgsig-r1-x-…`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RunTag(String);
-
-impl RunTag {
-    /// The longest tag accepted.
-    pub const MAX_LEN: usize = 32;
-
-    /// Check a tag given by a person (`imgsig cleanup --run TAG`).
-    pub fn new(tag: &str) -> Result<RunTag> {
-        if tag.is_empty()
-            || tag.len() > Self::MAX_LEN
-            || !tag.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
-            return Err(Error::Config(format!(
-                "invalid run tag {tag:?}: use 1 to {} ASCII letters and digits, as printed \
-                 by the run (e.g. r1a2b3c4d)",
-                Self::MAX_LEN
-            )));
-        }
-        Ok(RunTag(tag.to_owned()))
-    }
-
-    /// A fresh random tag.
-    pub fn generate() -> RunTag {
-        RunTag(crate::run::new_run_tag())
-    }
-
-    /// The tag.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The name of an object created for `case` in this run.
-    pub fn name(&self, case: &str) -> String {
-        crate::run::object_name(&self.0, case)
-    }
-
-    /// The prefix every name of this run starts with.
-    pub fn prefix(&self) -> String {
-        format!("{}{}-", crate::run::NAME_PREFIX, self.0)
-    }
-
-    /// Whether this run created an object called `name`.
-    pub fn owns(&self, name: &str) -> bool {
-        crate::run::created_by(name, &self.0)
-    }
-}
-
-impl std::fmt::Display for RunTag {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use crate::tag::RunTag;
+use crate::Result;
 
 /// Something the harness created.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

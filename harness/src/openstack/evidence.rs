@@ -87,23 +87,8 @@ impl Exchange {
         error_message(&self.body_excerpt)
     }
 
-    /// The report model's shorter form.
-    pub fn to_evidence(&self) -> crate::outcome::Evidence {
-        crate::outcome::Evidence {
-            request: self.request_line(),
-            status: self.status,
-            body_excerpt: self.body_excerpt.clone(),
-        }
-    }
-
     pub(crate) fn set_elapsed(&mut self, elapsed: Duration) {
         self.elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-    }
-}
-
-impl From<&Exchange> for crate::outcome::Evidence {
-    fn from(e: &Exchange) -> Self {
-        e.to_evidence()
     }
 }
 

@@ -38,7 +38,7 @@ mod transport;
 
 pub use barbican::{secret_id, NewSecret, SecretInfo, SecretRef};
 pub use catalog::{base_url, Catalog, Endpoint, Interface, Service};
-pub use cleanup::{Cleanup, CleanupReport, Resource, RunTag};
+pub use cleanup::{Cleanup, CleanupReport, Resource};
 pub use client::{Client, ClientOptions, DirectEndpoints};
 pub use config::{cloud_name, CloudConfig, Lookup, Tls};
 pub use evidence::{

@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::judge::judge;
-use super::model::{CaseOutcome, Verdict};
-use crate::spec::Profile;
+use super::model::CaseOutcome;
+use crate::spec::{judge, Aspect, Profile, Verdict};
 
 /// How well the observations fit one profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,76 +19,6 @@ pub struct ProfileMatch {
     pub matched: usize,
     /// Cases whose observation does not (ids).
     pub mismatched: Vec<String>,
-}
-
-/// A part of the contract on which profiles differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Aspect {
-    /// Which RSA-PSS salt lengths are accepted.
-    PssSalt,
-    /// Whether the binary SECT curves are supported.
-    BinaryCurves,
-    /// How ECC key types are spelled.
-    KeyTypeNames,
-    /// Whether the documented 255-character signature limit is enforced.
-    SignatureLength,
-    /// What happens to an image whose upload failed.
-    FailedImages,
-}
-
-impl Aspect {
-    /// Every aspect.
-    pub const ALL: [Aspect; 5] = [
-        Aspect::PssSalt,
-        Aspect::BinaryCurves,
-        Aspect::KeyTypeNames,
-        Aspect::SignatureLength,
-        Aspect::FailedImages,
-    ];
-
-    /// Human name.
-    pub const fn title(self) -> &'static str {
-        match self {
-            Aspect::PssSalt => "PSS salt",
-            Aspect::BinaryCurves => "binary curves",
-            Aspect::KeyTypeNames => "ECC key type names",
-            Aspect::SignatureLength => "signature length limit",
-            Aspect::FailedImages => "failed images",
-        }
-    }
-
-    /// What it means for a target to behave like `profile` here.
-    pub const fn meaning(self, profile: Profile) -> &'static str {
-        match (self, profile) {
-            (Aspect::PssSalt, Profile::GlanceLegacy) => {
-                "only the maximum salt accepted -> pyca/cryptography <= 41"
-            }
-            (Aspect::PssSalt, _) => "any salt accepted -> pyca/cryptography >= 42",
-            (Aspect::BinaryCurves, Profile::GlanceCurrent) => {
-                "unsupported -> pyca/cryptography >= 47"
-            }
-            (Aspect::BinaryCurves, _) => "supported",
-            (Aspect::KeyTypeNames, Profile::Documented) => "bare curve names (SECP384R1)",
-            (Aspect::KeyTypeNames, _) => "ECC_ prefixed names (ECC_SECP384R1)",
-            (Aspect::SignatureLength, Profile::Documented) => "255 characters enforced",
-            (Aspect::SignatureLength, _) => "not enforced",
-            (Aspect::FailedImages, Profile::Documented) => "deleted",
-            (Aspect::FailedImages, _) => "left queued, data deleted",
-        }
-    }
-
-    /// Whether a case exercises this aspect, by its id.
-    pub fn covers(self, id: &str) -> bool {
-        match self {
-            Aspect::PssSalt => id.starts_with("reg.pss-salt."),
-            Aspect::BinaryCurves => id.contains("ecc-sect"),
-            Aspect::KeyTypeNames => id.contains("key-type") && id.contains("bare"),
-            Aspect::SignatureLength => id.contains("signature-length"),
-            // Every rejected case says what became of the image.
-            Aspect::FailedImages => id.starts_with("neg."),
-        }
-    }
 }
 
 /// What the cases of one aspect say.
@@ -152,7 +81,8 @@ pub fn detect_profile(outcomes: &[CaseOutcome]) -> ProfileDetection {
     let aspects = Aspect::ALL
         .into_iter()
         .filter_map(|aspect| {
-            let cases: Vec<&&CaseOutcome> = run.iter().filter(|o| aspect.covers(&o.id)).collect();
+            let cases: Vec<&&CaseOutcome> =
+                run.iter().filter(|o| o.aspects.contains(&aspect)).collect();
             if cases.is_empty() {
                 return None;
             }

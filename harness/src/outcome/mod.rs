@@ -6,11 +6,12 @@
 //! be rebuilt from JSON without the cases that produced it.
 
 mod detect;
-mod judge;
 mod model;
 
-pub use detect::{detect_profile, Aspect, AspectReading, ProfileDetection, ProfileMatch};
-pub use judge::judge;
-pub use model::{
-    CaseOutcome, Evidence, Expected, ImageState, Observed, RunReport, Summary, Verdict,
-};
+pub use crate::targets::{Evidence, Leftover};
+pub use detect::{detect_profile, AspectReading, ProfileDetection, ProfileMatch};
+pub use model::{CaseOutcome, RunReport, Summary};
+
+// The verdict model and its rule are the contract's; they are re-exported
+// here because every report speaks in them.
+pub use crate::spec::{judge, Aspect, Expected, ImageState, Observed, Verdict};

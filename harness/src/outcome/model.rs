@@ -1,161 +1,13 @@
-//! The outcome model: expectations, observations, verdicts.
+//! The outcome model: one case run and judged, and a whole run.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::{HashMethod, KeyType, Profile, Rejection};
-
-/// What a profile expects of one case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum Expected {
-    /// The upload succeeds and the image becomes active.
-    Accept,
-    /// The upload is refused; with the reason upstream gives, if any.
-    Reject {
-        /// Upstream's reason.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        reason: Option<Rejection>,
-    },
-    /// Not all four properties are present: the upload succeeds without
-    /// verification (a conformance fact worth flagging).
-    Unverified,
-    /// Implementation-defined: any answer is conformant.
-    Acceptable,
-}
-
-impl std::fmt::Display for Expected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Expected::Accept => f.write_str("accept"),
-            Expected::Reject { reason: Some(r) } => write!(f, "reject: {r}"),
-            Expected::Reject { reason: None } => f.write_str("reject"),
-            Expected::Unverified => f.write_str("accept without verification"),
-            Expected::Acceptable => f.write_str("implementation-defined"),
-        }
-    }
-}
-
-/// The state of the image after the upload, as the target shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ImageState {
-    /// The image record exists with this status (`active`, `queued` …).
-    Status(String),
-    /// The image record is gone.
-    Deleted,
-    /// The target cannot tell (e.g. an adapter without image records).
-    Unknown,
-}
-
-impl std::fmt::Display for ImageState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ImageState::Status(s) => f.write_str(s),
-            ImageState::Deleted => f.write_str("deleted"),
-            ImageState::Unknown => f.write_str("unknown"),
-        }
-    }
-}
-
-/// One request/response exchange kept as evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Evidence {
-    /// `PUT http://…/v2/images/…/file`, or the adapter command line.
-    pub request: String,
-    /// HTTP status, if there was a response.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    /// The start of the response body (secrets redacted).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub body_excerpt: String,
-}
-
-/// What the target did with a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "observed", rename_all = "kebab-case")]
-pub enum Observed {
-    /// The upload was accepted.
-    Accepted {
-        /// The image afterwards.
-        image: ImageState,
-    },
-    /// The upload was refused.
-    Rejected {
-        /// HTTP status (none for adapters, which answer without HTTP).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        status: Option<u16>,
-        /// The error message, as the target worded it.
-        message: String,
-        /// The image afterwards.
-        image: ImageState,
-        /// Whether the image's data can still be downloaded (it must not).
-        data_retained: bool,
-    },
-    /// The case could not be run (connection error, timeout, setup failed).
-    Error {
-        /// What went wrong.
-        detail: String,
-    },
-    /// The case was not run (filtered, or needs a capability the target
-    /// lacks).
-    Skipped {
-        /// Why.
-        why: String,
-    },
-}
-
-impl std::fmt::Display for Observed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Observed::Accepted { image } => write!(f, "accepted, image {image}"),
-            Observed::Rejected {
-                status,
-                message,
-                image,
-                data_retained,
-            } => write!(
-                f,
-                "refused{}: {message} (image {image}, data {})",
-                status.map_or_else(String::new, |s| format!(" {s}")),
-                if *data_retained { "kept" } else { "deleted" }
-            ),
-            Observed::Error { detail } => write!(f, "error: {detail}"),
-            Observed::Skipped { why } => write!(f, "skipped: {why}"),
-        }
-    }
-}
-
-/// The judgement of one observation against one expectation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// As expected.
-    Pass,
-    /// Not as expected.
-    Fail,
-    /// Implementation-defined; anything goes.
-    Acceptable,
-    /// Not run.
-    Skipped,
-    /// Not as expected, but listed in the expected-failures file.
-    KnownFailure,
-}
-
-impl Verdict {
-    /// The symbol used in the matrix: ✔ ✘ ~ ·.
-    pub const fn symbol(self) -> &'static str {
-        match self {
-            Verdict::Pass => "✔",
-            Verdict::Fail => "✘",
-            Verdict::Acceptable => "~",
-            Verdict::Skipped => "·",
-            Verdict::KnownFailure => "x",
-        }
-    }
-}
+use crate::spec::{Aspect, Expected, HashMethod, KeyType, Observed, Profile, Verdict};
+use crate::tag::RunTag;
+use crate::targets::{Evidence, Leftover};
 
 /// One case, run and judged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +22,11 @@ pub struct CaseOutcome {
     /// Key type, for the matrix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_type: Option<KeyType>,
+    /// The aspects of the contract the case exercises (what profile
+    /// detection reads off it at the end of a run; the report keeps the
+    /// detection itself, so this is not serialised).
+    #[serde(skip)]
+    pub aspects: Vec<Aspect>,
     /// What every profile expects.
     pub expected: BTreeMap<Profile, Expected>,
     /// What the target did.
@@ -260,7 +117,7 @@ pub struct RunReport {
     /// The profile the target was held to.
     pub profile: Profile,
     /// The run tag carried by every name the run created.
-    pub run_tag: String,
+    pub run_tag: RunTag,
     /// Wall time of the whole run.
     #[serde(with = "millis")]
     pub duration: Duration,
@@ -270,14 +127,21 @@ pub struct RunReport {
     pub summary: Summary,
     /// Which profile the target behaves like.
     pub detection: super::ProfileDetection,
+    /// What the cases created and their cleanup could not delete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leftovers: Vec<Leftover>,
+    /// The command that deletes the leftovers, when there are any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup_command: Option<String>,
 }
 
 impl RunReport {
     /// The current report format version.
     pub const SCHEMA: u32 = 1;
 
-    /// Whether everything went as expected (the exit status gate).
+    /// Whether everything went as expected and nothing was left behind
+    /// (the exit status gate).
     pub fn all_as_expected(&self) -> bool {
-        self.summary.failed == 0
+        self.summary.failed == 0 && self.leftovers.is_empty()
     }
 }

@@ -34,7 +34,7 @@ pub fn markdown(report: &RunReport) -> String {
         for (key_type, cells) in &m.rows {
             let cells: Vec<&str> = cells
                 .iter()
-                .map(|c| c.map_or(" ", Verdict::symbol))
+                .map(|c| c.map_or(" ", super::matrix::symbol))
                 .collect();
             let _ = writeln!(out, "| `{key_type}` | {} |", cells.join(" | "));
         }

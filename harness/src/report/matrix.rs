@@ -63,11 +63,22 @@ impl Matrix {
         for (key_type, cells) in &self.rows {
             let cells: Vec<String> = cells
                 .iter()
-                .map(|c| format!("{:^7}", c.map_or(" ", Verdict::symbol)))
+                .map(|c| format!("{:^7}", c.map_or(" ", symbol)))
                 .collect();
             let line = format!("{:width$}  {}", key_type.as_property(), cells.join(" "));
             out.push(line.trim_end().to_owned());
         }
         out
+    }
+}
+
+/// The symbol of a verdict in the matrix: ✔ ✘ ~ · x.
+pub(crate) const fn symbol(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "✔",
+        Verdict::Fail => "✘",
+        Verdict::Acceptable => "~",
+        Verdict::Skipped => "·",
+        Verdict::KnownFailure => "x",
     }
 }

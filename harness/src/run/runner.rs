@@ -9,10 +9,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::case::RunnableCase;
-use crate::outcome::{detect_profile, judge, CaseOutcome, Observed, RunReport, Summary};
-use crate::spec::Profile;
-use crate::targets::Target;
+use crate::cases::RunnableCase;
+use crate::outcome::{detect_profile, CaseOutcome, RunReport, Summary};
+use crate::spec::{judge, Observed, Profile, Verdict};
+use crate::tag::RunTag;
+use crate::targets::{CaseContext, Evidence, Leftover, Target};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -26,17 +27,29 @@ pub struct RunOptions {
     /// Keep what the cases created (for debugging).
     pub keep: bool,
     /// The run tag every created name carries.
-    pub run_tag: String,
+    pub run_tag: RunTag,
     /// Show a progress bar on standard error.
     pub progress: bool,
 }
 
+impl RunOptions {
+    fn context(&self) -> CaseContext {
+        CaseContext {
+            profile: self.profile,
+            run_tag: self.run_tag.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
 /// Run `cases` against `target` and judge every one under the options'
-/// profile. Stops scheduling new cases on Ctrl-C; cases in flight finish
-/// (and clean up) first, the rest are reported as skipped.
+/// profile; after each case, delete what it created (unless `keep`) and
+/// report what could not be deleted. Stops scheduling new cases on Ctrl-C;
+/// cases in flight finish (and clean up) first, the rest are reported as
+/// skipped.
 pub async fn run_cases<C: RunnableCase + 'static>(
     cases: Vec<C>,
-    target: Arc<Target>,
+    target: Arc<dyn Target>,
     options: &RunOptions,
 ) -> RunReport {
     let started = Instant::now();
@@ -54,11 +67,12 @@ pub async fn run_cases<C: RunnableCase + 'static>(
     let mut set = JoinSet::new();
     let mut interrupted = false;
     let mut slots: Vec<Option<CaseOutcome>> = vec![None; cases.len()];
+    let mut leftovers: Vec<Leftover> = Vec::new();
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
 
     let mut next = 0;
-    while next < cases.len() || !set.is_empty() {
+    while (next < cases.len() && !interrupted) || !set.is_empty() {
         let can_start = next < cases.len() && !interrupted;
         tokio::select! {
             permit = permits.clone().acquire_owned(), if can_start => {
@@ -69,16 +83,17 @@ pub async fn run_cases<C: RunnableCase + 'static>(
                 let index = next;
                 next += 1;
                 set.spawn(async move {
-                    let outcome = run_one(case.as_ref(), &target, &options).await;
+                    let result = run_one(case.as_ref(), target.as_ref(), &options).await;
                     drop(permit);
-                    (index, outcome)
+                    (index, result)
                 });
             }
             Some(done) = set.join_next(), if !set.is_empty() => {
-                if let Ok((index, outcome)) = done {
+                if let Ok((index, (outcome, left))) = done {
                     bar.set_message(outcome.id.clone());
                     bar.inc(1);
                     slots[index] = Some(outcome);
+                    leftovers.extend(left);
                 }
             }
             _ = &mut ctrl_c, if !interrupted => {
@@ -109,6 +124,11 @@ pub async fn run_cases<C: RunnableCase + 'static>(
             })
         })
         .collect();
+    let cleanup_command = if leftovers.is_empty() {
+        None
+    } else {
+        target.sweep_command(&options.run_tag)
+    };
     RunReport {
         schema: RunReport::SCHEMA,
         target: target.describe(),
@@ -118,13 +138,15 @@ pub async fn run_cases<C: RunnableCase + 'static>(
         summary: Summary::of(&outcomes),
         detection: detect_profile(&outcomes),
         outcomes,
+        leftovers,
+        cleanup_command,
     }
 }
 
 fn judged(
     case: &dyn RunnableCase,
     observed: Observed,
-    evidence: Vec<crate::outcome::Evidence>,
+    evidence: Vec<Evidence>,
     options: &RunOptions,
     duration: Duration,
 ) -> CaseOutcome {
@@ -132,12 +154,12 @@ fn judged(
     let (verdict, explanation) = match expected.get(&options.profile) {
         Some(e) => judge(e, &observed, options.profile),
         None => (
-            crate::outcome::Verdict::Skipped,
+            Verdict::Skipped,
             format!("no expectation under {}", options.profile),
         ),
     };
     let explanation = match case.diagnosis() {
-        Some(d) if verdict == crate::outcome::Verdict::Fail => format!("{explanation}; {d}"),
+        Some(d) if verdict == Verdict::Fail => format!("{explanation}; {d}"),
         _ => explanation,
     };
     let (hash_method, key_type) = case.matrix_cell().unzip();
@@ -146,6 +168,7 @@ fn judged(
         reason: case.reason().to_owned(),
         hash_method,
         key_type,
+        aspects: case.aspects(),
         expected,
         observed,
         verdict,
@@ -156,17 +179,34 @@ fn judged(
     }
 }
 
-async fn run_one<C: RunnableCase>(case: &C, target: &Target, options: &RunOptions) -> CaseOutcome {
+/// Run one case with its time limit, then clean up after it (also when it
+/// timed out): the judged outcome and what could not be deleted.
+async fn run_one<C: RunnableCase>(
+    case: &C,
+    target: &dyn Target,
+    options: &RunOptions,
+) -> (CaseOutcome, Vec<Leftover>) {
     let started = Instant::now();
-    let (observed, evidence) =
-        match tokio::time::timeout(options.timeout, target.run(case, options)).await {
-            Ok(result) => result,
-            Err(_) => (
-                Observed::Error {
-                    detail: format!("no answer within {}s", options.timeout.as_secs()),
-                },
-                Vec::new(),
-            ),
-        };
-    judged(case, observed, evidence, options, started.elapsed())
+    let context = options.context();
+    let attempt = target.attempt(case.id());
+    let observed = match tokio::time::timeout(options.timeout, attempt.run(case, &context)).await {
+        Ok(observed) => observed,
+        Err(_) => Observed::Error {
+            detail: format!("no answer within {}s", options.timeout.as_secs()),
+        },
+    };
+    let leftovers = if options.keep {
+        attempt.keep();
+        Vec::new()
+    } else {
+        attempt.cleanup().await
+    };
+    let outcome = judged(
+        case,
+        observed,
+        attempt.evidence(),
+        options,
+        started.elapsed(),
+    );
+    (outcome, leftovers)
 }

@@ -5,15 +5,21 @@
 //! [`AdapterVerdict`] as JSON from its standard output. The protocol is
 //! documented in `docs/adapter-protocol.md`.
 
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
-use crate::outcome::{Evidence, ImageState, Observed};
-use crate::spec::{Profile, PropertyMap};
+use futures_util::future::BoxFuture;
+
+use super::{Attempt, CaseContext, Evidence, Leftover, Target};
+use crate::cases::RunnableCase;
+use crate::spec::{ImageState, Observed, Profile, PropertyMap};
+use crate::tag::RunTag;
 
 /// The protocol version in every request.
 pub const PROTOCOL: u32 = 1;
@@ -175,6 +181,121 @@ pub async fn run_adapter(
         }
     });
     (verdict.observed(), evidence)
+}
+
+/// An implementation behind the adapter protocol: `CMD` is run (through
+/// `sh -c`) once per case, with the image in a scratch file.
+#[derive(Debug)]
+pub struct AdapterTarget {
+    command: String,
+    scratch: tempfile::TempDir,
+}
+
+impl AdapterTarget {
+    /// An adapter target with its own scratch directory.
+    pub fn new(command: impl Into<String>) -> crate::Result<AdapterTarget> {
+        Ok(AdapterTarget {
+            command: command.into(),
+            scratch: tempfile::Builder::new().prefix("imgsig-").tempdir()?,
+        })
+    }
+}
+
+impl Target for AdapterTarget {
+    fn describe(&self) -> String {
+        format!("adapter `{}`", self.command)
+    }
+
+    fn attempt(&self, case_id: &str) -> Box<dyn Attempt> {
+        Box::new(AdapterAttempt {
+            command: self.command.clone(),
+            image_path: self.scratch.path().join(format!("{case_id}.img")),
+            case_id: case_id.to_owned(),
+            evidence: Mutex::default(),
+        })
+    }
+
+    fn sweep_command(&self, _tag: &RunTag) -> Option<String> {
+        None
+    }
+}
+
+struct AdapterAttempt {
+    command: String,
+    case_id: String,
+    image_path: PathBuf,
+    evidence: Mutex<Vec<Evidence>>,
+}
+
+impl Attempt for AdapterAttempt {
+    fn run<'a>(
+        &'a self,
+        case: &'a dyn RunnableCase,
+        context: &'a CaseContext,
+    ) -> BoxFuture<'a, Observed> {
+        Box::pin(async move {
+            if let Err(e) = write_image(case, &self.image_path) {
+                return Observed::Error {
+                    detail: format!("cannot write the image for the adapter: {e}"),
+                };
+            }
+            let secret = case.secret();
+            let secret_id = secret.as_ref().map(|_| secret_id(case.id()));
+            let request = AdapterRequest {
+                protocol: PROTOCOL,
+                case_id: case.id().to_owned(),
+                profile: context.profile,
+                image_path: self.image_path.clone(),
+                image_size: case.image_len(),
+                properties: case.properties(secret_id.as_deref()),
+                certificate: secret.map(|s| AdapterCertificate {
+                    secret_type: s.secret_type,
+                    payload_base64: crate::spec::base64::encode(&s.payload),
+                }),
+            };
+            let (observed, evidence) = run_adapter(&self.command, &request, context.timeout).await;
+            self.evidence
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(evidence);
+            observed
+        })
+    }
+
+    fn evidence(&self) -> Vec<Evidence> {
+        self.evidence
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn cleanup(&self) -> BoxFuture<'_, Vec<Leftover>> {
+        Box::pin(async move {
+            match std::fs::remove_file(&self.image_path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => vec![Leftover {
+                    case_id: self.case_id.clone(),
+                    what: format!("image file {}", self.image_path.display()),
+                    reason: e.to_string(),
+                    delete_command: format!("rm -f '{}'", self.image_path.display()),
+                }],
+                _ => Vec::new(),
+            }
+        })
+    }
+
+    fn keep(&self) {}
+}
+
+/// The id under which an adapter "stores" a case's secret: stable, so a
+/// request is reproducible.
+fn secret_id(case_id: &str) -> String {
+    format!("imgsig-secret-{case_id}")
+}
+
+fn write_image(case: &dyn RunnableCase, path: &Path) -> std::io::Result<()> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    std::io::copy(&mut case.image(), &mut file)?;
+    file.flush()
 }
 
 #[cfg(test)]

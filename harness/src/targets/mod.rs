@@ -1,186 +1,95 @@
-//! Targets: what the cases run against. Each target receives a case and
-//! reports what it observed; the runner owns concurrency, timeouts and
-//! cleanup.
+//! Targets: what the cases run against, behind one trait. A target makes
+//! an [`Attempt`] per case; the attempt talks to the implementation and
+//! reports what it observed, and tracks what it created. The runner owns
+//! concurrency, timeouts and cleanup: it runs the attempt, then asks it to
+//! delete what it created (or to keep it) and reports what could not be
+//! deleted.
+//!
+//! Implementations: [`OpenStackTarget`] (Barbican and Glance, a live cloud
+//! or the mocks) and [`AdapterTarget`] (the shim protocol).
 
 pub mod adapter;
+mod openstack;
 
-use std::io::Write as _;
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
 
-use crate::outcome::{Evidence, Observed};
-use adapter::{run_adapter, AdapterCertificate, AdapterRequest, PROTOCOL};
+use crate::cases::RunnableCase;
+use crate::spec::{Observed, Profile};
+use crate::tag::RunTag;
 
-use crate::run::{RunOptions, RunnableCase};
+pub use adapter::AdapterTarget;
+pub use openstack::OpenStackTarget;
 
-/// What the cases run against.
-#[derive(Debug)]
-pub enum Target {
-    /// The OpenStack APIs: Barbican for the certificate, Glance for the
-    /// image (a live cloud or the mocks).
-    OpenStack {
-        /// The connection (each case works in its own scope of it).
-        client: crate::openstack::Client,
-        /// What to call it in reports.
-        name: String,
-    },
-    /// An implementation behind the adapter shim protocol.
-    Adapter {
-        /// The command (run through `sh -c`).
-        command: String,
-        /// Where image files for the adapter are written.
-        scratch: tempfile::TempDir,
-    },
+/// What a target needs to know to run a case.
+#[derive(Debug, Clone)]
+pub struct CaseContext {
+    /// The profile the run holds the target to (adapters that model several
+    /// profiles are told which).
+    pub profile: Profile,
+    /// The run tag every created name carries.
+    pub run_tag: RunTag,
+    /// The time limit of the case (adapters pass it on to their process).
+    pub timeout: std::time::Duration,
 }
 
-impl Target {
-    /// An adapter target with its own scratch directory.
-    pub fn adapter(command: impl Into<String>) -> crate::Result<Target> {
-        Ok(Target::Adapter {
-            command: command.into(),
-            scratch: tempfile::Builder::new().prefix("imgsig-").tempdir()?,
-        })
-    }
+/// One request/response exchange kept as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// `PUT http://…/v2/images/…/file`, or the adapter command line.
+    pub request: String,
+    /// HTTP status, if there was a response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The start of the response body (secrets redacted).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body_excerpt: String,
+}
 
+/// Something a case created that its cleanup could not delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leftover {
+    /// The case that created it.
+    pub case_id: String,
+    /// What it is: `image imgsig-r1a2b3c4d-sig.x (id)`, a file path …
+    pub what: String,
+    /// Why it could not be deleted.
+    pub reason: String,
+    /// The command a person would type to delete it.
+    pub delete_command: String,
+}
+
+/// Something the cases run against.
+pub trait Target: Send + Sync {
     /// A line naming the target for reports.
-    pub fn describe(&self) -> String {
-        match self {
-            Target::OpenStack { client, name } => format!("{name} ({})", client.describe()),
-            Target::Adapter { command, .. } => format!("adapter `{command}`"),
-        }
-    }
+    fn describe(&self) -> String;
 
-    /// Run one case; never fails (a failure to run is an observation).
-    pub async fn run(
-        &self,
-        case: &dyn RunnableCase,
-        options: &RunOptions,
-    ) -> (Observed, Vec<Evidence>) {
-        match self {
-            Target::OpenStack { client, .. } => {
-                let scope = client.scope();
-                let observed = match run_openstack(&scope, case, options).await {
-                    Ok(o) => o,
-                    Err(e) => Observed::Error {
-                        detail: e.to_string(),
-                    },
-                };
-                if options.keep {
-                    // The scope would delete what it created when dropped.
-                    let _ = scope.cleanup().keep();
-                } else {
-                    // Images first, then secrets; what cannot be deleted
-                    // keeps the run tag in its name for `imgsig cleanup`.
-                    let _ = scope.cleanup().run().await;
-                }
-                let evidence = scope
-                    .take_exchanges()
-                    .iter()
-                    .map(crate::openstack::Exchange::to_evidence)
-                    .collect();
-                (observed, evidence)
-            }
-            Target::Adapter { command, scratch } => {
-                let path = scratch.path().join(format!("{}.img", case.id()));
-                if let Err(e) = write_image(case, &path) {
-                    return (
-                        Observed::Error {
-                            detail: format!("cannot write the image for the adapter: {e}"),
-                        },
-                        Vec::new(),
-                    );
-                }
-                let secret = case.secret();
-                let secret_id = secret.as_ref().map(|_| secret_id(case.id()));
-                let request = AdapterRequest {
-                    protocol: PROTOCOL,
-                    case_id: case.id().to_owned(),
-                    profile: options.profile,
-                    image_path: path.clone(),
-                    image_size: case.image_len(),
-                    properties: case.properties(secret_id.as_deref()),
-                    certificate: secret.map(|s| AdapterCertificate {
-                        secret_type: s.secret_type,
-                        payload_base64: crate::spec::base64::encode(&s.payload),
-                    }),
-                };
-                let (observed, evidence) = run_adapter(command, &request, options.timeout).await;
-                if !options.keep {
-                    let _ = std::fs::remove_file(&path);
-                }
-                (observed, vec![evidence])
-            }
-        }
-    }
+    /// A fresh attempt at the case `case_id`.
+    fn attempt(&self, case_id: &str) -> Box<dyn Attempt>;
+
+    /// The command that deletes whatever run `tag` left behind, if this kind
+    /// of target can leave anything.
+    fn sweep_command(&self, tag: &RunTag) -> Option<String>;
 }
 
-/// The id under which an adapter "stores" a case's secret: stable, so a
-/// request is reproducible.
-fn secret_id(case_id: &str) -> String {
-    format!("imgsig-secret-{case_id}")
-}
+/// One case against one target. It tracks what it creates from the start,
+/// so the runner can clean up even after a timeout cut [`Attempt::run`]
+/// short.
+pub trait Attempt: Send + Sync {
+    /// Run the case; never fails (a failure to run is an
+    /// [`Observed::Error`]).
+    fn run<'a>(
+        &'a self,
+        case: &'a dyn RunnableCase,
+        context: &'a CaseContext,
+    ) -> BoxFuture<'a, Observed>;
 
-fn write_image(case: &dyn RunnableCase, path: &std::path::Path) -> std::io::Result<()> {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    std::io::copy(&mut case.image(), &mut file)?;
-    file.flush()
-}
+    /// The exchanges behind the observation so far.
+    fn evidence(&self) -> Vec<Evidence>;
 
-/// Store the secret, create the image, upload, and look at what became of
-/// it; everything created is registered in `client`'s scope for cleanup.
-async fn run_openstack(
-    client: &crate::openstack::Client,
-    case: &dyn RunnableCase,
-    options: &RunOptions,
-) -> crate::Result<Observed> {
-    use crate::openstack::{NewImage, NewSecret};
-    use crate::outcome::ImageState;
+    /// Delete what the attempt created; what could not be deleted.
+    fn cleanup(&self) -> BoxFuture<'_, Vec<Leftover>>;
 
-    let name = crate::run::object_name(&options.run_tag, case.id());
-    let mut secret_id = None;
-    if let Some(secret) = case.secret() {
-        let stored = client
-            .store_secret(&NewSecret {
-                name: name.clone(),
-                payload: secret.payload,
-                secret_type: secret.secret_type,
-                algorithm: None,
-                expiration: None,
-            })
-            .await?;
-        secret_id = Some(stored.id);
-    }
-    let properties = case.properties(secret_id.as_deref());
-    let image = match client
-        .create_image(&NewImage::new(name).with_properties(properties))
-        .await
-    {
-        Ok(image) => image,
-        // Refusing the properties at creation is a refusal too (an
-        // implementation may validate early).
-        Err(crate::Error::Api(failure)) => {
-            return Ok(Observed::Rejected {
-                status: Some(failure.status()),
-                message: failure.exchange.message(),
-                image: ImageState::Deleted,
-                data_retained: false,
-            })
-        }
-        Err(e) => return Err(e),
-    };
-    let upload = client
-        .upload_blocking(&image.id, case.image(), Some(case.image_len()))
-        .await?;
-    let state = match client.image(&image.id).await? {
-        Some(after) => ImageState::Status(after.status),
-        None => ImageState::Deleted,
-    };
-    if upload.accepted() {
-        return Ok(Observed::Accepted { image: state });
-    }
-    let data_retained = client.download_status(&image.id).await?.has_data;
-    Ok(Observed::Rejected {
-        status: Some(upload.status),
-        message: upload.message(),
-        image: state,
-        data_retained,
-    })
+    /// Keep what the attempt created (`--keep`) and forget it.
+    fn keep(&self);
 }

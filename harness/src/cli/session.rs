@@ -11,11 +11,11 @@ use crate::cases::{catalogue, Selection};
 use crate::openstack::{Client, ClientOptions, CloudConfig, DirectEndpoints, Lookup};
 use crate::outcome::RunReport;
 use crate::report;
+use crate::run::{run_cases, ExpectedFailures, RunOptions};
 use crate::spec::Profile;
-use crate::targets::Target;
+use crate::tag::RunTag;
+use crate::targets::{AdapterTarget, OpenStackTarget, Target};
 use crate::{Error, Result};
-
-use super::{new_run_tag, run_cases, ExpectedFailures, RunOptions};
 
 /// Where to run: a cloud, explicit endpoints, or an adapter. With none of
 /// them, `cargo xtask conformance` starts the mocks.
@@ -113,11 +113,12 @@ fn client_options(args: &TargetArgs, timeout: Duration) -> ClientOptions {
     options
 }
 
-/// Build the target the arguments name.
-pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Target> {
-    if let Some(command) = &args.adapter {
-        return Target::adapter(command.clone());
-    }
+/// The client the arguments point at (for a cloud or explicit endpoints),
+/// and how to name the target in reports and on a command line.
+pub async fn client_from_args(
+    args: &TargetArgs,
+    timeout: Duration,
+) -> Result<(Client, String, String)> {
     let options = client_options(args, timeout);
     if let (Some(glance), Some(barbican), Some(token)) =
         (&args.glance_url, &args.barbican_url, &args.token)
@@ -127,10 +128,11 @@ pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Ta
             barbican: barbican.clone(),
             token: token.clone(),
         };
-        return Ok(Target::OpenStack {
-            client: Client::direct(&endpoints, &options)?,
-            name: "explicit endpoints".into(),
-        });
+        return Ok((
+            Client::direct(&endpoints, &options)?,
+            "explicit endpoints".into(),
+            format!("--glance-url {glance} --barbican-url {barbican} --token \"$OS_TOKEN\""),
+        ));
     }
     let Some(name) = args.cloud.as_deref() else {
         return Err(Error::Config(
@@ -140,10 +142,22 @@ pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Ta
         ));
     };
     let cloud = CloudConfig::load(name, &Lookup::process())?;
-    Ok(Target::OpenStack {
-        client: Client::connect(&cloud, &options).await?,
-        name: format!("cloud {name}"),
-    })
+    Ok((
+        Client::connect(&cloud, &options).await?,
+        format!("cloud {name}"),
+        format!("--cloud {name}"),
+    ))
+}
+
+/// Build the target the arguments name.
+pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Box<dyn Target>> {
+    if let Some(command) = &args.adapter {
+        return Ok(Box::new(AdapterTarget::new(command.clone())?));
+    }
+    let (client, name, command_line) = client_from_args(args, timeout).await?;
+    Ok(Box::new(
+        OpenStackTarget::new(client, name).with_command_line(command_line),
+    ))
 }
 
 /// Exit statuses.
@@ -157,7 +171,7 @@ pub mod exit {
 }
 
 /// Run a session against `target`; the exit status.
-pub async fn run_session(args: &SessionArgs, target: Target) -> Result<u8> {
+pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<u8> {
     let selection = Selection::new(args.filter.clone());
     let include_big = args.big || args.filter.iter().any(|f| f.starts_with("big"));
     let cases: Vec<_> = catalogue(include_big)?
@@ -165,14 +179,7 @@ pub async fn run_session(args: &SessionArgs, target: Target) -> Result<u8> {
         .filter(|c| selection.matches(&c.id))
         .collect();
     if args.list {
-        for c in &cases {
-            let e = c
-                .expected
-                .get(&args.profile)
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            println!("{:<48} {:<28} {}", c.id, e, c.reason);
-        }
+        print!("{}", super::cases::listing(&cases, args.profile, false));
         println!("{} cases", cases.len());
         return Ok(exit::OK);
     }
@@ -184,10 +191,10 @@ pub async fn run_session(args: &SessionArgs, target: Target) -> Result<u8> {
         jobs: args.jobs,
         timeout: Duration::from_secs(args.timeout),
         keep: args.keep,
-        run_tag: new_run_tag(),
+        run_tag: RunTag::generate(),
         progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
     };
-    let mut report = run_cases(cases, Arc::new(target), &options).await;
+    let mut report = run_cases(cases, Arc::from(target), &options).await;
     if let Some(path) = &args.expected_failures {
         let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
         let unknown = ExpectedFailures::parse(&text).apply(&mut report.outcomes);

@@ -1,7 +1,135 @@
-//! Judging an observation against an expectation under a profile.
+//! The verdict model: what a profile expects of a case, what a target did
+//! with it, and the rule that judges the one against the other
+//! ([`judge`]). Pure data and rules: reports, the runner and the mocks'
+//! tests all judge through this one function.
 
-use super::model::{Expected, ImageState, Observed, Verdict};
-use crate::spec::{FailedUpload, Profile};
+use serde::{Deserialize, Serialize};
+
+use crate::{FailedUpload, Profile, Rejection};
+
+/// What a profile expects of one case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Expected {
+    /// The upload succeeds and the image becomes active.
+    Accept,
+    /// The upload is refused; with the reason upstream gives, if any.
+    Reject {
+        /// Upstream's reason.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<Rejection>,
+    },
+    /// Not all four properties are present: the upload succeeds without
+    /// verification (a conformance fact worth flagging).
+    Unverified,
+    /// Implementation-defined: any answer is conformant.
+    Acceptable,
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::Accept => f.write_str("accept"),
+            Expected::Reject { reason: Some(r) } => write!(f, "reject: {r}"),
+            Expected::Reject { reason: None } => f.write_str("reject"),
+            Expected::Unverified => f.write_str("accept without verification"),
+            Expected::Acceptable => f.write_str("implementation-defined"),
+        }
+    }
+}
+
+/// The state of the image after the upload, as the target shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageState {
+    /// The image record exists with this status (`active`, `queued` …).
+    Status(String),
+    /// The image record is gone.
+    Deleted,
+    /// The target cannot tell (e.g. an adapter without image records).
+    Unknown,
+}
+
+impl std::fmt::Display for ImageState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImageState::Status(s) => f.write_str(s),
+            ImageState::Deleted => f.write_str("deleted"),
+            ImageState::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
+/// What the target did with a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "observed", rename_all = "kebab-case")]
+pub enum Observed {
+    /// The upload was accepted.
+    Accepted {
+        /// The image afterwards.
+        image: ImageState,
+    },
+    /// The upload was refused.
+    Rejected {
+        /// HTTP status (none for adapters, which answer without HTTP).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// The error message, as the target worded it.
+        message: String,
+        /// The image afterwards.
+        image: ImageState,
+        /// Whether the image's data can still be downloaded (it must not).
+        data_retained: bool,
+    },
+    /// The case could not be run (connection error, timeout, setup failed).
+    Error {
+        /// What went wrong.
+        detail: String,
+    },
+    /// The case was not run (filtered, or needs a capability the target
+    /// lacks).
+    Skipped {
+        /// Why.
+        why: String,
+    },
+}
+
+impl std::fmt::Display for Observed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Observed::Accepted { image } => write!(f, "accepted, image {image}"),
+            Observed::Rejected {
+                status,
+                message,
+                image,
+                data_retained,
+            } => write!(
+                f,
+                "refused{}: {message} (image {image}, data {})",
+                status.map_or_else(String::new, |s| format!(" {s}")),
+                if *data_retained { "kept" } else { "deleted" }
+            ),
+            Observed::Error { detail } => write!(f, "error: {detail}"),
+            Observed::Skipped { why } => write!(f, "skipped: {why}"),
+        }
+    }
+}
+
+/// The judgement of one observation against one expectation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// As expected.
+    Pass,
+    /// Not as expected.
+    Fail,
+    /// Implementation-defined; anything goes.
+    Acceptable,
+    /// Not run.
+    Skipped,
+    /// Not as expected, but listed in the expected-failures file.
+    KnownFailure,
+}
 
 fn accepted_image_ok(image: &ImageState) -> Result<(), String> {
     match image {
@@ -115,7 +243,6 @@ pub fn judge(expected: &Expected, observed: &Observed, profile: Profile) -> (Ver
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Rejection;
 
     fn rejected(image: ImageState, retained: bool, status: u16) -> Observed {
         Observed::Rejected {

@@ -1,12 +1,14 @@
-//! What the runner needs of a case. The case catalogue implements this;
-//! so can anything else (a corpus loaded from `vectors/`, a test's own
-//! cases): the runner does not care where cases come from.
+//! What targets and the runner need of a case. The catalogue's [`Case`]
+//! implements it (also when loaded back from the corpus); so can anything
+//! else, such as a test's own cases: the runner does not care where cases
+//! come from.
+//!
+//! [`Case`]: super::Case
 
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use crate::outcome::Expected;
-use crate::spec::{HashMethod, KeyType, Profile, PropertyMap};
+use crate::spec::{Aspect, Expected, HashMethod, KeyType, Profile, PropertyMap};
 
 /// A Barbican secret a case stores before creating its image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +27,11 @@ pub trait RunnableCase: Send + Sync {
     fn reason(&self) -> &str;
     /// What each profile expects.
     fn expectations(&self) -> BTreeMap<Profile, Expected>;
+    /// The aspects of the contract this case exercises (what profile
+    /// detection reads off it).
+    fn aspects(&self) -> Vec<Aspect> {
+        Vec::new()
+    }
     /// The hash × key-type cell of the signature matrix this case fills.
     fn matrix_cell(&self) -> Option<(HashMethod, KeyType)>;
     /// The secret to store first, if any.

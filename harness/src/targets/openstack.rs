@@ -1,0 +1,170 @@
+//! The OpenStack target: Barbican for the certificate, Glance for the
+//! image, through the harness's client (a live cloud or the mocks). Each
+//! attempt works in its own scope of the client, whose registry records
+//! every object it creates.
+
+use futures_util::future::BoxFuture;
+
+use super::{Attempt, CaseContext, Evidence, Leftover, Target};
+use crate::cases::RunnableCase;
+use crate::openstack::{Client, Exchange, NewImage, NewSecret};
+use crate::spec::{ImageState, Observed};
+use crate::tag::RunTag;
+
+/// The OpenStack APIs of a cloud.
+#[derive(Debug)]
+pub struct OpenStackTarget {
+    client: Client,
+    name: String,
+    command_line: Option<String>,
+}
+
+impl OpenStackTarget {
+    /// A target on `client`, called `name` in reports (`cloud imgsig-live`).
+    pub fn new(client: Client, name: impl Into<String>) -> OpenStackTarget {
+        OpenStackTarget {
+            client,
+            name: name.into(),
+            command_line: None,
+        }
+    }
+
+    /// How `imgsig` is pointed at this cloud on a command line
+    /// (`--cloud imgsig-live`), for the cleanup command of a report.
+    pub fn with_command_line(mut self, args: impl Into<String>) -> OpenStackTarget {
+        self.command_line = Some(args.into());
+        self
+    }
+}
+
+impl Target for OpenStackTarget {
+    fn describe(&self) -> String {
+        format!("{} ({})", self.name, self.client.describe())
+    }
+
+    fn attempt(&self, case_id: &str) -> Box<dyn Attempt> {
+        Box::new(OpenStackAttempt {
+            scope: self.client.scope(),
+            case_id: case_id.to_owned(),
+        })
+    }
+
+    fn sweep_command(&self, tag: &RunTag) -> Option<String> {
+        let args = self.command_line.as_deref()?;
+        Some(format!("imgsig cleanup --run {tag} {args}"))
+    }
+}
+
+struct OpenStackAttempt {
+    scope: Client,
+    case_id: String,
+}
+
+impl Attempt for OpenStackAttempt {
+    fn run<'a>(
+        &'a self,
+        case: &'a dyn RunnableCase,
+        context: &'a CaseContext,
+    ) -> BoxFuture<'a, Observed> {
+        Box::pin(async move {
+            run_case(&self.scope, case, context)
+                .await
+                .unwrap_or_else(|e| Observed::Error {
+                    detail: e.to_string(),
+                })
+        })
+    }
+
+    fn evidence(&self) -> Vec<Evidence> {
+        self.scope.exchanges().iter().map(evidence).collect()
+    }
+
+    fn cleanup(&self) -> BoxFuture<'_, Vec<Leftover>> {
+        Box::pin(async move {
+            // Images first, then secrets; what cannot be deleted keeps the
+            // run tag in its name for `imgsig cleanup`.
+            let report = self.scope.cleanup().run().await;
+            report
+                .failed
+                .into_iter()
+                .map(|(resource, reason)| Leftover {
+                    case_id: self.case_id.clone(),
+                    what: resource.to_string(),
+                    reason,
+                    delete_command: resource.delete_command(),
+                })
+                .collect()
+        })
+    }
+
+    fn keep(&self) {
+        self.scope.cleanup().keep();
+    }
+}
+
+/// The report model's shorter form of an exchange.
+fn evidence(exchange: &Exchange) -> Evidence {
+    Evidence {
+        request: exchange.request_line(),
+        status: exchange.status,
+        body_excerpt: exchange.body_excerpt.clone(),
+    }
+}
+
+/// Store the secret, create the image, upload, and look at what became of
+/// it; everything created is registered in `client`'s scope for cleanup.
+async fn run_case(
+    client: &Client,
+    case: &dyn RunnableCase,
+    context: &CaseContext,
+) -> crate::Result<Observed> {
+    let name = context.run_tag.name(case.id());
+    let mut secret_id = None;
+    if let Some(secret) = case.secret() {
+        let stored = client
+            .store_secret(&NewSecret {
+                name: name.clone(),
+                payload: secret.payload,
+                secret_type: secret.secret_type,
+                algorithm: None,
+                expiration: None,
+            })
+            .await?;
+        secret_id = Some(stored.id);
+    }
+    let properties = case.properties(secret_id.as_deref());
+    let image = match client
+        .create_image(&NewImage::new(name).with_properties(properties))
+        .await
+    {
+        Ok(image) => image,
+        // Refusing the properties at creation is a refusal too (an
+        // implementation may validate early).
+        Err(crate::Error::Api(failure)) => {
+            return Ok(Observed::Rejected {
+                status: Some(failure.status()),
+                message: failure.exchange.message(),
+                image: ImageState::Deleted,
+                data_retained: false,
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    let upload = client
+        .upload_blocking(&image.id, case.image(), Some(case.image_len()))
+        .await?;
+    let state = match client.image(&image.id).await? {
+        Some(after) => ImageState::Status(after.status),
+        None => ImageState::Deleted,
+    };
+    if upload.accepted() {
+        return Ok(Observed::Accepted { image: state });
+    }
+    let data_retained = client.download_status(&image.id).await?.has_data;
+    Ok(Observed::Rejected {
+        status: Some(upload.status),
+        message: upload.message(),
+        image: state,
+        data_retained,
+    })
+}
