@@ -91,6 +91,16 @@ impl Profile {
         }
     }
 
+    /// Whether a certificate's EC key may be written with explicit curve
+    /// parameters: pyca/cryptography 50.0.2 loads such keys, 41.0.7 raises
+    /// a `ValueError` cursive does not catch (both run here).
+    pub const fn reads_explicit_ec_parameters(self) -> bool {
+        match self {
+            Profile::GlanceLegacy => false,
+            Profile::GlanceCurrent | Profile::Documented => true,
+        }
+    }
+
     /// The enforced limit on the length of `img_signature`, if any.
     pub const fn signature_char_limit(self) -> Option<usize> {
         match self {

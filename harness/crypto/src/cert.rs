@@ -10,6 +10,7 @@ use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectKeyIdentifier}
 use openssl::x509::{X509Builder, X509NameBuilder, X509};
 
 use super::keys::{PrivateKey, PublicKey};
+use crate::rsa_pss_key::{PssDigest, RsaPssKey};
 use crate::{Error, Result};
 
 /// One day in seconds.
@@ -129,8 +130,20 @@ impl CertificateParams {
         let ski =
             SubjectKeyIdentifier::new().build(&b.x509v3_context(issuer_x509.as_deref(), None))?;
         b.append_extension(ski)?;
+        // A restricted RSASSA-PSS key signs only with its own digest (and
+        // OpenSSL then writes an RSASSA-PSS signature algorithm).
+        let digest = match signer.rsa_pss().and_then(RsaPssKey::params) {
+            Some(p) => match p.hash {
+                PssDigest::Sha1 => MessageDigest::sha1(),
+                PssDigest::Sha224 => MessageDigest::sha224(),
+                PssDigest::Sha256 => MessageDigest::sha256(),
+                PssDigest::Sha384 => MessageDigest::sha384(),
+                PssDigest::Sha512 => MessageDigest::sha512(),
+            },
+            None => MessageDigest::sha256(),
+        };
         let signer = signer.to_openssl()?;
-        b.sign(&signer, MessageDigest::sha256())?;
+        b.sign(&signer, digest)?;
         Ok(Certificate {
             der: b.build().to_der()?,
         })

@@ -9,6 +9,7 @@ use openssl::pkey::{Id, PKey, Private, Public};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::rsa_pss_key::{self, RsaPssKey};
 use crate::{Error, Result};
 use imgsig_contract::{Curve, KeyFamily, KeyType};
 
@@ -54,14 +55,23 @@ impl DsaSize {
     }
 }
 
-/// RSA modulus sizes the harness generates.
+/// RSA modulus sizes of the conformance matrix.
 pub const RSA_SIZES: [usize; 4] = [1024, 2048, 3072, 4096];
+
+/// The largest RSA modulus the harness reads: OpenSSL's
+/// `OPENSSL_RSA_MAX_MODULUS_BITS`, the bound pyca/cryptography meets when
+/// it verifies (it sets none of its own). The RustCrypto `rsa` crate's
+/// default bound of 4096 bits is lifted to this.
+pub const RSA_MAX_BITS: usize = 16_384;
 
 /// What kind of key to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeySpec {
     /// RSA with a modulus of this many bits (1024 to 8192, a multiple of 8).
     Rsa(usize),
+    /// The same, written as an RSASSA-PSS key (`openssl genpkey -algorithm
+    /// RSA-PSS`), with or without restrictions.
+    RsaPss(usize, RsaPssKey),
     /// DSA with these domain sizes.
     Dsa(DsaSize),
     /// ECDSA on a named curve.
@@ -83,7 +93,7 @@ impl KeySpec {
     /// The key type whose signatures this key makes.
     pub const fn key_type(self) -> KeyType {
         match self {
-            KeySpec::Rsa(_) => KeyType::RsaPss,
+            KeySpec::Rsa(_) | KeySpec::RsaPss(..) => KeyType::RsaPss,
             KeySpec::Dsa(_) => KeyType::Dsa,
             KeySpec::Ec(c) => KeyType::Ecc(c),
         }
@@ -92,7 +102,7 @@ impl KeySpec {
     /// The algorithm a key of this spec has.
     pub fn algorithm(self) -> KeyAlgorithm {
         match self {
-            KeySpec::Rsa(bits) => KeyAlgorithm::Rsa { bits },
+            KeySpec::Rsa(bits) | KeySpec::RsaPss(bits, _) => KeyAlgorithm::Rsa { bits },
             KeySpec::Dsa(size) => {
                 let (p_bits, q_bits) = size.bits();
                 KeyAlgorithm::Dsa { p_bits, q_bits }
@@ -143,7 +153,10 @@ impl KeySpec {
 
 impl fmt::Display for KeySpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.algorithm().fmt(f)
+        match self {
+            KeySpec::RsaPss(_, pss) => write!(f, "{} ({pss})", self.algorithm()),
+            _ => self.algorithm().fmt(f),
+        }
     }
 }
 
@@ -152,16 +165,34 @@ impl fmt::Display for KeySpec {
 /// key type).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EcCurve {
-    /// One of the six curves of the contract.
+    /// One of the six curves of the contract, named by its OID.
     Named(Curve),
+    /// One of the six curves written out as explicit parameters (`openssl
+    /// ecparam -param_enc explicit`), which OpenSSL recognises as that
+    /// curve. Only the OpenSSL backend reads this form; pyca/cryptography
+    /// 50.0.2 loads it and verifies as on the named curve, 41.0.7 refuses
+    /// it ("ECDSA keys with explicit parameters are unsupported at this
+    /// time", a `ValueError` cursive does not catch) — both run here.
+    Explicit(Curve),
     /// Another curve, by OpenSSL short name (e.g. `prime256v1`).
     Other(String),
+}
+
+impl EcCurve {
+    /// The contract's curve, however it is written.
+    pub fn curve(&self) -> Option<Curve> {
+        match self {
+            EcCurve::Named(c) | EcCurve::Explicit(c) => Some(*c),
+            EcCurve::Other(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for EcCurve {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EcCurve::Named(c) => f.write_str(c.slug()),
+            EcCurve::Explicit(c) => write!(f, "{}-explicit", c.slug()),
             EcCurve::Other(name) => f.write_str(name),
         }
     }
@@ -202,8 +233,7 @@ impl KeyAlgorithm {
         match self {
             KeyAlgorithm::Rsa { .. } => Some(KeyType::RsaPss),
             KeyAlgorithm::Dsa { .. } => Some(KeyType::Dsa),
-            KeyAlgorithm::Ec(EcCurve::Named(c)) => Some(KeyType::Ecc(*c)),
-            KeyAlgorithm::Ec(EcCurve::Other(_)) => None,
+            KeyAlgorithm::Ec(curve) => curve.curve().map(KeyType::Ecc),
         }
     }
 
@@ -245,9 +275,16 @@ impl FromStr for KeySpec {
 
 fn algorithm_of<T: openssl::pkey::HasPublic>(pkey: &PKey<T>) -> Result<KeyAlgorithm> {
     match pkey.id() {
-        Id::RSA => Ok(KeyAlgorithm::Rsa {
-            bits: pkey.bits() as usize,
-        }),
+        // pyca/cryptography loads an RSASSA-PSS key as an RSA key.
+        Id::RSA | Id::RSA_PSS => {
+            let bits = pkey.bits() as usize;
+            if bits > RSA_MAX_BITS {
+                return Err(Error::UnsupportedKey(format!(
+                    "RSA {bits}-bit: above OpenSSL's limit of {RSA_MAX_BITS} bits"
+                )));
+            }
+            Ok(KeyAlgorithm::Rsa { bits })
+        }
         Id::DSA => {
             let dsa = pkey.dsa()?;
             Ok(KeyAlgorithm::Dsa {
@@ -262,9 +299,17 @@ fn algorithm_of<T: openssl::pkey::HasPublic>(pkey: &PKey<T>) -> Result<KeyAlgori
                 .curve_name()
                 .ok_or_else(|| Error::UnsupportedKey("EC key with explicit parameters".into()))?;
             let named = Curve::ALL.into_iter().find(|c| curve_nid(*c) == nid);
-            Ok(KeyAlgorithm::Ec(match named {
-                Some(c) => EcCurve::Named(c),
-                None => EcCurve::Other(nid.short_name()?.to_owned()),
+            let explicit = ec.group().asn1_flag() == openssl::ec::Asn1Flag::EXPLICIT_CURVE;
+            Ok(KeyAlgorithm::Ec(match (named, explicit) {
+                (Some(c), false) => EcCurve::Named(c),
+                (Some(c), true) => EcCurve::Explicit(c),
+                (None, false) => EcCurve::Other(nid.short_name()?.to_owned()),
+                (None, true) => {
+                    return Err(Error::UnsupportedKey(format!(
+                        "EC key with explicit parameters of {}",
+                        nid.short_name()?
+                    )))
+                }
             }))
         }
         other => Err(Error::UnsupportedKey(format!(
@@ -298,6 +343,7 @@ pub(crate) fn is_pem(bytes: &[u8]) -> bool {
 pub struct PrivateKey {
     der: Zeroizing<Vec<u8>>,
     algorithm: KeyAlgorithm,
+    rsa_pss: Option<RsaPssKey>,
 }
 
 impl fmt::Debug for PrivateKey {
@@ -318,6 +364,11 @@ impl PrivateKey {
                 let rsa = openssl::rsa::Rsa::generate(bits as u32)?;
                 PKey::from_rsa(rsa)?.private_key_to_pkcs8()?
             }
+            KeySpec::RsaPss(bits, pss) => {
+                let rsa = openssl::rsa::Rsa::generate(bits as u32)?;
+                let plain = Zeroizing::new(PKey::from_rsa(rsa)?.private_key_to_pkcs8()?);
+                rsa_pss_key::as_rsa_pss_pkcs8(&plain, pss)?.to_vec()
+            }
             KeySpec::Ec(curve) => {
                 let group = openssl::ec::EcGroup::from_curve_name(curve_nid(curve))?;
                 let ec = openssl::ec::EcKey::generate(&group)?;
@@ -335,7 +386,12 @@ impl PrivateKey {
             detail: e.to_string(),
         })?;
         let algorithm = algorithm_of(&pkey)?;
-        Ok(PrivateKey { der, algorithm })
+        let rsa_pss = rsa_pss_key::spki_pss(&pkey.public_key_to_der()?)?;
+        Ok(PrivateKey {
+            der,
+            algorithm,
+            rsa_pss,
+        })
     }
 
     /// Read a private key in PEM (PKCS#8, PKCS#1, SEC1, DSA) or DER (PKCS#8).
@@ -357,9 +413,22 @@ impl PrivateKey {
         &self.algorithm
     }
 
-    /// PKCS#8 DER.
+    /// PKCS#8 DER, as read or generated (an RSASSA-PSS key keeps its
+    /// algorithm identifier).
     pub fn pkcs8_der(&self) -> &[u8] {
         &self.der
+    }
+
+    /// For a key written as an RSASSA-PSS key: its parameters.
+    pub fn rsa_pss(&self) -> Option<RsaPssKey> {
+        self.rsa_pss
+    }
+
+    /// PKCS#8 DER as the backends sign with it: an RSASSA-PSS key as a
+    /// plain RSA key, its restrictions dropped (upstream ignores them when
+    /// verifying, so signatures the key's restrictions forbid are cases).
+    pub(crate) fn signing_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
+        rsa_pss_key::rsa_encryption_pkcs8(&self.der)
     }
 
     /// PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
@@ -375,6 +444,7 @@ impl PrivateKey {
         Ok(PublicKey {
             der: spki,
             algorithm: self.algorithm.clone(),
+            rsa_pss: self.rsa_pss,
         })
     }
 
@@ -388,6 +458,7 @@ impl PrivateKey {
 pub struct PublicKey {
     der: Vec<u8>,
     algorithm: KeyAlgorithm,
+    rsa_pss: Option<RsaPssKey>,
 }
 
 impl PublicKey {
@@ -406,10 +477,23 @@ impl PublicKey {
     }
 
     pub(crate) fn from_openssl(pkey: &PKey<Public>) -> Result<PublicKey> {
+        let der = pkey.public_key_to_der()?;
         Ok(PublicKey {
-            der: pkey.public_key_to_der()?,
+            rsa_pss: rsa_pss_key::spki_pss(&der)?,
             algorithm: algorithm_of(pkey)?,
+            der,
         })
+    }
+
+    /// For a key written as an RSASSA-PSS key: its parameters.
+    pub fn rsa_pss(&self) -> Option<RsaPssKey> {
+        self.rsa_pss
+    }
+
+    /// SubjectPublicKeyInfo DER as upstream reads the key: an RSASSA-PSS
+    /// key as a plain RSA key (rsaEncryption), everything else unchanged.
+    pub fn verifying_spki_der(&self) -> Result<Vec<u8>> {
+        rsa_pss_key::rsa_encryption_spki(&self.der)
     }
 
     /// The key's algorithm and size.
@@ -417,7 +501,8 @@ impl PublicKey {
         &self.algorithm
     }
 
-    /// SubjectPublicKeyInfo DER.
+    /// SubjectPublicKeyInfo DER, as read (an RSASSA-PSS key keeps its
+    /// algorithm identifier).
     pub fn spki_der(&self) -> &[u8] {
         &self.der
     }

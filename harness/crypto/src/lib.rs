@@ -16,6 +16,7 @@ pub mod keys;
 pub mod openssl_cli;
 mod ossl;
 pub mod pss;
+pub mod rsa_pss_key;
 mod rustcrypto;
 pub mod trust;
 pub mod verify;
@@ -26,8 +27,11 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use keys::{DsaSize, EcCurve, KeyAlgorithm, KeySpec, PrivateKey, PublicKey, RSA_SIZES};
+pub use keys::{
+    DsaSize, EcCurve, KeyAlgorithm, KeySpec, PrivateKey, PublicKey, RSA_MAX_BITS, RSA_SIZES,
+};
 pub use pss::{pss_salt_length, PssDecoding};
+pub use rsa_pss_key::{PssDigest, PssKeyParams, RsaPssKey};
 
 pub use error::{Error, Result};
 use imgsig_contract::{HashMethod, PssSignSalt, PssVerifySalt};

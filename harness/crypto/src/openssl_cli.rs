@@ -39,7 +39,10 @@ pub fn openssl_verifies(
 ) -> Result<bool> {
     let pub_path = dir.join("imgsig-check-pub.pem");
     let sig_path = dir.join("imgsig-check-sig.bin");
-    std::fs::write(&pub_path, key.to_pem()?).map_err(Error::io(&pub_path))?;
+    // The key as upstream reads it: `openssl dgst` would enforce the
+    // restrictions of an RSASSA-PSS key, which upstream ignores.
+    let upstream_view = PublicKey::from_pem_or_der(&key.verifying_spki_der()?)?;
+    std::fs::write(&pub_path, upstream_view.to_pem()?).map_err(Error::io(&pub_path))?;
     std::fs::write(&sig_path, signature).map_err(Error::io(&sig_path))?;
     let mut cmd = Command::new("openssl");
     cmd.arg("dgst")

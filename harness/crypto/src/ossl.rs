@@ -3,7 +3,7 @@
 
 use openssl::hash::{Hasher, MessageDigest};
 use openssl::md::{Md, MdRef};
-use openssl::pkey::{HasPublic, Id, PKeyRef};
+use openssl::pkey::{HasPublic, Id, PKey, PKeyRef};
 use openssl::pkey_ctx::PkeyCtx;
 use openssl::rsa::Padding;
 use openssl::sign::RsaPssSaltlen;
@@ -101,7 +101,9 @@ impl Backend for OpenSsl {
         digest: &[u8],
         salt: PssSignSalt,
     ) -> Result<Vec<u8>> {
-        let pkey = key.to_openssl()?;
+        // An RSASSA-PSS key signs as the plain RSA key it is, so signatures
+        // its restrictions forbid (which upstream accepts) can be made.
+        let pkey = PKey::private_key_from_pkcs8(&key.signing_pkcs8_der()?)?;
         let salt = match key.algorithm() {
             // Resolved here rather than with RSA_PSS_SALTLEN_DIGEST so that
             // "digest" caps at the maximum like the builds it models.
@@ -128,7 +130,9 @@ impl Backend for OpenSsl {
         signature: &[u8],
         salt: PssVerifySalt,
     ) -> Result<bool> {
-        let pkey = key.to_openssl()?;
+        // As upstream: an RSASSA-PSS key is read as a plain RSA key, its
+        // restrictions ignored (OpenSSL would enforce them otherwise).
+        let pkey = PKey::public_key_from_der(&key.verifying_spki_der()?)?;
         let salt = match key.algorithm() {
             KeyAlgorithm::Rsa { bits } => Some(match salt.required(*bits, hash) {
                 Some(n) => salt_len(n)?,

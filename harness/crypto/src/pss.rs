@@ -63,15 +63,13 @@ pub fn pss_salt_length(
     hash: HashMethod,
     message_digest: Option<&[u8]>,
 ) -> Result<PssDecoding> {
-    use rsa::pkcs8::DecodePublicKey;
-
     let KeyAlgorithm::Rsa { bits } = *public_key.algorithm() else {
         return Err(Error::NotPss(format!(
             "the key is {}, not RSA",
             public_key.algorithm()
         )));
     };
-    let key = rsa::RsaPublicKey::from_public_key_der(public_key.spki_der())
+    let key = crate::rustcrypto::rsa_public_key(public_key.spki_der())
         .map_err(|e| Error::NotPss(e.to_string()))?;
     let k = key.size();
     if signature.len() != k {

@@ -9,7 +9,7 @@ use sha2::Digest;
 use signature::hazmat::{PrehashSigner, PrehashVerifier};
 use signature::SignatureEncoding;
 
-use super::keys::{DsaSize, EcCurve, KeyAlgorithm, PrivateKey, PublicKey};
+use super::keys::{DsaSize, EcCurve, KeyAlgorithm, PrivateKey, PublicKey, RSA_MAX_BITS};
 use super::pss::pss_salt_length;
 use super::{Backend, BackendKind, StreamHasher};
 use crate::{Error, Result};
@@ -78,6 +78,31 @@ fn pss_scheme(hash: HashMethod, salt_len: usize) -> rsa::Pss {
     }
 }
 
+/// Read an RSA public key from its SubjectPublicKeyInfo, as rsaEncryption or
+/// as an RSASSA-PSS key (whose parameters upstream ignores), up to
+/// [`RSA_MAX_BITS`] rather than the `rsa` crate's default of 4096 bits.
+pub(crate) fn rsa_public_key(spki_der: &[u8]) -> Result<rsa::RsaPublicKey> {
+    use rsa::pkcs1::der::Decode;
+    use rsa::pkcs8::spki::SubjectPublicKeyInfoRef;
+
+    let spki = SubjectPublicKeyInfoRef::from_der(spki_der).map_err(bad_key)?;
+    let oid = spki.algorithm.oid;
+    if oid != crate::rsa_pss_key::RSA_ENCRYPTION && oid != crate::rsa_pss_key::RSASSA_PSS {
+        return Err(bad_key(format!("{oid} is not an RSA key algorithm")));
+    }
+    let bits = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| bad_key("the public key is not a whole number of bytes"))?;
+    let pkcs1 = rsa::pkcs1::RsaPublicKey::from_der(bits).map_err(bad_key)?;
+    rsa::RsaPublicKey::new_with_max_size(
+        rsa::BigUint::from_bytes_be(pkcs1.modulus.as_bytes()),
+        rsa::BigUint::from_bytes_be(pkcs1.public_exponent.as_bytes()),
+        RSA_MAX_BITS,
+    )
+    .map_err(bad_key)
+}
+
 /// Generate a DSA key of the given size, as PKCS#8 DER.
 pub(super) fn generate_dsa_pkcs8(size: DsaSize) -> Result<Vec<u8>> {
     let key_size = match size {
@@ -101,7 +126,8 @@ impl Backend for RustCrypto {
         match algorithm {
             KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Dsa { .. } => true,
             KeyAlgorithm::Ec(EcCurve::Named(c)) => matches!(c, Curve::Secp384r1 | Curve::Secp521r1),
-            KeyAlgorithm::Ec(EcCurve::Other(_)) => false,
+            // Explicit curve parameters: p384 and p521 read named curves only.
+            KeyAlgorithm::Ec(EcCurve::Explicit(_) | EcCurve::Other(_)) => false,
         }
     }
 
@@ -125,7 +151,10 @@ impl Backend for RustCrypto {
         match key.algorithm() {
             KeyAlgorithm::Rsa { bits } => {
                 let salt_len = salt.resolve(*bits, hash)?;
-                let k = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(bad_key)?;
+                // from_pkcs8_der has no size bound; an RSASSA-PSS key is
+                // read as the plain RSA key it is.
+                let plain = key.signing_pkcs8_der()?;
+                let k = rsa::RsaPrivateKey::from_pkcs8_der(&plain).map_err(bad_key)?;
                 k.sign_with_rng(&mut OsRng, pss_scheme(hash, salt_len), digest)
                     .map_err(signing)
             }
@@ -164,7 +193,7 @@ impl Backend for RustCrypto {
         let der = key.spki_der();
         Ok(match key.algorithm() {
             KeyAlgorithm::Rsa { bits } => {
-                let k = rsa::RsaPublicKey::from_public_key_der(der).map_err(bad_key)?;
+                let k = rsa_public_key(der)?;
                 let salt_len = match salt.required(*bits, hash) {
                     Some(n) => n,
                     // Auto-detection: read the salt length off the encoding,

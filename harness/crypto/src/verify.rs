@@ -6,6 +6,14 @@
 //! public key family against the key type, then an empty signature, then
 //! the data is hashed as it streams in, and finally the signature is
 //! checked against the digest.
+//!
+//! A key neither backend can use is a load error in upstream's wording
+//! ("Unable to load the certificate with ID: …"), never a signature
+//! mismatch: the verifier picks the backend that reads the key (OpenSSL for
+//! binary curves, other curves and explicit curve parameters), and a
+//! backend error at the end is reported as that load error too.
+//! RSASSA-PSS keys are verified as plain RSA keys, their parameters ignored,
+//! as upstream does (see [`crate::rsa_pss_key`]).
 
 use std::fmt;
 use std::io::Read;
@@ -14,8 +22,8 @@ use serde::Serialize;
 
 use crate::cert::Certificate;
 use crate::{
-    pss_salt_length, Backend, BackendKind, KeyAlgorithm, PssDecoding, PublicKey, StreamHasher,
-    CHUNK_SIZE,
+    pss_salt_length, Backend, BackendKind, EcCurve, KeyAlgorithm, PssDecoding, PublicKey,
+    StreamHasher, CHUNK_SIZE,
 };
 use imgsig_contract::{Profile, PssVerifySalt, Rejection, SignatureProperties};
 
@@ -143,7 +151,12 @@ impl UploadVerifier {
         };
         let key = Certificate::from_pem_or_der(&payload)
             .and_then(|c| c.public_key())
-            .map_err(|_| Rejection::UnreadableCertificate(uuid))?;
+            .map_err(|_| Rejection::UnreadableCertificate(uuid.clone()))?;
+        if matches!(key.algorithm(), KeyAlgorithm::Ec(EcCurve::Explicit(_)))
+            && !profile.reads_explicit_ec_parameters()
+        {
+            return Err(Rejection::UnreadableCertificate(uuid));
+        }
         UploadVerifier::with_public_key(props, key, profile.pss_verify_salt())
     }
 
@@ -230,10 +243,22 @@ impl UploadVerifier {
             }
         };
         let signature = &self.props.signature;
-        let ok = self
+        let ok = match self
             .backend
             .verify_digest(&self.key, hash, &digest, signature, self.salt)
-            .unwrap_or(false);
+        {
+            Ok(ok) => ok,
+            // The key could not be used: a load error, not a bad signature.
+            Err(_) => {
+                return Conclusion {
+                    digest,
+                    result: Err(Rejection::UnreadableCertificate(
+                        self.props.certificate_uuid,
+                    )),
+                    pss: None,
+                }
+            }
+        };
         let pss = match self.key.algorithm() {
             KeyAlgorithm::Rsa { bits } if !ok => Some(
                 match pss_salt_length(signature, &self.key, hash, Some(&digest)) {

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use crate::crypto::der::parse_der_signature;
-use crate::crypto::{digest_reader, pss_salt_length, BackendKind, KeyAlgorithm};
+use crate::crypto::{digest_reader, pss_salt_length, BackendKind, EcCurve, KeyAlgorithm};
 use crate::spec::base64::{decode_lenient, decode_strict};
 use crate::spec::{HashMethod, Profile};
 use crate::{Error, Result};
@@ -32,6 +32,16 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let key = args.key.load()?;
     let hash = args.hash_method;
     println!("key           {}", key.algorithm());
+    if let Some(pss) = key.rsa_pss() {
+        println!(
+            "key form      {pss}; upstream reads it as a plain RSA key and ignores the parameters"
+        );
+    }
+    if let KeyAlgorithm::Ec(EcCurve::Explicit(_)) = key.algorithm() {
+        println!(
+            "key form      explicit curve parameters: pyca/cryptography >= 42 reads them, <= 41 cannot load the key"
+        );
+    }
     match key.algorithm().key_type() {
         Some(t) => println!("key type      {t}"),
         None => println!(
@@ -67,11 +77,13 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         let verdicts: Vec<String> = Profile::ALL
             .into_iter()
             .map(|p| {
-                let ok = backend
-                    .verify_digest(&key, hash, &digest, &signature, p.pss_verify_salt())
-                    .unwrap_or(false);
-                valid_somewhere |= ok;
-                format!("{p}: {}", if ok { "valid" } else { "INVALID" })
+                match backend.verify_digest(&key, hash, &digest, &signature, p.pss_verify_salt()) {
+                    Ok(ok) => {
+                        valid_somewhere |= ok;
+                        format!("{p}: {}", if ok { "valid" } else { "INVALID" })
+                    }
+                    Err(e) => format!("{p}: could not check ({e})"),
+                }
             })
             .collect();
         println!("{:<13} {}", kind.name(), verdicts.join(", "));
