@@ -2,12 +2,20 @@
 //! library (the code Glance and Nova verify with), over the adapter
 //! protocol, in a virtualenv this task creates from pinned releases.
 //!
+//! First, the trust differential: every certificate trust situation of
+//! `imgsig::cases::trust` through the real `certificate_utils.verify_certificate`
+//! (`adapters/cursive/trust.py`, one Python process for all), which must
+//! give the verdict, message and log lines the rules predict; any
+//! difference fails the task.
+//!
 //! `--legacy` does the same with pyca/cryptography 41.0.7, the last release
 //! whose PSS verification demands the maximum salt: there the salt
 //! regression cases fail for real, as the field reports describe.
 
-use std::process::ExitCode;
+use std::io::Write;
+use std::process::{Command, ExitCode, Stdio};
 
+use imgsig::cases::trust;
 use imgsig::cli::session::{exit, run_session, SessionArgs};
 use imgsig::spec::Profile;
 use imgsig::targets::AdapterTarget;
@@ -28,6 +36,16 @@ pub struct Args {
     /// Use pyca/cryptography 41.0.7 and hold it to the glance-legacy profile.
     #[arg(long)]
     legacy: bool,
+    /// Run only the trust differential, not the catalogue.
+    #[arg(long)]
+    trust_only: bool,
+    /// Print cursive's answer and log for each trust situation.
+    #[arg(long)]
+    show_trust: bool,
+    /// Write cursive's trust answers to adapters/cursive/trust-answers.json
+    /// (the record the default tests hold the rules to).
+    #[arg(long)]
+    record_trust: bool,
     #[command(flatten)]
     session: SessionArgs,
 }
@@ -41,6 +59,10 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     };
     let venv = Venv::at(target_dir().join("adapters").join(dir));
     venv.ensure(CURSIVE, forced)?;
+    trust_differential(&venv, args.show_trust, args.record_trust)?;
+    if args.trust_only {
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.legacy && args.session.profile == Profile::GlanceCurrent {
         args.session.profile = Profile::GlanceLegacy;
     }
@@ -64,4 +86,71 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
             Ok(ExitCode::from(exit::ERROR))
         }
     }
+}
+
+/// The trust situations through the real cursive; an error on any
+/// difference from the rules.
+fn trust_differential(venv: &Venv, show: bool, record: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    let situations = trust::situations().map_err(|e| e.to_string())?;
+    let request =
+        trust::oracle_request(&situations, trust::VALIDATION_TIME).map_err(|e| e.to_string())?;
+    let mut child = Command::new(venv.python())
+        .arg(root().join("adapters/cursive/trust.py"))
+        .args(show.then_some("--show"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", venv.python().display()))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin for trust.py")?;
+    stdin
+        .write_all(request.to_string().as_bytes())
+        .map_err(|e| format!("writing to trust.py: {e}"))?;
+    drop(stdin);
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("trust.py: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("trust.py failed ({})", out.status));
+    }
+    let answers: Vec<trust::OracleAnswer> = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("trust.py answered no JSON list: {e}"))?;
+    if answers.len() != situations.len() {
+        return Err(format!(
+            "trust.py answered {} of {} situations",
+            answers.len(),
+            situations.len()
+        ));
+    }
+    let mut problems = Vec::new();
+    for (situation, upstream) in situations.iter().zip(&answers) {
+        let validation = situation.validate().map_err(|e| e.to_string())?;
+        let predicted = trust::OracleAnswer::predicted(&situation.name, &validation);
+        problems.extend(trust::disagreements(&predicted, upstream));
+    }
+    let trusted = answers.iter().filter(|a| a.result == "trusted").count();
+    println!(
+        "trust: {} situations through cursive's verify_certificate ({trusted} trusted, {} not), \
+         {} disagreements with imgsig::trust, in {:.1}s",
+        situations.len(),
+        situations.len() - trusted,
+        problems.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    let path = root().join(trust::RECORDED_ANSWERS);
+    let json = serde_json::to_string_pretty(&answers).map_err(|e| e.to_string())? + "\n";
+    if record {
+        std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("trust: recorded cursive's answers in {}", path.display());
+    } else if std::fs::read_to_string(&path).ok().as_deref() != Some(json.as_str()) {
+        return Err(format!(
+            "{} is not what cursive answers now: run `cargo xtask adapter-cursive --trust-only \
+             --record-trust` and commit it",
+            path.display()
+        ));
+    }
+    Ok(())
 }

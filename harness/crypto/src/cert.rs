@@ -32,6 +32,17 @@ pub struct Constraints {
     pub path_len: Option<u32>,
 }
 
+/// The `keyUsage` extension of a certificate to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyUsageExtension {
+    /// No keyUsage extension at all.
+    Absent,
+    /// digitalSignature only (a signing certificate that signs no certificates).
+    DigitalSignature,
+    /// digitalSignature and keyCertSign (a CA).
+    CertificateSigning,
+}
+
 /// What to put in a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateParams {
@@ -43,9 +54,8 @@ pub struct CertificateParams {
     pub not_after: i64,
     /// `basicConstraints` (critical), or none at all.
     pub constraints: Option<Constraints>,
-    /// `keyUsage` keyCertSign (with digitalSignature); `false` gives
-    /// digitalSignature only.
-    pub key_cert_sign: bool,
+    /// The `keyUsage` extension.
+    pub key_usage: KeyUsageExtension,
     /// Serial number.
     pub serial: u64,
 }
@@ -64,7 +74,7 @@ impl CertificateParams {
                 ca: true,
                 path_len: None,
             }),
-            key_cert_sign: true,
+            key_usage: KeyUsageExtension::CertificateSigning,
             serial: 1,
         }
     }
@@ -121,12 +131,14 @@ impl CertificateParams {
             }
             b.append_extension(bc.build()?)?;
         }
-        let mut ku = KeyUsage::new();
-        ku.critical().digital_signature();
-        if self.key_cert_sign {
-            ku.key_cert_sign();
+        if self.key_usage != KeyUsageExtension::Absent {
+            let mut ku = KeyUsage::new();
+            ku.critical().digital_signature();
+            if self.key_usage == KeyUsageExtension::CertificateSigning {
+                ku.key_cert_sign();
+            }
+            b.append_extension(ku.build()?)?;
         }
-        b.append_extension(ku.build()?)?;
         let ski =
             SubjectKeyIdentifier::new().build(&b.x509v3_context(issuer_x509.as_deref(), None))?;
         b.append_extension(ski)?;

@@ -30,6 +30,7 @@ mod image;
 pub mod keys;
 mod runnable;
 mod select;
+pub mod trust;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,561 @@
+//! Trust situations: small PKIs made from the pinned keys, each a signing
+//! certificate and a trusted set (ids in order, some of them missing in the
+//! key manager), for Nova's certificate validation. Each says why it exists;
+//! its verdict is never written here: [`TrustSituation::validate`] asks the
+//! rules (`imgsig::trust`), and the real cursive is asked the same in
+//! `cargo xtask adapter-cursive`.
+//!
+//! Dates are fixed, so the situations do not change with the day they are
+//! built: every certificate is valid from 2026-01-01 to 2036-01-01 except
+//! the expired ones (2024–2025) and the not-yet-valid ones (from 2035);
+//! the verdicts hold for any validation time in [2026-01-01, 2035-01-01),
+//! and [`VALIDATION_TIME`] is the one the corpus records.
+
+use crate::crypto::cert::{Certificate, CertificateParams, Constraints, KeyUsageExtension};
+use crate::crypto::PrivateKey;
+use crate::trust::{verify_certificate, TrustOptions, TrustedCertificate, Validation};
+use crate::Result;
+
+use super::keys::{self, NOT_AFTER, NOT_BEFORE};
+
+/// 2027-01-01T00:00:00Z: when the corpus says the situations are judged.
+pub const VALIDATION_TIME: i64 = 1_798_761_600;
+/// 2024-01-01T00:00:00Z – 2025-01-01T00:00:00Z: an expired certificate.
+const EXPIRED: (i64, i64) = (1_704_067_200, 1_735_689_600);
+/// 2035-01-01T00:00:00Z – 2036-01-01T00:00:00Z: a certificate not yet valid.
+const NOT_YET_VALID: (i64, i64) = (2_051_222_400, NOT_AFTER);
+
+/// One situation: what Nova is handed.
+#[derive(Debug, Clone)]
+pub struct TrustSituation {
+    /// The id tail: `cert.trust.<name>`.
+    pub name: String,
+    /// Why it exists, in one line.
+    pub reason: String,
+    /// The pinned key of the signing certificate (it signs the image).
+    pub signing_key: String,
+    /// The image's signing certificate.
+    pub signing: Certificate,
+    /// The trusted certificate ids, in the order given, with what the key
+    /// manager holds for each (a missing one is `Err`).
+    pub trusted: Vec<TrustedCertificate>,
+}
+
+impl TrustSituation {
+    /// The rules' verdict at `now`.
+    pub fn validate_at(&self, now: i64) -> Result<Validation> {
+        let options = TrustOptions {
+            now,
+            ..TrustOptions::default()
+        };
+        Ok(verify_certificate(&self.signing, &self.trusted, options)?)
+    }
+
+    /// The rules' verdict at [`VALIDATION_TIME`].
+    pub fn validate(&self) -> Result<Validation> {
+        self.validate_at(VALIDATION_TIME)
+    }
+}
+
+/// A certificate of a situation and the pinned key it was made for.
+#[derive(Clone)]
+struct Node {
+    key: &'static PrivateKey,
+    cert: Certificate,
+}
+
+/// How a certificate deviates from a plain CA or leaf.
+#[derive(Clone, Copy, Default)]
+struct Shape {
+    path_len: Option<u32>,
+    dates: Option<(i64, i64)>,
+    constraints: Option<Option<Constraints>>,
+    key_usage: Option<KeyUsageExtension>,
+}
+
+fn params(cn: &str, ca: bool, shape: Shape) -> CertificateParams {
+    let mut p = CertificateParams::new(cn, 1);
+    let (not_before, not_after) = shape.dates.unwrap_or((NOT_BEFORE, NOT_AFTER));
+    p.not_before = not_before;
+    p.not_after = not_after;
+    p.constraints = shape.constraints.unwrap_or(Some(Constraints {
+        ca,
+        path_len: if ca { shape.path_len } else { None },
+    }));
+    p.key_usage = shape.key_usage.unwrap_or(if ca {
+        KeyUsageExtension::CertificateSigning
+    } else {
+        KeyUsageExtension::DigitalSignature
+    });
+    p
+}
+
+/// A certificate for pinned key `key` named `cn`, issued by `issuer` (or
+/// self-signed).
+fn node(key: &str, cn: &str, ca: bool, shape: Shape, issuer: Option<&Node>) -> Result<Node> {
+    let key = keys::key(key)?;
+    let p = params(cn, ca, shape);
+    let cert = match issuer {
+        Some(i) => p.signed_by(&key.public_key()?, i.key, &i.cert)?,
+        None => p.self_signed(key)?,
+    };
+    Ok(Node { key, cert })
+}
+
+fn ca(key: &str, cn: &str, issuer: Option<&Node>) -> Result<Node> {
+    node(key, cn, true, Shape::default(), issuer)
+}
+
+fn ca_shaped(key: &str, cn: &str, shape: Shape, issuer: Option<&Node>) -> Result<Node> {
+    node(key, cn, true, shape, issuer)
+}
+
+fn leaf(key: &str, issuer: &Node) -> Result<Node> {
+    node(
+        key,
+        "imgsig signing certificate",
+        false,
+        Shape::default(),
+        Some(issuer),
+    )
+}
+
+fn trusted(id: &str, n: &Node) -> TrustedCertificate {
+    TrustedCertificate::new(id, n.cert.clone())
+}
+
+fn missing(id: &str) -> TrustedCertificate {
+    TrustedCertificate::unavailable(id, format!("Certificate not found with ID: {id}"))
+}
+
+struct Builder(Vec<TrustSituation>);
+
+impl Builder {
+    fn add(
+        &mut self,
+        name: &str,
+        reason: &str,
+        key: &str,
+        signing: &Node,
+        trusted: Vec<TrustedCertificate>,
+    ) {
+        self.0.push(TrustSituation {
+            name: name.to_owned(),
+            reason: reason.to_owned(),
+            signing_key: key.to_owned(),
+            signing: signing.cert.clone(),
+            trusted,
+        });
+    }
+}
+
+const ROOT: &str = "imgsig root CA";
+const INTER: &str = "imgsig intermediate CA";
+const INTER2: &str = "imgsig second intermediate CA";
+const LEAF_KEY: &str = "rsa-2048";
+
+/// Every situation, in a stable order.
+pub fn situations() -> Result<Vec<TrustSituation>> {
+    let mut b = Builder(Vec::new());
+    depths(&mut b)?;
+    dates(&mut b)?;
+    issuers(&mut b)?;
+    path_lengths(&mut b)?;
+    names(&mut b)?;
+    self_signed(&mut b)?;
+    mixed(&mut b)?;
+    ids(&mut b)?;
+    Ok(b.0)
+}
+
+fn depths(b: &mut Builder) -> Result<()> {
+    let root = ca("ecc-secp384r1", ROOT, None)?;
+    let inter = ca("rsa-3072", INTER, Some(&root))?;
+    let inter2 = ca("ecc-secp521r1", INTER2, Some(&inter))?;
+    let direct = ca(LEAF_KEY, "imgsig self-signed signing CA", None)?;
+    b.add(
+        "depth-1",
+        "a trusted self-signed CA signs the image itself: the chain is the certificate alone",
+        LEAF_KEY,
+        &direct,
+        vec![trusted("signer", &direct)],
+    );
+    b.add(
+        "depth-2",
+        "root CA -> signing certificate, root trusted",
+        LEAF_KEY,
+        &leaf(LEAF_KEY, &root)?,
+        vec![trusted("root", &root)],
+    );
+    b.add(
+        "depth-3",
+        "root -> intermediate -> signing certificate, both CAs trusted (no pathLenConstraint anywhere: no limit)",
+        LEAF_KEY,
+        &leaf(LEAF_KEY, &inter)?,
+        vec![trusted("root", &root), trusted("inter", &inter)],
+    );
+    b.add(
+        "depth-4",
+        "root -> two intermediates -> signing certificate, trusted in bottom-up order",
+        LEAF_KEY,
+        &leaf(LEAF_KEY, &inter2)?,
+        vec![
+            trusted("inter2", &inter2),
+            trusted("inter", &inter),
+            trusted("root", &root),
+        ],
+    );
+    Ok(())
+}
+
+fn dates(b: &mut Builder) -> Result<()> {
+    for (when, range, what) in [
+        ("expired", EXPIRED, "expired (2024-2025)"),
+        ("not-yet-valid", NOT_YET_VALID, "not yet valid (from 2035)"),
+    ] {
+        let dated = Shape {
+            dates: Some(range),
+            ..Shape::default()
+        };
+        let root = ca("ecc-secp384r1", ROOT, None)?;
+        let inter = ca("rsa-3072", INTER, Some(&root))?;
+        let signing = node(
+            LEAF_KEY,
+            "imgsig signing certificate",
+            false,
+            dated,
+            Some(&inter),
+        )?;
+        b.add(
+            &format!("{when}.signing"),
+            &format!("the signing certificate is {what}: Nova refuses it, although Glance does not check dates"),
+            LEAF_KEY,
+            &signing,
+            vec![trusted("root", &root), trusted("inter", &inter)],
+        );
+        let old_inter = ca_shaped("rsa-3072", INTER, dated, Some(&root))?;
+        b.add(
+            &format!("{when}.intermediate"),
+            &format!("the intermediate CA is {what}: it is skipped as an issuer, so the signing certificate has none"),
+            LEAF_KEY,
+            &leaf(LEAF_KEY, &old_inter)?,
+            vec![trusted("root", &root), trusted("inter", &old_inter)],
+        );
+        let old_root = ca_shaped("ecc-secp384r1", ROOT, dated, None)?;
+        let inter = ca("rsa-3072", INTER, Some(&old_root))?;
+        b.add(
+            &format!("{when}.root"),
+            &format!("the root CA is {what}: the chain stops at the intermediate (upstream's message is cut short to \"certificate '<id>'\")"),
+            LEAF_KEY,
+            &leaf(LEAF_KEY, &inter)?,
+            vec![trusted("root", &old_root), trusted("inter", &inter)],
+        );
+    }
+    Ok(())
+}
+
+fn issuers(b: &mut Builder) -> Result<()> {
+    let variants = [
+        (
+            "issuer.no-ca",
+            "the issuer's basicConstraints say CA:FALSE (keyUsage has keyCertSign): not an issuer",
+            Shape {
+                constraints: Some(Some(Constraints { ca: false, path_len: None })),
+                ..Shape::default()
+            },
+        ),
+        (
+            "issuer.no-basic-constraints",
+            "the issuer has no basicConstraints extension at all: not an issuer",
+            Shape {
+                constraints: Some(None),
+                ..Shape::default()
+            },
+        ),
+        (
+            "issuer.no-key-usage",
+            "the issuer is a CA without a keyUsage extension (RFC 5280 allows it, cursive does not): not an issuer",
+            Shape {
+                key_usage: Some(KeyUsageExtension::Absent),
+                ..Shape::default()
+            },
+        ),
+        (
+            "issuer.no-key-cert-sign",
+            "the issuer is a CA whose keyUsage lacks keyCertSign: not an issuer",
+            Shape {
+                key_usage: Some(KeyUsageExtension::DigitalSignature),
+                ..Shape::default()
+            },
+        ),
+    ];
+    for (name, reason, shape) in variants {
+        let root = ca_shaped("ecc-secp384r1", ROOT, shape, None)?;
+        b.add(
+            name,
+            reason,
+            LEAF_KEY,
+            &leaf(LEAF_KEY, &root)?,
+            vec![trusted("root", &root)],
+        );
+    }
+    Ok(())
+}
+
+fn path_lengths(b: &mut Builder) -> Result<()> {
+    let limited = |n| Shape {
+        path_len: Some(n),
+        ..Shape::default()
+    };
+    for n in [0u32, 1] {
+        let root = ca_shaped("rsa-4096", ROOT, limited(n), None)?;
+        let inter = ca("rsa-3072", INTER, Some(&root))?;
+        let inter2 = ca("ecc-secp384r1", INTER2, Some(&inter))?;
+        b.add(
+            &format!("path-len.{n}.no-intermediate"),
+            &format!("a root with pathLenConstraint {n} issues the signing certificate directly"),
+            LEAF_KEY,
+            &leaf(LEAF_KEY, &root)?,
+            vec![trusted("root", &root)],
+        );
+        b.add(
+            &format!("path-len.{n}.one-intermediate"),
+            &format!("a root with pathLenConstraint {n} above one intermediate"),
+            LEAF_KEY,
+            &leaf(LEAF_KEY, &inter)?,
+            vec![trusted("root", &root), trusted("inter", &inter)],
+        );
+        b.add(
+            &format!("path-len.{n}.two-intermediates"),
+            &format!("a root with pathLenConstraint {n} above two intermediates"),
+            LEAF_KEY,
+            &leaf(LEAF_KEY, &inter2)?,
+            vec![
+                trusted("root", &root),
+                trusted("inter", &inter),
+                trusted("inter2", &inter2),
+            ],
+        );
+    }
+    let root = ca("rsa-4096", ROOT, None)?;
+    let inter = ca_shaped("rsa-3072", INTER, limited(0), Some(&root))?;
+    let inter2 = ca("ecc-secp384r1", INTER2, Some(&inter))?;
+    b.add(
+        "path-len.0.on-intermediate",
+        "an unconstrained root, then an intermediate with pathLenConstraint 0 above another intermediate",
+        LEAF_KEY,
+        &leaf(LEAF_KEY, &inter2)?,
+        vec![trusted("root", &root), trusted("inter", &inter), trusted("inter2", &inter2)],
+    );
+    Ok(())
+}
+
+fn names(b: &mut Builder) -> Result<()> {
+    let root = ca("ecc-secp384r1", ROOT, None)?;
+    let inter = ca("rsa-3072", INTER, Some(&root))?;
+    let impostor = ca("ecc-secp384r1-other", ROOT, None)?;
+    let signing = leaf(LEAF_KEY, &inter)?;
+    b.add(
+        "impostor.before-issuer",
+        "a CA with the root's name but another key comes first in the trusted set: passed over, the real root found after it",
+        LEAF_KEY,
+        &signing,
+        vec![trusted("impostor", &impostor), trusted("root", &root), trusted("inter", &inter)],
+    );
+    b.add(
+        "impostor.only",
+        "only a CA with the root's name but another key is trusted: the name matches, the signature does not",
+        LEAF_KEY,
+        &signing,
+        vec![trusted("impostor", &impostor), trusted("inter", &inter)],
+    );
+    b.add(
+        "missing.intermediate",
+        "the root is trusted but the intermediate that issued the signing certificate is not",
+        LEAF_KEY,
+        &signing,
+        vec![trusted("root", &root)],
+    );
+    b.add(
+        "missing.root",
+        "the intermediate is trusted but not the root above it: a chain must end at a trusted self-signed certificate",
+        LEAF_KEY,
+        &signing,
+        vec![trusted("inter", &inter)],
+    );
+    Ok(())
+}
+
+fn self_signed(b: &mut Builder) -> Result<()> {
+    let root = ca("ecc-secp384r1", ROOT, None)?;
+    let own = ca(LEAF_KEY, "imgsig self-signed signing CA", None)?;
+    b.add(
+        "self-signed.untrusted",
+        "a self-signed signing certificate that is not in the trusted set",
+        LEAF_KEY,
+        &own,
+        vec![trusted("root", &root)],
+    );
+    let plain = node(
+        LEAF_KEY,
+        "imgsig self-signed signing certificate",
+        false,
+        Shape::default(),
+        None,
+    )?;
+    b.add(
+        "self-signed.no-ca-trusted",
+        "a self-signed certificate without the CA flag (the user guide's kind), trusted: skipped as not a signing certificate, so it cannot anchor itself",
+        LEAF_KEY,
+        &plain,
+        vec![trusted("signer", &plain)],
+    );
+    Ok(())
+}
+
+fn mixed(b: &mut Builder) -> Result<()> {
+    let root = ca("dsa-2048-256", ROOT, None)?;
+    let inter = ca("ecc-secp521r1", INTER, Some(&root))?;
+    let inter2 = ca("ecc-secp384r1", INTER2, Some(&inter))?;
+    b.add(
+        "mixed.dsa-p521-p384-rsa",
+        "a DSA root, a P-521 and a P-384 intermediate, an RSA signing certificate: each link checked with its issuer's key type",
+        LEAF_KEY,
+        &leaf(LEAF_KEY, &inter2)?,
+        vec![trusted("root", &root), trusted("inter", &inter), trusted("inter2", &inter2)],
+    );
+    let root = ca("rsa-2048", ROOT, None)?;
+    let inter = ca("dsa-3072-256", INTER, Some(&root))?;
+    b.add(
+        "mixed.rsa-dsa-p384",
+        "an RSA root, a DSA intermediate, a P-384 signing certificate",
+        "ecc-secp384r1",
+        &leaf("ecc-secp384r1", &inter)?,
+        vec![trusted("root", &root), trusted("inter", &inter)],
+    );
+    let root = ca("ecc-secp521r1", ROOT, None)?;
+    b.add(
+        "mixed.p521-dsa",
+        "a P-521 root, a DSA signing certificate",
+        "dsa-2048-256",
+        &leaf("dsa-2048-256", &root)?,
+        vec![trusted("root", &root)],
+    );
+    Ok(())
+}
+
+fn ids(b: &mut Builder) -> Result<()> {
+    let root = ca("ecc-secp384r1", ROOT, None)?;
+    let inter = ca("rsa-3072", INTER, Some(&root))?;
+    let signing = leaf(LEAF_KEY, &inter)?;
+    b.add(
+        "ids.one-missing",
+        "several trusted ids, one of them missing in the key manager: skipped with a warning, the chain is found in the others",
+        LEAF_KEY,
+        &signing,
+        vec![trusted("inter", &inter), missing("gone"), trusted("root", &root)],
+    );
+    b.add(
+        "ids.issuer-missing",
+        "several trusted ids, and the one holding the root is missing in the key manager",
+        LEAF_KEY,
+        &signing,
+        vec![trusted("inter", &inter), missing("root")],
+    );
+    // Two CAs that issued each other: cursive's chain building never ends.
+    let a0 = ca("rsa-3072", "imgsig cross CA A", None)?;
+    let b_ca = ca("ecc-secp384r1", "imgsig cross CA B", Some(&a0))?;
+    let a = ca("rsa-3072", "imgsig cross CA A", Some(&b_ca))?;
+    b.add(
+        "loop",
+        "two CAs that issued each other, both trusted, no self-signed root: chain building loops",
+        LEAF_KEY,
+        &leaf(LEAF_KEY, &a)?,
+        vec![trusted("a", &a), trusted("b", &b_ca)],
+    );
+    Ok(())
+}
+
+/// Where `cargo xtask adapter-cursive --record-trust` keeps what the real
+/// cursive answered for every situation (relative to the repository root).
+pub const RECORDED_ANSWERS: &str = "adapters/cursive/trust-answers.json";
+
+/// What the real cursive answered for one situation
+/// (`adapters/cursive/trust.py`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OracleAnswer {
+    /// The situation's name.
+    pub name: String,
+    /// `trusted`, `untrusted`, `error` (an exception cursive does not
+    /// catch) or `hang` (no answer within seconds).
+    pub result: String,
+    /// `str()` of the exception.
+    pub message: String,
+    /// What cursive logged, in order.
+    pub log: Vec<String>,
+}
+
+impl OracleAnswer {
+    /// The answer the rules predict for a validation.
+    pub fn predicted(name: &str, validation: &Validation) -> OracleAnswer {
+        let (result, message) = match &validation.verdict {
+            Ok(_) => ("trusted", String::new()),
+            Err(crate::trust::TrustFailure::Loop(_)) => ("hang", String::new()),
+            Err(failure) => ("untrusted", failure.to_string()),
+        };
+        OracleAnswer {
+            name: name.to_owned(),
+            result: result.to_owned(),
+            message,
+            log: validation.upstream_log(),
+        }
+    }
+}
+
+/// The request `adapters/cursive/trust.py` reads: every situation with its
+/// certificates as PEM, judged at `now`.
+pub fn oracle_request(situations: &[TrustSituation], now: i64) -> Result<serde_json::Value> {
+    let pem = |c: &Certificate| -> Result<String> {
+        Ok(String::from_utf8_lossy(&c.to_pem()?).into_owned())
+    };
+    let mut out = Vec::new();
+    for s in situations {
+        let trusted = s
+            .trusted
+            .iter()
+            .map(|t| {
+                Ok(serde_json::json!({
+                    "id": t.id,
+                    "pem": t.fetched.as_ref().ok().map(pem).transpose()?,
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.push(serde_json::json!({
+            "name": s.name,
+            "now": now,
+            "certificate": pem(&s.signing)?,
+            "trusted": trusted,
+        }));
+    }
+    Ok(serde_json::Value::Array(out))
+}
+
+/// Where the rules and the real cursive disagree, one line per
+/// difference (verdict, message, log); empty when they agree.
+pub fn disagreements(predicted: &OracleAnswer, upstream: &OracleAnswer) -> Vec<String> {
+    let mut out = Vec::new();
+    let name = &predicted.name;
+    if predicted.result != upstream.result || predicted.message != upstream.message {
+        out.push(format!(
+            "{name}: imgsig says {} {:?}, cursive says {} {:?}",
+            predicted.result, predicted.message, upstream.result, upstream.message
+        ));
+    }
+    if predicted.log != upstream.log {
+        out.push(format!(
+            "{name}: imgsig predicts the log {:?}, cursive logged {:?}",
+            predicted.log, upstream.log
+        ));
+    }
+    out
+}
