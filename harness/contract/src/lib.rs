@@ -24,6 +24,8 @@ pub use hash::HashMethod;
 pub use key_type::{Curve, KeyFamily, KeyType, KeyTypeSpelling};
 pub use profile::{FailedUpload, Profile};
 pub use properties::{Base64Mode, PropertyMap, PropertySource, Request, SignatureProperties};
-pub use pss::{em_len, max_salt_len, PssSignSalt, PssVerifySalt};
+pub use pss::{
+    em_len, max_salt_len, salt_reading, PssSignSalt, PssVerifySalt, NON_MAX_SALT_VERDICT,
+};
 pub use rejection::Rejection;
 pub use verdict::{judge, Expected, ImageState, Observed, Verdict};

@@ -101,6 +101,13 @@ impl Profile {
         }
     }
 
+    /// Whether a binary (SECT) curve may go either way: the user
+    /// documentation warns that "not all ECC curves may be supported by the
+    /// back end", so taken literally it promises neither answer.
+    pub const fn leaves_binary_curves_open(self) -> bool {
+        matches!(self, Profile::Documented)
+    }
+
     /// The enforced limit on the length of `img_signature`, if any.
     pub const fn signature_char_limit(self) -> Option<usize> {
         match self {

@@ -27,6 +27,24 @@ pub const fn max_salt_len(modulus_bits: usize, hash: HashMethod) -> Option<usize
     em_len(modulus_bits).checked_sub(hash.digest_len() + 2)
 }
 
+/// Who accepts a salt other than the maximum: the one sentence every
+/// report, diagnosis and note uses.
+pub const NON_MAX_SALT_VERDICT: &str =
+    "verifiers that demand the maximum (pyca/cryptography <= 41) \
+     reject it, auto-detecting ones (>= 42) accept it";
+
+/// What the field's verifiers make of a PSS salt of `salt` bytes when the
+/// maximum is `max`, as a phrase: "the maximum PSS salt (222 bytes), which
+/// every verifier accepts" or "a PSS salt of 32 bytes, not the maximum
+/// 222: verifiers that demand the maximum … reject it, …".
+pub fn salt_reading(salt: usize, max: usize) -> String {
+    if salt == max {
+        format!("the maximum PSS salt ({salt} bytes), which every verifier accepts")
+    } else {
+        format!("a PSS salt of {salt} bytes, not the maximum {max}: {NON_MAX_SALT_VERDICT}")
+    }
+}
+
 /// The salt length a signer uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -49,6 +49,17 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// Whether upstream's answer to this rejection is implementation-defined:
+    /// upstream raises an uncaught Python exception here (a non-ASCII
+    /// signature, an unreadable certificate payload), not a verification
+    /// error, so any answer conforms.
+    pub const fn is_implementation_defined(&self) -> bool {
+        matches!(
+            self,
+            Rejection::NonAsciiSignature | Rejection::UnreadableCertificate(_)
+        )
+    }
+
     /// The full text of Glance's 400 answer for image `image_id`.
     ///
     /// A signature mismatch is raised by Glance itself with the bare text

@@ -12,6 +12,7 @@
 pub mod cert;
 pub mod der;
 mod error;
+pub mod inspect;
 pub mod keys;
 pub mod openssl_cli;
 mod ossl;

@@ -10,7 +10,7 @@ use super::{expectations, Case};
 use crate::crypto::cert::Certificate;
 use crate::crypto::openssl_cli::{openssl_verifies, CliSalt};
 use crate::crypto::{digest_reader, pss_salt_length, BackendKind, KeyAlgorithm, PublicKey};
-use crate::outcome::Expected;
+use crate::spec::Expected;
 use crate::spec::{Base64Mode, Profile, PssVerifySalt, Rejection, Request, SignatureProperties};
 
 /// Every disagreement found for `case`, as sentences naming it. Scratch

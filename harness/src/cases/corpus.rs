@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::image::ImageSource;
 use super::Secret;
 use super::{keys, Case, CaseId, Flag, PssRecord, UuidRef};
-use crate::outcome::Expected;
 use crate::spec::base64::{decode_strict, encode};
+use crate::spec::Expected;
 use crate::spec::{HashMethod, KeyType, Profile, PropertyMap};
 use crate::{Error, Result};
 
@@ -112,10 +112,7 @@ pub struct Test {
 }
 
 fn notes() -> BTreeMap<Flag, String> {
-    Flag::ALL
-        .into_iter()
-        .map(|f| (f, f.note().to_owned()))
-        .collect()
+    Flag::ALL.into_iter().map(|f| (f, f.note())).collect()
 }
 
 fn test(tc_id: usize, c: &Case) -> Test {

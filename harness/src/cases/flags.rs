@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Case, Family};
 use crate::crypto::{EcCurve, KeyAlgorithm};
-use crate::outcome::Expected;
 use crate::spec::base64::{decode_lenient, decode_strict};
-use crate::spec::properties;
+use crate::spec::Expected;
+use crate::spec::{properties, NON_MAX_SALT_VERDICT};
 
 /// A flag of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -53,15 +53,18 @@ impl Flag {
     }
 
     /// What the flag means (the corpus's `notes`).
-    pub const fn note(self) -> &'static str {
-        match self {
-            Flag::PssSalt => "RSA-PSS with a salt other than the maximum: strict verifiers (pyca/cryptography <= 41) reject it, auto-detecting ones (>= 42) accept it",
+    pub fn note(self) -> String {
+        let note = match self {
+            Flag::PssSalt => {
+                return format!("RSA-PSS with a salt other than the maximum: {NON_MAX_SALT_VERDICT}")
+            }
             Flag::BinaryCurve => "signed on a SECT (binary) curve: unsupported since pyca/cryptography 47",
             Flag::Unverified => "not all four properties: upstream uploads without verification (a conformance fact worth reporting)",
             Flag::ImplementationDefined => "under some profile upstream's answer is not a verification error (an uncaught exception) or not specified: any answer conforms",
             Flag::DocumentationDrift => "the user documentation and the code disagree here",
             Flag::LenientBase64 => "the signature is not strict base64; upstream's decoder discards characters outside the alphabet and accepts it",
-        }
+        };
+        note.to_owned()
     }
 
     /// Whether `case` carries this flag.

@@ -46,7 +46,8 @@ pub use select::Selection;
 
 use crate::crypto::KeyAlgorithm;
 use crate::spec::{
-    max_salt_len, properties, Aspect, Expected, HashMethod, KeyType, Profile, PropertyMap,
+    max_salt_len, properties, salt_reading, Aspect, Expected, HashMethod, KeyType, Profile,
+    PropertyMap,
 };
 
 /// What `img_signature_certificate_uuid` holds.
@@ -184,16 +185,10 @@ impl RunnableCase for Case {
 
     fn diagnosis(&self) -> Option<String> {
         let pss = self.pss?;
-        let (salt, max) = (pss.salt_length, pss.max_salt_length()?);
-        Some(if salt == max {
-            format!("the signature uses the maximum PSS salt ({salt} bytes), which every verifier accepts")
-        } else {
-            format!(
-                "the signature uses a PSS salt of {salt} bytes, not the maximum {max}: verifiers \
-                 that demand the maximum (pyca/cryptography <= 41) reject it, auto-detecting ones \
-                 (>= 42) accept it"
-            )
-        })
+        Some(format!(
+            "the signature uses {}",
+            salt_reading(pss.salt_length, pss.max_salt_length()?)
+        ))
     }
 
     fn reproduce(&self) -> Vec<String> {

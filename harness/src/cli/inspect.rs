@@ -3,10 +3,8 @@
 use std::fs::File;
 use std::path::PathBuf;
 
-use crate::crypto::der::parse_der_signature;
-use crate::crypto::{digest_reader, pss_salt_length, BackendKind, EcCurve, KeyAlgorithm};
-use crate::spec::base64::{decode_lenient, decode_strict};
-use crate::spec::{HashMethod, Profile};
+use crate::crypto::inspect::{inspect, BackendReading, Encoding, Structure};
+use crate::spec::HashMethod;
 use crate::{Error, Result};
 
 use super::{KeySource, Outcome};
@@ -31,112 +29,66 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     let key = args.key.load()?;
     let hash = args.hash_method;
-    println!("key           {}", key.algorithm());
-    if let Some(pss) = key.rsa_pss() {
-        println!(
-            "key form      {pss}; upstream reads it as a plain RSA key and ignores the parameters"
-        );
+    let found =
+        inspect(&key, hash, &args.signature, || File::open(&args.image)).map_err(|e| match e {
+            imgsig_crypto::Error::Stream(source) => Error::Io {
+                path: args.image.clone(),
+                source,
+            },
+            other => other.into(),
+        })?;
+    println!("key           {}", found.algorithm);
+    if let Some(form) = &found.key_form {
+        println!("key form      {form}");
     }
-    if let KeyAlgorithm::Ec(EcCurve::Explicit(_)) = key.algorithm() {
-        println!(
-            "key form      explicit curve parameters: pyca/cryptography >= 42 reads them, <= 41 cannot load the key"
-        );
-    }
-    match key.algorithm().key_type() {
+    match found.key_type {
         Some(t) => println!("key type      {t}"),
         None => println!(
             "key type      none of the contract's (upstream accepts it for any ECC_ key type)"
         ),
     }
-    let signature = match decode_lenient(&args.signature) {
-        Ok(s) => s,
-        Err(e) => {
+    match &found.encoding {
+        Encoding::Invalid(e) => {
             println!("base64        invalid as upstream decodes it: {e}");
             return Ok(Outcome::Failure);
         }
-    };
-    let strict = match decode_strict(&args.signature) {
-        Ok(_) => "canonical".to_owned(),
-        Err(e) => format!("accepted by upstream's lenient decoder only ({e})"),
-    };
-    println!(
-        "base64        {} characters, {strict}",
-        args.signature.chars().count()
-    );
-    println!("signature     {} bytes", signature.len());
-
-    let mut valid_somewhere = false;
-    for kind in BackendKind::ALL {
-        let backend = kind.backend();
-        if !backend.supports(key.algorithm()) {
-            println!("{:<13} cannot handle {}", kind.name(), key.algorithm());
-            continue;
-        }
-        let file = File::open(&args.image).map_err(Error::io(&args.image))?;
-        let digest = digest_reader(backend, hash, file)?;
-        let verdicts: Vec<String> = Profile::ALL
-            .into_iter()
-            .map(|p| {
-                match backend.verify_digest(&key, hash, &digest, &signature, p.pss_verify_salt()) {
-                    Ok(ok) => {
-                        valid_somewhere |= ok;
-                        format!("{p}: {}", if ok { "valid" } else { "INVALID" })
-                    }
-                    Err(e) => format!("{p}: could not check ({e})"),
-                }
-            })
-            .collect();
-        println!("{:<13} {}", kind.name(), verdicts.join(", "));
-        if kind == BackendKind::OpenSsl || !BackendKind::OpenSsl.backend().supports(key.algorithm())
-        {
-            describe_encoding(&key, hash, &signature, &digest);
+        Encoding::Canonical => println!("base64        {} characters, canonical", found.chars),
+        Encoding::LenientOnly(e) => println!(
+            "base64        {} characters, accepted by upstream's lenient decoder only ({e})",
+            found.chars
+        ),
+    }
+    if let Some(len) = found.signature_len {
+        println!("signature     {len} bytes");
+    }
+    for (kind, reading) in &found.backends {
+        match reading {
+            BackendReading::Unsupported => {
+                println!("{:<13} cannot handle {}", kind.name(), found.algorithm);
+            }
+            BackendReading::Verdicts(verdicts) => {
+                let verdicts: Vec<String> = verdicts
+                    .iter()
+                    .map(|(p, ok)| match ok {
+                        Ok(true) => format!("{p}: valid"),
+                        Ok(false) => format!("{p}: INVALID"),
+                        Err(e) => format!("{p}: could not check ({e})"),
+                    })
+                    .collect();
+                println!("{:<13} {}", kind.name(), verdicts.join(", "));
+            }
         }
     }
-    Ok(if valid_somewhere {
+    match &found.structure {
+        Some(s @ (Structure::Pss { .. } | Structure::NotPss(_))) => {
+            println!("pss           {}", s.describe(hash));
+        }
+        Some(s) => println!("der           {}", s.describe(hash)),
+        None => {}
+    }
+    Ok(if found.valid_somewhere() {
         Outcome::Success
     } else {
         Outcome::Failure
     })
-}
-
-fn describe_encoding(
-    key: &crate::crypto::PublicKey,
-    hash: HashMethod,
-    signature: &[u8],
-    digest: &[u8],
-) {
-    match key.algorithm() {
-        KeyAlgorithm::Rsa { .. } => match pss_salt_length(signature, key, hash, Some(digest)) {
-            Ok(d) => {
-                println!(
-                    "pss           salt {} bytes (maximum {}{}), digest {}",
-                    d.salt_len,
-                    d.max_salt_len,
-                    if d.salt_len == d.max_salt_len {
-                        ": accepted by strict verifiers"
-                    } else {
-                        ": rejected by pyca/cryptography <= 41"
-                    },
-                    match d.digest_matches {
-                        Some(true) => "matches the image",
-                        _ => "does NOT match the image",
-                    }
-                );
-            }
-            Err(e) => println!("pss           not a PSS signature under this key and {hash}: {e}"),
-        },
-        KeyAlgorithm::Dsa { .. } | KeyAlgorithm::Ec(_) => match parse_der_signature(signature) {
-            Some(der) => println!(
-                "der           SEQUENCE {{ r: {} bits, s: {} bits }}{}",
-                der.r_bits(),
-                der.s_bits(),
-                if der.canonical {
-                    ""
-                } else {
-                    ", NOT canonical DER"
-                }
-            ),
-            None => println!("der           not a DER SEQUENCE of two INTEGERs"),
-        },
-    }
 }
