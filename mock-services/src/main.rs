@@ -70,6 +70,9 @@ async fn run(args: Args) -> Result<(), imgsig_mock::MockError> {
             *port = flag;
         }
     }
+    // Install the signal handlers before saying we are up: a supervisor (or
+    // a test) may stop us as soon as it reads the banner.
+    let stop = stop_signal();
     let cloud = MockCloud::start(config).await?;
     let urls = cloud.urls();
     println!(
@@ -85,37 +88,48 @@ async fn run(args: Args) -> Result<(), imgsig_mock::MockError> {
     println!("# clouds.yaml");
     print!("{}", cloud.clouds_yaml(&args.cloud_name));
     println!("# Ctrl-C to stop");
-    tokio::select! {
-        _ = interrupted() => {}
-        _ = terminated() => {}
-    }
+    stop.await;
     // Dropping the cloud removes its image data directory.
     cloud.shutdown().await;
     Ok(())
 }
 
-/// Ctrl-C (SIGINT); never, if no handler can be installed.
-async fn interrupted() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
-    }
-}
-
-/// SIGTERM (what `kill` and process supervisors send).
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM (what `kill` and process
+/// supervisors send). The handlers are installed when this is called, not
+/// when it is first polled: a supervisor (or a test) may stop the mocks as
+/// soon as it reads the banner.
 #[cfg(unix)]
-async fn terminated() {
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            term.recv().await;
+    let mut int = signal(SignalKind::interrupt()).ok();
+    let mut term = signal(SignalKind::terminate()).ok();
+    async move {
+        tokio::select! {
+            () = received(int.as_mut()) => {}
+            () = received(term.as_mut()) => {}
         }
-        Err(_) => std::future::pending::<()>().await,
     }
 }
 
+/// The next delivery of `signal`; never, without a handler.
+#[cfg(unix)]
+async fn received(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// Resolves on Ctrl-C; never, if no handler can be installed.
 #[cfg(not(unix))]
-async fn terminated() {
-    std::future::pending::<()>().await;
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 fn main() -> ExitCode {
