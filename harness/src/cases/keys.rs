@@ -41,6 +41,11 @@ pub const PINNED: &[Pinned] = pinned!(
     "rsa-2048",
     "rsa-3072",
     "rsa-4096",
+    "rsa-8192",
+    "rsa-pss-2048",
+    "rsa-pss-2048-sha-512",
+    "rsa-pss-3072-sha-256",
+    "rsa-pss-4096-sha-384",
     "dsa-1024-160",
     "dsa-2048-224",
     "dsa-2048-256",
@@ -52,6 +57,8 @@ pub const PINNED: &[Pinned] = pinned!(
     "ecc-secp521r1",
     "ecc-secp384r1",
     "ecc-secp384r1-other",
+    "ecc-secp384r1-explicit",
+    "ecc-secp521r1-explicit",
 );
 
 static KEYS: LazyLock<BTreeMap<&'static str, PrivateKey>> = LazyLock::new(|| {

@@ -6,6 +6,7 @@
 mod big;
 mod cert;
 mod doc;
+mod key_forms;
 mod neg;
 mod reg;
 mod sig;
@@ -146,6 +147,7 @@ pub(super) fn flip(bytes: &[u8], index: usize) -> ImageSource {
 pub fn catalogue(include_big: bool) -> Result<Vec<Case>> {
     let mut cases = Vec::new();
     cases.extend(sig::cases()?);
+    cases.extend(key_forms::cases()?);
     cases.extend(neg::cases()?);
     cases.extend(cert::cases()?);
     cases.extend(reg::cases()?);

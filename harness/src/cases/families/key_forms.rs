@@ -1,0 +1,112 @@
+//! `sig.*` over keys in the less common forms upstream reads: RSASSA-PSS
+//! keys (`sig.rsa-pss-key.*`, their parameters ignored by upstream), RSA
+//! keys over 4096 bits, and EC keys with explicit curve parameters.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+/// The pinned RSASSA-PSS keys (made with `openssl genpkey -algorithm
+/// RSA-PSS`, see `vectors/keys/README.md`), their id segment and the
+/// hashes signed with each: the key's own hash and others.
+const PSS_KEYS: [(&str, &str, &[HashMethod]); 4] = [
+    (
+        "rsa-pss-2048",
+        "2048",
+        &[HashMethod::Sha256, HashMethod::Sha512],
+    ),
+    (
+        "rsa-pss-2048-sha-512",
+        "2048.sha-512-mgf1-sha-512-salt-64",
+        &[HashMethod::Sha512, HashMethod::Sha256, HashMethod::Sha224],
+    ),
+    (
+        "rsa-pss-3072-sha-256",
+        "3072.sha-256-mgf1-sha-1-salt-20",
+        &[HashMethod::Sha256, HashMethod::Sha384],
+    ),
+    (
+        "rsa-pss-4096-sha-384",
+        "4096.sha-384-mgf1-sha-384-salt-48",
+        &[HashMethod::Sha384, HashMethod::Sha512],
+    ),
+];
+
+pub(super) fn cases() -> Result<Vec<Case>> {
+    let mut out = Vec::new();
+    for (name, slug, hashes) in PSS_KEYS {
+        let key = keys::key(name)?;
+        let form = key
+            .rsa_pss()
+            .map_or_else(|| "a plain RSA key".to_owned(), |p| p.to_string());
+        for &hash in hashes {
+            let id = format!("sig.rsa-pss-key.{slug}.{}.valid", hash.slug());
+            let v = Valid::new(
+                name,
+                hash,
+                ImageSource::seeded(seed(&id), IMAGE_LEN),
+                PssSignSalt::Max,
+            )?;
+            out.push(v.case(
+                id,
+                format!(
+                    "a {hash} signature (MGF1-{hash}, maximum salt) with an {form}: \
+                     pyca/cryptography loads it as an RSA key and ignores its parameters"
+                ),
+            )?);
+        }
+    }
+    // Below the key's minimum salt: accepted where any salt is.
+    let id = "sig.rsa-pss-key.2048.sha-512-mgf1-sha-512-salt-64.sha-512.salt-0";
+    let v = Valid::new(
+        "rsa-pss-2048-sha-512",
+        HashMethod::Sha512,
+        ImageSource::seeded(seed(id), IMAGE_LEN),
+        PssSignSalt::Fixed(0),
+    )?;
+    out.push(
+        v.case(
+            id.into(),
+            "salt 0 with a key whose minimum salt is 64: the minimum is ignored, the profile's \
+         salt rule decides"
+                .into(),
+        )?,
+    );
+
+    for hash in [HashMethod::Sha256, HashMethod::Sha512] {
+        let id = format!("sig.rsa-pss-8192.{}.valid", hash.slug());
+        let v = Valid::new(
+            "rsa-8192",
+            hash,
+            ImageSource::seeded(seed(&id), IMAGE_LEN),
+            PssSignSalt::Max,
+        )?;
+        out.push(v.case(
+            id,
+            format!(
+                "an 8192-bit RSA key over {hash}: upstream sets no bound below OpenSSL's 16384 bits"
+            ),
+        )?);
+    }
+
+    for (name, hash) in [
+        ("ecc-secp384r1-explicit", HashMethod::Sha384),
+        ("ecc-secp521r1-explicit", HashMethod::Sha512),
+    ] {
+        let id = format!("sig.{name}.{}.valid", hash.slug());
+        let v = Valid::new(
+            name,
+            hash,
+            ImageSource::seeded(seed(&id), IMAGE_LEN),
+            PssSignSalt::Max,
+        )?;
+        out.push(
+            v.case(
+                id,
+                "an EC key with explicit curve parameters: pyca/cryptography 50 reads it, \
+             41 raises ValueError (implementation-defined under glance-legacy)"
+                    .into(),
+            )?,
+        );
+    }
+    Ok(out)
+}
