@@ -128,7 +128,10 @@ fn trust_differential(venv: &Venv, show: bool, record: bool) -> Result<()> {
         let predicted = trust::OracleAnswer::predicted(&situation.name, &validation);
         problems.extend(trust::disagreements(&predicted, upstream));
     }
-    let trusted = answers.iter().filter(|a| a.result == "trusted").count();
+    let trusted = answers
+        .iter()
+        .filter(|a| a.verdict.result == trust::TrustResult::Trusted)
+        .count();
     println!(
         "trust: {} situations through cursive's verify_certificate ({trusted} trusted, {} not), \
          {} disagreements with imgsig::trust, in {:.1}s",

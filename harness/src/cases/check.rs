@@ -28,6 +28,9 @@ pub fn check_case(case: &Case, dir: &Path) -> Vec<String> {
             ));
         }
     }
+    if let Some(problem) = check_trust(case) {
+        problems.push(problem);
+    }
     let mut checked: Vec<(PssVerifySalt, bool)> = Vec::new();
     for (profile, expected) in &case.expected {
         let valid = match expected {
@@ -47,6 +50,33 @@ pub fn check_case(case: &Case, dir: &Path) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The trust verdict a `cert.trust.*` case records, re-derived from its
+/// certificates by the rules.
+fn check_trust(case: &Case) -> Option<String> {
+    let trust = case.trust.as_ref()?;
+    let signing = case
+        .secret
+        .as_ref()
+        .ok_or_else(|| "no signing certificate stored".to_owned())
+        .and_then(|s| Certificate::from_pem_or_der(&s.payload).map_err(|e| e.to_string()))
+        .and_then(|c| {
+            trust
+                .verdict_at(&c, super::trust::VALIDATION_TIME)
+                .map_err(|e| e.to_string())
+        });
+    match signing {
+        Ok(v) if v == trust.expected => None,
+        Ok(v) => Some(format!(
+            "{}: the corpus expects the consumer verdict {:?}, the rules say {:?}",
+            case.id, trust.expected, v
+        )),
+        Err(e) => Some(format!(
+            "{}: cannot re-check the trust verdict: {e}",
+            case.id
+        )),
+    }
 }
 
 /// The key, hash and signature a profile would verify with; `None` when

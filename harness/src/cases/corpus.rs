@@ -7,15 +7,17 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::image::ImageSource;
+use super::trust::{TrustCheck, TrustVerdict, TrustedSecret, VALIDATION_TIME};
 use super::Secret;
 use super::{keys, Case, CaseId, Flag, PssRecord, UuidRef};
+use crate::crypto::cert::Certificate;
 use crate::spec::base64::{decode_strict, encode};
 use crate::spec::Expected;
 use crate::spec::{HashMethod, KeyType, Profile, PropertyMap};
 use crate::{Error, Result};
 
 /// The format identifier.
-pub const SCHEMA: &str = "imgsig-vectors/2";
+pub const SCHEMA: &str = "imgsig-vectors/3";
 /// The placeholder for the id Barbican gives the stored secret.
 pub const SECRET_ID: &str = "$SECRET_ID";
 
@@ -109,14 +111,90 @@ pub struct Test {
     pub implementation_defined: bool,
     /// Expected outcome per profile.
     pub expected: BTreeMap<Profile, Expected>,
+    /// Nova's side (`cert.trust.*`): the trusted certificates and what a
+    /// consumer that validates certificates decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<TestTrust>,
+}
+
+/// The trust part of a test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TestTrust {
+    /// The trusted certificate ids in order, by the names the expected
+    /// message uses (store each, then put the secret ids in their place).
+    pub trusted: Vec<TestTrusted>,
+    /// When the verdict was derived (Unix seconds); it holds for any time
+    /// in [2026-01-01, 2035-01-01).
+    pub validation_time: i64,
+    /// The consumer's verdict.
+    pub expected: TrustVerdict,
+}
+
+/// One trusted id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TestTrusted {
+    /// The name the messages use.
+    pub name: String,
+    /// The certificate stored under it (PEM); `null`: no such secret.
+    pub certificate_pem: Option<String>,
+}
+
+fn test_trust(check: &TrustCheck) -> Result<TestTrust> {
+    Ok(TestTrust {
+        trusted: check
+            .trusted
+            .iter()
+            .map(|t| {
+                Ok(TestTrusted {
+                    name: t.name.clone(),
+                    certificate_pem: t
+                        .certificate
+                        .as_ref()
+                        .map(|c| Ok::<_, Error>(String::from_utf8_lossy(&c.to_pem()?).into_owned()))
+                        .transpose()?,
+                })
+            })
+            .collect::<Result<_>>()?,
+        validation_time: VALIDATION_TIME,
+        expected: check.expected.clone(),
+    })
+}
+
+fn trust_check(t: &TestTrust, id: &CaseId) -> Result<TrustCheck> {
+    Ok(TrustCheck {
+        trusted: t
+            .trusted
+            .iter()
+            .map(|s| {
+                Ok(TrustedSecret {
+                    name: s.name.clone(),
+                    certificate: s
+                        .certificate_pem
+                        .as_ref()
+                        .map(|p| {
+                            Certificate::from_pem_or_der(p.as_bytes()).map_err(|e| {
+                                Error::Config(format!(
+                                    "test {id}: trusted certificate {}: {e}",
+                                    s.name
+                                ))
+                            })
+                        })
+                        .transpose()?,
+                })
+            })
+            .collect::<Result<_>>()?,
+        expected: t.expected.clone(),
+    })
 }
 
 fn notes() -> BTreeMap<Flag, String> {
     Flag::ALL.into_iter().map(|f| (f, f.note())).collect()
 }
 
-fn test(tc_id: usize, c: &Case) -> Test {
-    Test {
+fn test(tc_id: usize, c: &Case) -> Result<Test> {
+    Ok(Test {
         tc_id,
         id: c.id.clone(),
         comment: c.reason.clone(),
@@ -137,7 +215,8 @@ fn test(tc_id: usize, c: &Case) -> Test {
         pss: c.pss,
         implementation_defined: c.implementation_defined,
         expected: c.expected.clone(),
-    }
+        trust: c.trust.as_ref().map(test_trust).transpose()?,
+    })
 }
 
 fn group(key: &str) -> Result<TestGroup> {
@@ -166,7 +245,7 @@ impl Corpus {
                     groups.len() - 1
                 }
             };
-            groups[index].tests.push(test(i + 1, c));
+            groups[index].tests.push(test(i + 1, c)?);
         }
         Ok(Corpus {
             schema: SCHEMA.to_owned(),
@@ -241,6 +320,11 @@ impl Corpus {
                     },
                     pss: t.pss,
                     implementation_defined: t.implementation_defined,
+                    trust: t
+                        .trust
+                        .as_ref()
+                        .map(|tr| trust_check(tr, &t.id))
+                        .transpose()?,
                     expected: t.expected.clone(),
                 })
             })

@@ -111,6 +111,9 @@ pub struct Case {
     pub pss: Option<PssRecord>,
     /// Upstream's answer is implementation-defined, whatever the profile.
     pub implementation_defined: bool,
+    /// Nova's side (`cert.trust.*`): the trusted certificates and what a
+    /// consumer that validates certificates must decide.
+    pub trust: Option<trust::TrustCheck>,
     /// Expectations per profile (filled by [`catalogue`]).
     pub expected: BTreeMap<Profile, Expected>,
 }

@@ -57,6 +57,67 @@ impl TrustSituation {
     }
 }
 
+/// Nova's side of a case: the trusted certificate ids (by the names the
+/// messages use; a consumer run stores each as a Barbican secret and puts
+/// the secret ids in their place) and what a consumer must decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustCheck {
+    /// The trusted ids, in order, with what the key manager holds for each
+    /// (`None`: no such secret).
+    pub trusted: Vec<TrustedSecret>,
+    /// The consumer's verdict, from the rules.
+    pub expected: TrustVerdict,
+}
+
+/// One trusted id of a [`TrustCheck`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedSecret {
+    /// The name the messages use for it.
+    pub name: String,
+    /// The certificate stored under it; `None`: missing in the key manager.
+    pub certificate: Option<Certificate>,
+}
+
+impl TrustCheck {
+    /// The trusted set as the rules take it.
+    pub fn trusted_certificates(&self) -> Vec<TrustedCertificate> {
+        self.trusted
+            .iter()
+            .map(|t| match &t.certificate {
+                Some(c) => TrustedCertificate::new(&t.name, c.clone()),
+                None => missing(&t.name),
+            })
+            .collect()
+    }
+
+    /// The rules' verdict on `signing` with this trusted set, at `now`.
+    pub fn verdict_at(&self, signing: &Certificate, now: i64) -> Result<TrustVerdict> {
+        let options = TrustOptions {
+            now,
+            ..TrustOptions::default()
+        };
+        let validation = verify_certificate(signing, &self.trusted_certificates(), options)?;
+        Ok(TrustVerdict::of(&validation))
+    }
+}
+
+impl TrustSituation {
+    /// The situation as a case's trust check, its verdict from the rules.
+    pub fn check(&self) -> Result<TrustCheck> {
+        Ok(TrustCheck {
+            trusted: self
+                .trusted
+                .iter()
+                .map(|t| TrustedSecret {
+                    name: t.id.clone(),
+                    certificate: t.fetched.as_ref().ok().cloned(),
+                })
+                .collect(),
+            expected: TrustVerdict::of(&self.validate()?),
+        })
+    }
+}
+
 /// A certificate of a situation and the pinned key it was made for.
 #[derive(Clone)]
 struct Node {
@@ -480,34 +541,66 @@ fn ids(b: &mut Builder) -> Result<()> {
 /// cursive answered for every situation (relative to the repository root).
 pub const RECORDED_ANSWERS: &str = "adapters/cursive/trust-answers.json";
 
+/// What a consumer (Nova, through cursive) answers for a situation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrustResult {
+    /// The signing certificate is trusted.
+    Trusted,
+    /// It is not (a `SignatureVerificationError`).
+    Untrusted,
+    /// An exception cursive does not catch.
+    Error,
+    /// No answer: cursive's chain building loops forever.
+    Hang,
+}
+
+/// The consumer's verdict on a situation: result, upstream's message (the
+/// trusted ids as the situation names them) and the lines cursive logs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustVerdict {
+    /// The result.
+    pub result: TrustResult,
+    /// `str()` of the exception; empty when trusted or hanging.
+    pub message: String,
+    /// What cursive logs, in order.
+    pub log: Vec<String>,
+}
+
+impl TrustVerdict {
+    /// The verdict the rules give.
+    pub fn of(validation: &Validation) -> TrustVerdict {
+        let (result, message) = match &validation.verdict {
+            Ok(_) => (TrustResult::Trusted, String::new()),
+            Err(crate::trust::TrustFailure::Loop(_)) => (TrustResult::Hang, String::new()),
+            Err(failure) => (TrustResult::Untrusted, failure.to_string()),
+        };
+        TrustVerdict {
+            result,
+            message,
+            log: validation.upstream_log(),
+        }
+    }
+}
+
 /// What the real cursive answered for one situation
 /// (`adapters/cursive/trust.py`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OracleAnswer {
     /// The situation's name.
     pub name: String,
-    /// `trusted`, `untrusted`, `error` (an exception cursive does not
-    /// catch) or `hang` (no answer within seconds).
-    pub result: String,
-    /// `str()` of the exception.
-    pub message: String,
-    /// What cursive logged, in order.
-    pub log: Vec<String>,
+    /// The verdict.
+    #[serde(flatten)]
+    pub verdict: TrustVerdict,
 }
 
 impl OracleAnswer {
     /// The answer the rules predict for a validation.
     pub fn predicted(name: &str, validation: &Validation) -> OracleAnswer {
-        let (result, message) = match &validation.verdict {
-            Ok(_) => ("trusted", String::new()),
-            Err(crate::trust::TrustFailure::Loop(_)) => ("hang", String::new()),
-            Err(failure) => ("untrusted", failure.to_string()),
-        };
         OracleAnswer {
             name: name.to_owned(),
-            result: result.to_owned(),
-            message,
-            log: validation.upstream_log(),
+            verdict: TrustVerdict::of(validation),
         }
     }
 }
@@ -545,16 +638,17 @@ pub fn oracle_request(situations: &[TrustSituation], now: i64) -> Result<serde_j
 pub fn disagreements(predicted: &OracleAnswer, upstream: &OracleAnswer) -> Vec<String> {
     let mut out = Vec::new();
     let name = &predicted.name;
-    if predicted.result != upstream.result || predicted.message != upstream.message {
+    let (p, u) = (&predicted.verdict, &upstream.verdict);
+    if p.result != u.result || p.message != u.message {
         out.push(format!(
-            "{name}: imgsig says {} {:?}, cursive says {} {:?}",
-            predicted.result, predicted.message, upstream.result, upstream.message
+            "{name}: imgsig says {:?} {:?}, cursive says {:?} {:?}",
+            p.result, p.message, u.result, u.message
         ));
     }
-    if predicted.log != upstream.log {
+    if p.log != u.log {
         out.push(format!(
             "{name}: imgsig predicts the log {:?}, cursive logged {:?}",
-            predicted.log, upstream.log
+            p.log, u.log
         ));
     }
     out

@@ -5,6 +5,7 @@
 
 mod big;
 mod cert;
+mod cert_trust;
 mod doc;
 mod key_forms;
 mod neg;
@@ -129,6 +130,7 @@ impl Valid {
             image: self.image.clone(),
             pss: self.pss,
             implementation_defined: false,
+            trust: None,
             expected: BTreeMap::new(),
         })
     }
@@ -150,6 +152,7 @@ pub fn catalogue(include_big: bool) -> Result<Vec<Case>> {
     cases.extend(key_forms::cases()?);
     cases.extend(neg::cases()?);
     cases.extend(cert::cases()?);
+    cases.extend(cert_trust::cases()?);
     cases.extend(reg::cases()?);
     cases.extend(doc::cases()?);
     if include_big {
