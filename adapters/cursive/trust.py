@@ -11,6 +11,13 @@ one entry per situation, in order:
   out: {"name": ..., "result": "trusted" | "untrusted" | "error" | "hang",
         "message": <str(exception)>, "log": [<cursive's log lines>]}
 
+With "properties" and "image_base64" in a situation, it is run as Nova's
+image download path runs it (`nova.image.glance`, `_get_verifier` then
+`_verify_certs`, then the downloaded bytes through the verifier):
+`signature_utils.get_verifier` on the image's four properties first, then
+`verify_certificate` with the trusted ids, then the image through the
+verifier; the answer then also has "signature": "ok" | "bad" | "not-checked".
+
 Only the key manager is replaced (it serves the situation's certificates,
 as castellan hands them over: X.509 as DER; a null PEM is a secret that is
 not there) and the clock is pinned (oslo.utils' `timeutils.utcnow` patched); the
@@ -18,6 +25,7 @@ validation itself is cursive's and pyca/cryptography's own code. A
 situation that does not finish within a few seconds is answered "hang".
 """
 
+import base64
 import datetime
 import json
 import logging
@@ -42,6 +50,7 @@ class Lines(logging.Handler):
 def main():
     from castellan.common import exception as castellan_exception
     from castellan.common.objects import x_509
+    from cryptography import exceptions as crypto_exceptions
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cursive import certificate_utils
@@ -84,13 +93,31 @@ def main():
         lines.lines = []
         answer = {"name": situation["name"]}
         signal.alarm(5)
+        props = situation.get("properties")
+        verifier = None
         try:
+            if props is not None:
+                answer["signature"] = "not-checked"
+                verifier = signature_utils.get_verifier(
+                    context=None,
+                    img_signature_certificate_uuid="imgsig-signing-certificate",
+                    img_signature_hash_method=props["img_signature_hash_method"],
+                    img_signature=props["img_signature"],
+                    img_signature_key_type=props["img_signature_key_type"],
+                )
             certificate_utils.verify_certificate(
                 None,
                 "imgsig-signing-certificate",
                 [t["id"] for t in situation["trusted"]],
                 **situation.get("options", {}))
             answer.update(result="trusted", message="")
+            if verifier is not None:
+                verifier.update(base64.b64decode(situation["image_base64"]))
+                try:
+                    verifier.verify()
+                    answer["signature"] = "ok"
+                except crypto_exceptions.InvalidSignature:
+                    answer["signature"] = "bad"
         except cursive_exception.SignatureVerificationError as e:
             answer.update(result="untrusted", message=str(e))
         except Hang:

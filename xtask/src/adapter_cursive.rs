@@ -8,6 +8,12 @@
 //! give the verdict, message and log lines the rules predict; any
 //! difference fails the task.
 //!
+//! Then the `cert.trust.*` cases of the catalogue the way Nova's download
+//! path calls cursive (`get_verifier` on the image properties,
+//! `verify_certificate` with the trusted ids, the image through the
+//! verifier): the verdicts must equal the catalogue's consumer
+//! expectations, and a trusted image must verify.
+//!
 //! `--legacy` does the same with pyca/cryptography 41.0.7, the last release
 //! whose PSS verification demands the maximum salt: there the salt
 //! regression cases fail for real, as the field reports describe.
@@ -59,7 +65,12 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     };
     let venv = Venv::at(target_dir().join("adapters").join(dir));
     venv.ensure(CURSIVE, forced)?;
-    trust_differential(&venv, args.show_trust, args.record_trust)?;
+    if args.legacy {
+        legacy_trust(&venv)?;
+    } else {
+        trust_differential(&venv, args.show_trust, args.record_trust)?;
+        consumer_differential(&venv, args.show_trust)?;
+    }
     if args.trust_only {
         return Ok(ExitCode::SUCCESS);
     }
@@ -95,26 +106,7 @@ fn trust_differential(venv: &Venv, show: bool, record: bool) -> Result<()> {
     let situations = trust::situations().map_err(|e| e.to_string())?;
     let request =
         trust::oracle_request(&situations, trust::VALIDATION_TIME).map_err(|e| e.to_string())?;
-    let mut child = Command::new(venv.python())
-        .arg(root().join("adapters/cursive/trust.py"))
-        .args(show.then_some("--show"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", venv.python().display()))?;
-    let mut stdin = child.stdin.take().ok_or("no stdin for trust.py")?;
-    stdin
-        .write_all(request.to_string().as_bytes())
-        .map_err(|e| format!("writing to trust.py: {e}"))?;
-    drop(stdin);
-    let out = child
-        .wait_with_output()
-        .map_err(|e| format!("trust.py: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("trust.py failed ({})", out.status));
-    }
-    let answers: Vec<trust::OracleAnswer> = serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("trust.py answered no JSON list: {e}"))?;
+    let answers = ask_cursive(venv, &request, show)?;
     if answers.len() != situations.len() {
         return Err(format!(
             "trust.py answered {} of {} situations",
@@ -155,5 +147,115 @@ fn trust_differential(venv: &Venv, show: bool, record: bool) -> Result<()> {
             path.display()
         ));
     }
+    Ok(())
+}
+
+/// Run `adapters/cursive/trust.py` on a request, return its answers.
+fn ask_cursive(
+    venv: &Venv,
+    request: &serde_json::Value,
+    show: bool,
+) -> Result<Vec<trust::OracleAnswer>> {
+    let mut child = Command::new(venv.python())
+        .arg(root().join("adapters/cursive/trust.py"))
+        .args(show.then_some("--show"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", venv.python().display()))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin for trust.py")?;
+    stdin
+        .write_all(request.to_string().as_bytes())
+        .map_err(|e| format!("writing to trust.py: {e}"))?;
+    drop(stdin);
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("trust.py: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("trust.py failed ({})", out.status));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("trust.py answered no JSON list: {e}"))
+}
+
+/// The `cert.trust.*` cases as Nova's download path runs them through the
+/// real cursive (`get_verifier`, `verify_certificate`, the image through
+/// the verifier): the verdict must be the case's consumer expectation (the
+/// library's), and a trusted case's image must verify.
+fn consumer_differential(venv: &Venv, show: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    let cases: Vec<_> = imgsig::cases::catalogue(false)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|c| c.trust.is_some())
+        .collect();
+    let request = trust::consumer_request(&cases).map_err(|e| e.to_string())?;
+    let answers = ask_cursive(venv, &request, show)?;
+    let mut problems = Vec::new();
+    for (case, upstream) in cases.iter().zip(&answers) {
+        let Some(check) = &case.trust else { continue };
+        let predicted = trust::OracleAnswer {
+            name: case.id.to_string(),
+            verdict: check.expected.clone(),
+            signature: None,
+        };
+        problems.extend(trust::disagreements(&predicted, upstream));
+        let trusted = check.expected.result == trust::TrustResult::Trusted;
+        if trusted && upstream.signature.as_deref() != Some("ok") {
+            problems.push(format!(
+                "{}: trusted, but the image did not verify through cursive ({:?})",
+                case.id, upstream.signature
+            ));
+        }
+    }
+    if answers.len() != cases.len() {
+        problems.push(format!(
+            "trust.py answered {} of {} cases",
+            answers.len(),
+            cases.len()
+        ));
+    }
+    println!(
+        "consumer: {} cert.trust.* cases in Nova's order through cursive (get_verifier, \
+         verify_certificate, verify), {} disagreements with the catalogue, in {:.1}s",
+        cases.len(),
+        problems.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// With pyca/cryptography 41.0.7, cursive 0.3.1's date check reads
+/// `not_valid_before_utc`, which that release lacks (added in 42): every
+/// certificate validation raises AttributeError, whatever the chain (seen
+/// here on all 33 situations). A consumer on that stack cannot validate
+/// certificates at all; this checks it still is so.
+fn legacy_trust(venv: &Venv) -> Result<()> {
+    let situations = trust::situations().map_err(|e| e.to_string())?;
+    let request =
+        trust::oracle_request(&situations, trust::VALIDATION_TIME).map_err(|e| e.to_string())?;
+    let answers = ask_cursive(venv, &request, false)?;
+    let all_fail = answers.len() == situations.len()
+        && answers.iter().all(|a| {
+            a.verdict.result == trust::TrustResult::Error
+                && a.verdict.message.contains("not_valid_before_utc")
+        });
+    if !all_fail {
+        return Err(
+            "cursive 0.3.1 with pyca/cryptography 41.0.7 no longer fails every certificate \
+             validation with AttributeError (not_valid_before_utc): the legacy trust profile \
+             needs its rules"
+                .into(),
+        );
+    }
+    println!(
+        "trust (legacy): all {} situations raise AttributeError in cursive 0.3.1 with \
+         pyca/cryptography 41.0.7 (no not_valid_before_utc before 42): certificate \
+         validation cannot work on this stack",
+        answers.len()
+    );
     Ok(())
 }

@@ -593,6 +593,10 @@ pub struct OracleAnswer {
     /// The verdict.
     #[serde(flatten)]
     pub verdict: TrustVerdict,
+    /// In Nova's order (a consumer request): whether the image then
+    /// verified (`ok`, `bad`, or `not-checked` when an error came first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 impl OracleAnswer {
@@ -601,8 +605,44 @@ impl OracleAnswer {
         OracleAnswer {
             name: name.to_owned(),
             verdict: TrustVerdict::of(validation),
+            signature: None,
         }
     }
+}
+
+/// The request `adapters/cursive/trust.py` reads in Nova's order (the
+/// image's properties through `get_verifier`, then `verify_certificate`,
+/// then the image through the verifier): every case that has a trust check.
+pub fn consumer_request(cases: &[super::Case]) -> Result<serde_json::Value> {
+    let mut out = Vec::new();
+    for c in cases {
+        let (Some(trust), Some(secret)) = (&c.trust, &c.secret) else {
+            continue;
+        };
+        let trusted = trust
+            .trusted
+            .iter()
+            .map(|t| {
+                Ok(serde_json::json!({
+                    "id": t.name,
+                    "pem": t.certificate.as_ref().map(|c| {
+                        Ok::<_, crate::Error>(String::from_utf8_lossy(&c.to_pem()?).into_owned())
+                    }).transpose()?,
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut image = Vec::new();
+        std::io::Read::read_to_end(&mut c.image.reader(), &mut image)?;
+        out.push(serde_json::json!({
+            "name": c.id.to_string(),
+            "now": VALIDATION_TIME,
+            "certificate": String::from_utf8_lossy(&secret.payload),
+            "trusted": trusted,
+            "properties": c.properties_with(Some("imgsig-signing-certificate")),
+            "image_base64": crate::spec::base64::encode(&image),
+        }));
+    }
+    Ok(serde_json::Value::Array(out))
 }
 
 /// The request `adapters/cursive/trust.py` reads: every situation with its
