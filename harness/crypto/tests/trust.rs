@@ -399,3 +399,55 @@ fn a_pss_signed_certificate_never_verifies() {
         .iter()
         .any(|r| r.contains("signed with RSASSA-PSS")));
 }
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::LazyLock;
+
+    /// root -> inter -> inter2 -> signer, and two trusted entries cursive
+    /// skips: an expired CA with the root's name, and an id with no secret.
+    struct Pki {
+        signer: Certificate,
+        set: Vec<TrustedCertificate>,
+    }
+
+    static PKI: LazyLock<Pki> = LazyLock::new(|| {
+        let root = ca("root", None).self_signed(root_key()).expect("root");
+        let inter = issue(ca("inter", None), inter_key(), root_key(), &root);
+        let inter2 = issue(ca("inter2", Some(0)), leaf_key(), inter_key(), &inter);
+        let signer = issue(leaf("signer"), key(KeySpec::Rsa(1024)), leaf_key(), &inter2);
+        let mut old = ca("root", None);
+        old.not_after = old.not_before + DAY / 2;
+        let old = old.self_signed(root_key()).expect("old root");
+        Pki {
+            signer,
+            set: vec![
+                trusted("root", &root),
+                trusted("inter", &inter),
+                trusted("inter2", &inter2),
+                trusted("old", &old),
+                TrustedCertificate::unavailable("gone", "Certificate not found with ID: gone"),
+            ],
+        }
+    });
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Without two usable certificates of one name, the order of the
+        /// trusted ids and the skipped entries among them never change the
+        /// chain; the log lists the skipped entries, fetch failures first.
+        #[test]
+        fn order_and_skipped_entries_do_not_change_the_verdict(
+            order in Just((0..5usize).collect::<Vec<_>>()).prop_shuffle()
+        ) {
+            let set: Vec<TrustedCertificate> = order.iter().map(|&i| PKI.set[i].clone()).collect();
+            let v = validate(&PKI.signer, &set);
+            prop_assert_eq!(&v.verdict, &chain(&["root", "inter", "inter2", "base"]));
+            let log = v.upstream_log();
+            prop_assert_eq!(log.len(), 2);
+            prop_assert_eq!(&log[0], "Skipping trusted certificate: gone");
+        }
+    }
+}
