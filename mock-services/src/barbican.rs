@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Extension, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -12,12 +12,11 @@ use axum::Router;
 use base64::Engine as _;
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::auth::Token;
 use crate::http::{
-    header_str, iso_micros_naive, json_response, media_type, now_micros, request_id, Obj,
-    REQUEST_ID,
+    header_str, iso_micros_naive, json_response, media_type, now_micros, request_id, REQUEST_ID,
 };
 use crate::Cloud;
 
@@ -80,14 +79,20 @@ impl Secrets {
 
 /// The Barbican router.
 pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
-    Router::new()
-        .route("/", get(discovery))
-        .route("/v1", get(version))
-        .route("/v1/", get(version))
+    let secrets = Router::new()
         .route("/v1/secrets", get(list).post(create))
         .route("/v1/secrets/", get(list).post(create))
         .route("/v1/secrets/{id}", get(show).delete(remove))
         .route("/v1/secrets/{id}/payload", get(payload))
+        .route_layer(axum::middleware::from_fn_with_state(
+            cloud.clone(),
+            authenticate,
+        ));
+    Router::new()
+        .route("/", get(discovery))
+        .route("/v1", get(version))
+        .route("/v1/", get(version))
+        .merge(secrets)
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(cloud.clone(), faults))
         .layer(axum::middleware::map_response(barbican_headers))
@@ -126,24 +131,20 @@ async fn faults(State(cloud): State<Arc<Cloud>>, req: Request, next: Next) -> Re
 
 /// Barbican's error body: `{"code": …, "title": …, "description": …}`.
 fn error(status: StatusCode, description: &str) -> Response {
-    let body = Obj::new()
-        .with("code", status.as_u16())
-        .with("title", status.canonical_reason().unwrap_or("Error"))
-        .with("description", description);
+    let body = json!({
+        "code": status.as_u16(),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "description": description,
+    });
     json_response(status, &body)
 }
 
 fn unauthorized(cloud: &Cloud) -> Response {
-    let body = Obj::new().with_obj(
-        "error",
-        Obj::new()
-            .with("code", 401)
-            .with("title", "Unauthorized")
-            .with(
-                "message",
-                "The request you have made requires authentication.",
-            ),
-    );
+    let body = json!({"error": {
+        "code": 401,
+        "title": "Unauthorized",
+        "message": "The request you have made requires authentication.",
+    }});
     let mut resp = json_response(StatusCode::UNAUTHORIZED, &body);
     if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", cloud.urls.keystone)) {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
@@ -179,56 +180,60 @@ impl Denied {
     }
 }
 
+/// Who is calling: a valid token and the project it is scoped to, put
+/// into the request by [`authenticate`] for the secret handlers.
+#[derive(Debug, Clone)]
+struct Caller {
+    token: Token,
+    project_id: String,
+}
+
 /// The caller's token and its project.
-fn authorise(cloud: &Cloud, headers: &HeaderMap) -> Result<(Token, String), Denied> {
+fn authorise(cloud: &Cloud, headers: &HeaderMap) -> Result<Caller, Denied> {
     let token = header_str(headers, "x-auth-token")
         .and_then(|t| cloud.identity.validate(t))
         .ok_or(Denied::Unauthenticated)?;
-    let project = token
+    let project_id = token
         .project
         .as_ref()
         .map(|p| p.id.clone())
         .ok_or(Denied::Unscoped)?;
-    Ok((token, project))
+    Ok(Caller { token, project_id })
 }
 
-fn version_obj(cloud: &Cloud) -> Obj {
-    Obj::new()
-        .with("id", "v1")
-        .with("status", "stable")
-        .with_list(
-            "links",
-            vec![
-                Obj::new()
-                    .with("rel", "self")
-                    .with("href", format!("{}/v1/", cloud.urls.barbican)),
-                Obj::new()
-                    .with("rel", "describedby")
-                    .with("type", "text/html")
-                    .with("href", "https://docs.openstack.org/"),
-            ],
-        )
-        .with_list(
-            "media-types",
-            vec![Obj::new()
-                .with("base", "application/json")
-                .with("type", "application/vnd.openstack.key-manager-v1+json")],
-        )
+/// keystonemiddleware and Barbican's project check, before every secret
+/// handler: 401 without a valid token, 403 for an unscoped one.
+async fn authenticate(State(cloud): State<Arc<Cloud>>, mut req: Request, next: Next) -> Response {
+    match authorise(&cloud, req.headers()) {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        Err(denied) => denied.response(&cloud),
+    }
+}
+
+fn version_obj(cloud: &Cloud) -> Value {
+    json!({
+        "id": "v1",
+        "status": "stable",
+        "links": [
+            {"rel": "self", "href": format!("{}/v1/", cloud.urls.barbican)},
+            {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"},
+        ],
+        "media-types": [
+            {"base": "application/json", "type": "application/vnd.openstack.key-manager-v1+json"},
+        ],
+    })
 }
 
 async fn discovery(State(cloud): State<Arc<Cloud>>) -> Response {
-    let body = Obj::new().with_obj(
-        "versions",
-        Obj::new().with_list("values", vec![version_obj(&cloud)]),
-    );
+    let body = json!({"versions": {"values": [version_obj(&cloud)]}});
     json_response(StatusCode::MULTIPLE_CHOICES, &body)
 }
 
 async fn version(State(cloud): State<Arc<Cloud>>) -> Response {
-    json_response(
-        StatusCode::OK,
-        &Obj::new().with_obj("version", version_obj(&cloud)),
-    )
+    json_response(StatusCode::OK, &json!({"version": version_obj(&cloud)}))
 }
 
 async fn fallback() -> Response {
@@ -239,33 +244,28 @@ fn secret_ref(cloud: &Cloud, id: &str) -> String {
     format!("{}/v1/secrets/{id}", cloud.urls.barbican)
 }
 
-fn metadata(cloud: &Cloud, s: &Secret) -> Obj {
+fn metadata(cloud: &Cloud, s: &Secret) -> Value {
     let when = iso_micros_naive(s.created);
-    let mut content_types = Obj::new();
-    if let Some(ct) = &s.payload_content_type {
-        content_types = content_types.with("default", ct.as_str());
+    let mut obj = json!({
+        "created": when,
+        "updated": when,
+        "status": "ACTIVE",
+        "name": s.name,
+        "secret_type": s.secret_type,
+        "expiration": s.expiration,
+        "algorithm": s.algorithm,
+        "bit_length": s.bit_length,
+        "mode": s.mode,
+        "creator_id": s.creator_id,
+    });
+    if s.payload.is_some() {
+        obj["content_types"] = match &s.payload_content_type {
+            Some(ct) => json!({"default": ct}),
+            None => json!({}),
+        };
     }
-    let content_types = if s.payload.is_some() {
-        Some(content_types)
-    } else {
-        None
-    };
-    let obj = Obj::new()
-        .with("created", when.as_str())
-        .with("updated", when.as_str())
-        .with("status", "ACTIVE")
-        .with("name", s.name.clone())
-        .with("secret_type", s.secret_type.as_str())
-        .with("expiration", s.expiration.clone())
-        .with("algorithm", s.algorithm.clone())
-        .with("bit_length", s.bit_length)
-        .with("mode", s.mode.clone())
-        .with("creator_id", s.creator_id.as_str());
-    let obj = match content_types {
-        Some(ct) => obj.with_obj("content_types", ct),
-        None => obj,
-    };
-    obj.with("secret_ref", secret_ref(cloud, &s.id))
+    obj["secret_ref"] = secret_ref(cloud, &s.id).into();
+    obj
 }
 
 #[derive(Debug, Deserialize)]
@@ -285,11 +285,12 @@ fn bad_request(description: &str) -> Response {
     error(StatusCode::BAD_REQUEST, description)
 }
 
-async fn create(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Bytes) -> Response {
-    let (token, project_id) = match authorise(&cloud, &headers) {
-        Ok(v) => v,
-        Err(denied) => return denied.response(&cloud),
-    };
+async fn create(
+    State(cloud): State<Arc<Cloud>>,
+    Extension(Caller { token, project_id }): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if media_type(&headers).as_deref() != Some("application/json") {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -367,10 +368,7 @@ async fn create(State(cloud): State<Arc<Cloud>>, headers: HeaderMap, body: Bytes
     };
     let reference = secret_ref(&cloud, &secret.id);
     cloud.secrets.lock().insert(secret.id.clone(), secret);
-    let mut resp = json_response(
-        StatusCode::CREATED,
-        &Obj::new().with("secret_ref", reference.as_str()),
-    );
+    let mut resp = json_response(StatusCode::CREATED, &json!({"secret_ref": reference}));
     if let Ok(v) = HeaderValue::from_str(&reference) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
@@ -386,13 +384,9 @@ struct ListQuery {
 
 async fn list(
     State(cloud): State<Arc<Cloud>>,
-    headers: HeaderMap,
+    Extension(Caller { project_id, .. }): Extension<Caller>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let (_, project_id) = match authorise(&cloud, &headers) {
-        Ok(v) => v,
-        Err(denied) => return denied.response(&cloud),
-    };
     let limit = q
         .limit
         .and_then(|l| l.parse::<usize>().ok())
@@ -409,23 +403,20 @@ async fn list(
         .collect();
     mine.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
     let total = mine.len();
-    let page: Vec<Obj> = mine
+    let page: Vec<Value> = mine
         .iter()
         .skip(offset)
         .take(limit)
         .map(|s| metadata(&cloud, s))
         .collect();
-    let mut body = Obj::new().with_list("secrets", page).with("total", total);
+    let mut body = json!({"secrets": page, "total": total});
     let base = format!("{}/v1/secrets", cloud.urls.barbican);
     if offset > 0 {
         let prev = offset.saturating_sub(limit);
-        body = body.with("previous", format!("{base}?limit={limit}&offset={prev}"));
+        body["previous"] = format!("{base}?limit={limit}&offset={prev}").into();
     }
     if offset + limit < total {
-        body = body.with(
-            "next",
-            format!("{base}?limit={limit}&offset={}", offset + limit),
-        );
+        body["next"] = format!("{base}?limit={limit}&offset={}", offset + limit).into();
     }
     json_response(StatusCode::OK, &body)
 }
@@ -443,13 +434,10 @@ fn wants_metadata(headers: &HeaderMap) -> bool {
 
 async fn show(
     State(cloud): State<Arc<Cloud>>,
+    Extension(Caller { project_id, .. }): Extension<Caller>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (_, project_id) = match authorise(&cloud, &headers) {
-        Ok(v) => v,
-        Err(denied) => return denied.response(&cloud),
-    };
     let Some(secret) = cloud.secrets.get(&id, &project_id) else {
         return secret_not_found();
     };
@@ -500,13 +488,10 @@ fn payload_response(secret: &Secret, headers: &HeaderMap) -> Response {
 
 async fn payload(
     State(cloud): State<Arc<Cloud>>,
+    Extension(Caller { project_id, .. }): Extension<Caller>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let (_, project_id) = match authorise(&cloud, &headers) {
-        Ok(v) => v,
-        Err(denied) => return denied.response(&cloud),
-    };
     match cloud.secrets.get(&id, &project_id) {
         Some(secret) => payload_response(&secret, &headers),
         None => secret_not_found(),
@@ -515,13 +500,9 @@ async fn payload(
 
 async fn remove(
     State(cloud): State<Arc<Cloud>>,
+    Extension(Caller { project_id, .. }): Extension<Caller>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Response {
-    let (_, project_id) = match authorise(&cloud, &headers) {
-        Ok(v) => v,
-        Err(denied) => return denied.response(&cloud),
-    };
     let mut secrets = cloud.secrets.lock();
     match secrets.get(&id) {
         Some(s) if s.project_id == project_id => {

@@ -1,70 +1,33 @@
 //! Small wire helpers shared by the three services: Python-style JSON,
-//! ordered objects, request ids and OpenStack timestamps.
+//! request ids and OpenStack timestamps.
 
-use std::borrow::Cow;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
 
-/// A JSON object whose keys keep the order they were written in (the real
-/// services answer with dicts in insertion order; `serde_json::Map` sorts).
-#[derive(Debug, Clone, Default)]
-pub struct Obj(Vec<(Cow<'static, str>, Node)>);
-
-/// A value inside an [`Obj`].
-#[derive(Debug, Clone)]
-enum Node {
-    Value(Value),
-    Obj(Obj),
-    List(Vec<Obj>),
+/// `object`'s entries with their keys sorted, recursively. The wire objects
+/// keep the order they are written in (serde_json's `preserve_order`, as
+/// the real services' dicts do); values that came from a client and were
+/// stored are answered sorted, as the mocks always have.
+pub fn sorted_keys(object: &Map<String, Value>) -> Map<String, Value> {
+    let mut entries: Vec<(&String, &Value)> = object.iter().collect();
+    entries.sort_by(|x, y| x.0.cmp(y.0));
+    entries
+        .into_iter()
+        .map(|(k, v)| (k.clone(), sorted_keys_value(v)))
+        .collect()
 }
 
-impl Obj {
-    /// An empty object.
-    pub fn new() -> Obj {
-        Obj(Vec::new())
-    }
-
-    /// Append `key: value`.
-    pub fn with(mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) -> Obj {
-        self.0.push((key.into(), Node::Value(value.into())));
-        self
-    }
-
-    /// Append a nested ordered object under `key`.
-    pub fn with_obj(mut self, key: impl Into<Cow<'static, str>>, value: Obj) -> Obj {
-        self.0.push((key.into(), Node::Obj(value)));
-        self
-    }
-
-    /// Append a list of ordered objects under `key`.
-    pub fn with_list(mut self, key: impl Into<Cow<'static, str>>, items: Vec<Obj>) -> Obj {
-        self.0.push((key.into(), Node::List(items)));
-        self
-    }
-}
-
-impl Serialize for Node {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Node::Value(v) => v.serialize(s),
-            Node::Obj(o) => o.serialize(s),
-            Node::List(items) => s.collect_seq(items),
-        }
-    }
-}
-
-impl Serialize for Obj {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
+/// [`sorted_keys`] for any value (objects anywhere inside it).
+pub fn sorted_keys_value(value: &Value) -> Value {
+    match value {
+        Value::Object(o) => Value::Object(sorted_keys(o)),
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys_value).collect()),
+        other => other.clone(),
     }
 }
 
@@ -178,48 +141,40 @@ pub fn now_micros() -> u64 {
         .unwrap_or(0)
 }
 
-/// Civil date and time (UTC) of a Unix time in seconds.
-fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's days-from-civil inverse.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (rem / 3600) as u32,
-        ((rem % 3600) / 60) as u32,
-        (rem % 60) as u32,
+/// UTC date and time of a Unix time in microseconds (the epoch for a
+/// time past the calendar's end, which no clock gives).
+fn utc(micros: u64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` of a UTC date and time.
+fn date_time(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
     )
 }
 
 /// `2026-11-22T16:45:14Z` (Glance).
 pub fn iso_seconds(secs: u64) -> String {
-    let (y, mo, d, h, mi, s) = civil(secs);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    format!("{}Z", date_time(utc(secs.saturating_mul(1_000_000))))
 }
 
 /// `2026-11-23T16:45:13.000000Z` (Keystone).
 pub fn iso_micros_z(micros: u64) -> String {
-    let (y, mo, d, h, mi, s) = civil(micros / 1_000_000);
-    let us = micros % 1_000_000;
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{us:06}Z")
+    format!("{}Z", iso_micros_naive(micros))
 }
 
 /// `2026-11-22T16:45:14.150063` (Barbican, no zone).
 pub fn iso_micros_naive(micros: u64) -> String {
-    let (y, mo, d, h, mi, s) = civil(micros / 1_000_000);
-    let us = micros % 1_000_000;
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{us:06}")
+    let t = utc(micros);
+    format!("{}.{:06}", date_time(t), t.microsecond())
 }
 
 /// A Keystone-style id: 32 lower-case hex digits.
@@ -248,11 +203,12 @@ mod tests {
 
     #[test]
     fn python_layout_keeps_order_and_separators() {
-        let body = Obj::new()
-            .with("code", 404)
-            .with("title", "Not Found")
-            .with_obj("inner", Obj::new().with("b", 1).with("a", vec![1, 2]))
-            .with_list("list", vec![Obj::new().with("z", true)]);
+        let body = serde_json::json!({
+            "code": 404,
+            "title": "Not Found",
+            "inner": {"b": 1, "a": [1, 2]},
+            "list": [{"z": true}],
+        });
         assert_eq!(
             py_json(&body),
             r#"{"code": 404, "title": "Not Found", "inner": {"b": 1, "a": [1, 2]}, "list": [{"z": true}]}"#
@@ -260,6 +216,10 @@ mod tests {
         assert_eq!(
             compact_json(&body),
             r#"{"code":404,"title":"Not Found","inner":{"b":1,"a":[1,2]},"list":[{"z":true}]}"#
+        );
+        assert_eq!(
+            py_json(&sorted_keys_value(&body)),
+            r#"{"code": 404, "inner": {"a": [1, 2], "b": 1}, "list": [{"z": true}], "title": "Not Found"}"#
         );
     }
 }

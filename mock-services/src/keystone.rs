@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use bytes::Bytes;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::auth::{AuthFailure, Token};
 use crate::http::{
-    compact_json, header_str, iso_micros_z, json_response, raw_json_response, request_id, Obj,
+    compact_json, header_str, iso_micros_z, json_response, raw_json_response, request_id,
     REQUEST_ID,
 };
 use crate::Cloud;
@@ -46,30 +46,20 @@ async fn keystone_headers(mut resp: Response) -> Response {
     resp
 }
 
-fn version_obj(cloud: &Cloud) -> Obj {
-    Obj::new()
-        .with("id", VERSION)
-        .with("status", "stable")
-        .with("updated", "2020-04-07T00:00:00Z")
-        .with_list(
-            "links",
-            vec![Obj::new()
-                .with("rel", "self")
-                .with("href", format!("{}/v3/", cloud.urls.keystone))],
-        )
-        .with_list(
-            "media-types",
-            vec![Obj::new()
-                .with("base", "application/json")
-                .with("type", "application/vnd.openstack.identity-v3+json")],
-        )
+fn version_obj(cloud: &Cloud) -> Value {
+    json!({
+        "id": VERSION,
+        "status": "stable",
+        "updated": "2020-04-07T00:00:00Z",
+        "links": [{"rel": "self", "href": format!("{}/v3/", cloud.urls.keystone)}],
+        "media-types": [
+            {"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"},
+        ],
+    })
 }
 
 async fn discovery(State(cloud): State<Arc<Cloud>>) -> Response {
-    let body = Obj::new().with_obj(
-        "versions",
-        Obj::new().with_list("values", vec![version_obj(&cloud)]),
-    );
+    let body = json!({"versions": {"values": [version_obj(&cloud)]}});
     let mut resp = json_response(StatusCode::MULTIPLE_CHOICES, &body);
     if let Ok(v) = HeaderValue::from_str(&format!("{}/v3/", cloud.urls.keystone)) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -78,21 +68,16 @@ async fn discovery(State(cloud): State<Arc<Cloud>>) -> Response {
 }
 
 async fn version(State(cloud): State<Arc<Cloud>>) -> Response {
-    json_response(
-        StatusCode::OK,
-        &Obj::new().with_obj("version", version_obj(&cloud)),
-    )
+    json_response(StatusCode::OK, &json!({"version": version_obj(&cloud)}))
 }
 
 /// Keystone's error body: `{"error":{"code":…,"message":…,"title":…}}`.
 fn error(status: StatusCode, message: &str) -> Response {
-    let body = Obj::new().with_obj(
-        "error",
-        Obj::new()
-            .with("code", status.as_u16())
-            .with("message", message)
-            .with("title", status.canonical_reason().unwrap_or("Error")),
-    );
+    let body = json!({"error": {
+        "code": status.as_u16(),
+        "message": message,
+        "title": status.canonical_reason().unwrap_or("Error"),
+    }});
     // Flask's jsonify ends the body with a newline.
     raw_json_response(status, compact_json(&body) + "\n")
 }
@@ -124,11 +109,11 @@ fn stable_id(seed: &str) -> String {
         .unwrap_or_else(|_| seed.to_owned())
 }
 
-fn domain() -> Obj {
-    Obj::new().with("id", "default").with("name", "Default")
+fn domain() -> Value {
+    json!({"id": "default", "name": "Default"})
 }
 
-fn catalog(cloud: &Cloud) -> Vec<Obj> {
+fn catalog(cloud: &Cloud) -> Vec<Value> {
     let region = &cloud.identity.config().region;
     let services = [
         (
@@ -145,66 +130,52 @@ fn catalog(cloud: &Cloud) -> Vec<Obj> {
             let endpoints = ["public", "internal", "admin"]
                 .into_iter()
                 .map(|interface| {
-                    Obj::new()
-                        .with("id", stable_id(&format!("endpoint:{kind}:{interface}")))
-                        .with("interface", interface)
-                        .with("region_id", region.as_str())
-                        .with("url", url.as_str())
-                        .with("region", region.as_str())
+                    json!({
+                        "id": stable_id(&format!("endpoint:{kind}:{interface}")),
+                        "interface": interface,
+                        "region_id": region,
+                        "url": url,
+                        "region": region,
+                    })
                 })
-                .collect();
-            Obj::new()
-                .with_list("endpoints", endpoints)
-                .with("id", stable_id(&format!("service:{kind}")))
-                .with("type", kind)
-                .with("name", name)
+                .collect::<Vec<_>>();
+            json!({
+                "endpoints": endpoints,
+                "id": stable_id(&format!("service:{kind}")),
+                "type": kind,
+                "name": name,
+            })
         })
         .collect()
 }
 
 /// The `{"token": …}` body for `token`.
-fn token_body(cloud: &Cloud, token: &Token) -> Obj {
-    let user = Obj::new()
-        .with_obj("domain", domain())
-        .with("id", token.user.id.as_str())
-        .with("name", token.user.name.as_str())
-        .with("password_expires_at", Value::Null);
-    let mut body = Obj::new()
-        .with("methods", token.methods.clone())
-        .with_obj("user", user)
-        .with("audit_ids", vec![token.audit_id.clone()])
-        .with(
-            "expires_at",
-            iso_micros_z(token.expires_at - token.expires_at % 1_000_000),
-        )
-        .with(
-            "issued_at",
-            iso_micros_z(token.issued_at - token.issued_at % 1_000_000),
-        );
+fn token_body(cloud: &Cloud, token: &Token) -> Value {
+    let mut body = json!({
+        "methods": token.methods,
+        "user": {
+            "domain": domain(),
+            "id": token.user.id,
+            "name": token.user.name,
+            "password_expires_at": null,
+        },
+        "audit_ids": [token.audit_id],
+        "expires_at": iso_micros_z(token.expires_at - token.expires_at % 1_000_000),
+        "issued_at": iso_micros_z(token.issued_at - token.issued_at % 1_000_000),
+    });
     if let Some(project) = &token.project {
         let roles = token
             .user
             .roles
             .iter()
-            .map(|r| {
-                Obj::new()
-                    .with("id", stable_id(&format!("role:{r}")))
-                    .with("name", r.as_str())
-            })
-            .collect();
-        body = body
-            .with_obj(
-                "project",
-                Obj::new()
-                    .with_obj("domain", domain())
-                    .with("id", project.id.as_str())
-                    .with("name", project.name.as_str()),
-            )
-            .with("is_domain", false)
-            .with_list("roles", roles)
-            .with_list("catalog", catalog(cloud));
+            .map(|r| json!({"id": stable_id(&format!("role:{r}")), "name": r}))
+            .collect::<Vec<_>>();
+        body["project"] = json!({"domain": domain(), "id": project.id, "name": project.name});
+        body["is_domain"] = false.into();
+        body["roles"] = roles.into();
+        body["catalog"] = catalog(cloud).into();
     }
-    Obj::new().with_obj("token", body)
+    json!({"token": body})
 }
 
 fn token_response(cloud: &Cloud, status: StatusCode, token: &Token) -> Response {

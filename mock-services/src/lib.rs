@@ -17,6 +17,7 @@
 
 mod auth;
 mod barbican;
+mod clouds;
 mod config;
 mod error;
 mod faults;
@@ -34,6 +35,7 @@ use imgsig_contract::Profile;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use clouds::clouds_yaml;
 pub use config::{MockConfig, Ports, ProjectConfig, UserConfig, DEFAULT_ADMIN_PASSWORD};
 pub use error::MockError;
 pub use faults::Faults;
@@ -283,22 +285,9 @@ impl MockCloud {
             .collect()
     }
 
-    /// A `clouds.yaml` document with one cloud called `name`.
+    /// A `clouds.yaml` document with one cloud called `name` (the admin).
     pub fn clouds_yaml(&self, name: &str) -> String {
-        let c = self.admin();
-        format!(
-            "clouds:\n  {name}:\n    auth:\n      auth_url: {}\n      username: {}\n      \
-             password: {}\n      project_name: {}\n      user_domain_name: {}\n      \
-             project_domain_name: {}\n    region_name: {}\n    interface: public\n    \
-             identity_api_version: 3\n",
-            c.auth_url,
-            c.username,
-            c.password,
-            c.project_name,
-            c.domain_name,
-            c.domain_name,
-            c.region_name
-        )
+        clouds_yaml(&[(name, &self.admin())])
     }
 
     /// Stop serving and wait (up to five seconds) for the servers to end.

@@ -6,7 +6,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::http::{header_str, json_response, Obj};
+use serde_json::{json, Value};
+
+use crate::http::{header_str, json_response};
 
 /// A Glance error: status and explanation. Rendered by [`render_errors`]
 /// once the request's `Accept` header is known.
@@ -79,11 +81,12 @@ impl Failure {
     }
 
     /// The JSON form (`Accept: application/json`).
-    pub fn json(&self) -> Obj {
-        Obj::new()
-            .with("message", format!("{}<br /><br />\n\n\n", self.message))
-            .with("code", self.status_line())
-            .with("title", self.status.canonical_reason().unwrap_or("Error"))
+    pub fn json(&self) -> Value {
+        json!({
+            "message": format!("{}<br /><br />\n\n\n", self.message),
+            "code": self.status_line(),
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+        })
     }
 
     /// The response for a client that sent `accept`.

@@ -8,12 +8,12 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use bytes::Bytes;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::store::{Image, ImageStatus};
 use super::{empty, project_of, Failure};
 use crate::auth::Token;
-use crate::http::{json_response, media_type, now_secs, Obj};
+use crate::http::{json_response, media_type, now_secs};
 use crate::Cloud;
 
 /// Fields the server sets; clients may not.
@@ -263,18 +263,15 @@ pub(super) async fn list(
     };
     let more = images.len() > limit;
     images.truncate(limit);
-    let mut body = Obj::new().with_list("images", images.iter().map(Image::view).collect());
+    let views: Vec<Value> = images.iter().map(Image::view).collect();
+    let mut body = json!({"images": views});
     if more {
         if let Some(last) = images.last() {
-            body = body.with(
-                "next",
-                format!("/v2/images?marker={}&limit={limit}", last.id),
-            );
+            body["next"] = format!("/v2/images?marker={}&limit={limit}", last.id).into();
         }
     }
-    let body = body
-        .with("first", "/v2/images")
-        .with("schema", "/v2/schemas/images");
+    body["first"] = "/v2/images".into();
+    body["schema"] = "/v2/schemas/images".into();
     Ok(json_response(StatusCode::OK, &body))
 }
 

@@ -18,13 +18,13 @@ use axum::Extension;
 use bytes::Bytes;
 use imgsig_contract::{Base64Mode, Profile, Request, SignatureProperties};
 use imgsig_crypto::verify::UploadVerifier;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::store::{ImageStatus, Task};
 use super::upload::{receive, Claim, Sink, StreamError, BATCH};
 use super::{empty, project_of, Failure};
 use crate::auth::Token;
-use crate::http::{json_response, media_type, now_secs, Obj};
+use crate::http::{json_response, media_type, now_secs};
 use crate::Cloud;
 
 /// The message of a failed import task.
@@ -252,11 +252,8 @@ pub(super) async fn image_tasks(
         .glance
         .get(&id, project_of(&token))
         .ok_or_else(|| Failure::no_image(&id))?;
-    let tasks = image.tasks.iter().map(Task::view).collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &Obj::new().with_list("tasks", tasks),
-    ))
+    let tasks: Vec<Value> = image.tasks.iter().map(Task::view).collect();
+    Ok(json_response(StatusCode::OK, &json!({"tasks": tasks})))
 }
 
 /// `GET /v2/tasks/{id}`.
@@ -280,12 +277,10 @@ pub(super) async fn task(
 
 /// `GET /v2/info/import`: the import methods (as the real one lists them).
 pub(super) async fn info() -> Response {
-    let body = Obj::new().with_obj(
-        "import-methods",
-        Obj::new()
-            .with("description", "Import methods available.")
-            .with("type", "array")
-            .with("value", vec!["glance-direct", "web-download", "copy-image"]),
-    );
+    let body = json!({"import-methods": {
+        "description": "Import methods available.",
+        "type": "array",
+        "value": ["glance-direct", "web-download", "copy-image"],
+    }});
     json_response(StatusCode::OK, &body)
 }

@@ -110,17 +110,16 @@ impl KeyManager {
     }
 }
 
-/// Percent-encode everything but RFC 3986 unreserved characters.
+/// Everything but RFC 3986's unreserved characters.
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `s` as one path segment: everything but unreserved characters encoded.
 fn encode_path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, NOT_UNRESERVED).to_string()
 }
 
 #[cfg(test)]
@@ -130,6 +129,7 @@ mod tests {
     #[test]
     fn odd_ids_stay_inside_one_path_segment() {
         assert_eq!(encode_path_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(encode_path_segment("é%"), "%C3%A9%25");
         assert_eq!(
             encode_path_segment("089219c4-e839-4de4-80b7-46770c906878"),
             "089219c4-e839-4de4-80b7-46770c906878"

@@ -23,7 +23,9 @@ pub(crate) use keymanager::KeyManager;
 pub use store::{Image, Store};
 
 use crate::auth::Token;
-use crate::http::{header_str, json_response, request_id, Obj, REQUEST_ID};
+use serde_json::{json, Value};
+
+use crate::http::{header_str, json_response, request_id, REQUEST_ID};
 use crate::Cloud;
 
 /// Versions Glance 33 lists, in the order it lists them.
@@ -88,21 +90,15 @@ async fn not_found() -> Failure {
     Failure::new(StatusCode::NOT_FOUND, "The resource could not be found.")
 }
 
-fn versions_body(cloud: &Cloud) -> Obj {
+fn versions_body(cloud: &Cloud) -> Value {
     let href = format!("{}/v2/", cloud.urls.glance);
-    let list = VERSIONS
+    let list: Vec<Value> = VERSIONS
         .iter()
         .map(|(id, status)| {
-            Obj::new()
-                .with("id", *id)
-                .with("status", *status)
-                .with_list(
-                    "links",
-                    vec![Obj::new().with("rel", "self").with("href", href.as_str())],
-                )
+            json!({"id": id, "status": status, "links": [{"rel": "self", "href": href}]})
         })
         .collect();
-    Obj::new().with_list("versions", list)
+    json!({"versions": list})
 }
 
 async fn discovery(State(cloud): State<Arc<Cloud>>) -> Response {
@@ -125,14 +121,12 @@ async fn healthcheck() -> Response {
 /// `GET /v2/info/stores`: the one store the mock has (the transcript's
 /// Glance has multiple stores enabled: `OpenStack-image-store-ids`).
 async fn stores() -> Response {
-    let store = Obj::new()
-        .with("id", "file")
-        .with(
-            "description",
-            "Image data in the mock's temporary directory",
-        )
-        .with("default", true);
-    json_response(StatusCode::OK, &Obj::new().with_list("stores", vec![store]))
+    let body = json!({"stores": [{
+        "id": "file",
+        "description": "Image data in the mock's temporary directory",
+        "default": true,
+    }]});
+    json_response(StatusCode::OK, &body)
 }
 
 /// keystonemiddleware: a valid, project-scoped token or the 401 page.

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use tempfile::TempDir;
 
-use crate::http::{iso_seconds, Obj};
+use crate::http::{iso_seconds, sorted_keys, sorted_keys_value};
 
 /// Where an image is in Glance's status machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,29 +62,27 @@ pub struct Task {
 
 impl Task {
     /// The wire form.
-    pub fn view(&self) -> Obj {
+    pub fn view(&self) -> Value {
         let result = if self.status == "success" {
-            Value::Object(Map::from_iter([(
-                "image_id".to_owned(),
-                Value::String(self.image_id.clone()),
-            )]))
+            json!({"image_id": self.image_id})
         } else {
             Value::Null
         };
-        Obj::new()
-            .with("id", self.id.as_str())
-            .with("type", "api_image_import")
-            .with("status", self.status.as_str())
-            .with("owner", self.owner.as_str())
-            .with("expires_at", Value::Null)
-            .with("created_at", iso_seconds(self.created_at))
-            .with("updated_at", iso_seconds(self.updated_at))
-            .with("input", self.input.clone())
-            .with("result", result)
-            .with("message", self.message.as_str())
-            .with("image_id", self.image_id.as_str())
-            .with("request_id", format!("req-{}", self.id))
-            .with("user_id", self.user_id.as_str())
+        json!({
+            "id": self.id,
+            "type": "api_image_import",
+            "status": self.status,
+            "owner": self.owner,
+            "expires_at": null,
+            "created_at": iso_seconds(self.created_at),
+            "updated_at": iso_seconds(self.updated_at),
+            "input": sorted_keys_value(&self.input),
+            "result": result,
+            "message": self.message,
+            "image_id": self.image_id,
+            "request_id": format!("req-{}", self.id),
+            "user_id": self.user_id,
+        })
     }
 }
 
@@ -156,40 +154,42 @@ impl Image {
 
     /// The wire form (extra properties first, then the core fields in
     /// Glance's order, as in the transcript).
-    pub fn view(&self) -> Obj {
-        let mut obj = Obj::new();
-        for (k, v) in &self.extra {
-            obj = obj.with(k.clone(), v.clone());
-        }
+    pub fn view(&self) -> Value {
         let id = &self.id;
-        let obj = obj
-            .with("name", self.name.clone())
-            .with("disk_format", self.disk_format.clone())
-            .with("container_format", self.container_format.clone())
-            .with("visibility", self.visibility.as_str())
-            .with("size", self.size)
-            .with("virtual_size", self.size)
-            .with("status", self.status.as_str())
-            .with("checksum", self.checksum.clone())
-            .with("protected", self.protected)
-            .with("min_ram", self.min_ram)
-            .with("min_disk", self.min_disk)
-            .with("owner", self.owner.as_str())
-            .with("os_hidden", self.os_hidden)
-            .with("os_hash_algo", self.hash_value.as_ref().map(|_| "sha512"))
-            .with("os_hash_value", self.hash_value.clone())
-            .with("id", id.as_str())
-            .with("created_at", iso_seconds(self.created_at))
-            .with("updated_at", iso_seconds(self.updated_at))
-            .with("tags", self.tags.clone())
-            .with("self", format!("/v2/images/{id}"))
-            .with("file", format!("/v2/images/{id}/file"))
-            .with("schema", "/v2/schemas/image");
+        let fixed = [
+            ("name", json!(self.name)),
+            ("disk_format", json!(self.disk_format)),
+            ("container_format", json!(self.container_format)),
+            ("visibility", json!(self.visibility)),
+            ("size", json!(self.size)),
+            ("virtual_size", json!(self.size)),
+            ("status", json!(self.status.as_str())),
+            ("checksum", json!(self.checksum)),
+            ("protected", json!(self.protected)),
+            ("min_ram", json!(self.min_ram)),
+            ("min_disk", json!(self.min_disk)),
+            ("owner", json!(self.owner)),
+            ("os_hidden", json!(self.os_hidden)),
+            (
+                "os_hash_algo",
+                json!(self.hash_value.as_ref().map(|_| "sha512")),
+            ),
+            ("os_hash_value", json!(self.hash_value)),
+            ("id", json!(id)),
+            ("created_at", json!(iso_seconds(self.created_at))),
+            ("updated_at", json!(iso_seconds(self.updated_at))),
+            ("tags", json!(self.tags)),
+            ("self", json!(format!("/v2/images/{id}"))),
+            ("file", json!(format!("/v2/images/{id}/file"))),
+            ("schema", json!("/v2/schemas/image")),
+        ];
+        // Extra properties first, then the base ones, as Glance orders them.
+        let mut obj = sorted_keys(&self.extra);
+        obj.extend(fixed.map(|(k, v)| (k.to_owned(), v)));
         if self.status == ImageStatus::Active {
-            obj.with("stores", "file")
-        } else {
-            obj
+            obj.insert("stores".to_owned(), json!("file"));
         }
+        Value::Object(obj)
     }
 }
 

@@ -266,24 +266,21 @@ pub fn uwsgi_ini(layout: &Layout, service: Service) -> String {
 /// clouds.yaml with the admin of the stack as `imgsig-live` (and as
 /// `imgsig-live-legacy` in the legacy Glance's region).
 pub fn clouds_yaml(layout: &Layout, secrets: &Secrets, legacy: bool) -> String {
-    let mut text = format!(
-        "# Written by cargo xtask live up: the local test stack (test secrets only).\n\
-         clouds:\n  {CLOUD}:\n    auth:\n      auth_url: {auth_url}\n      username: admin\n      \
-         password: {password}\n      project_name: admin\n      user_domain_name: Default\n      \
-         project_domain_name: Default\n    region_name: RegionOne\n    interface: public\n    \
-         identity_api_version: 3\n",
-        auth_url = layout.auth_url(),
-        password = secrets.admin_password,
-    );
+    let admin = |region: &str| imgsig_mock::Credentials {
+        auth_url: layout.auth_url(),
+        username: "admin".into(),
+        password: secrets.admin_password.clone(),
+        project_name: "admin".into(),
+        domain_name: "Default".into(),
+        region_name: region.into(),
+    };
+    let (regular, old) = (admin("RegionOne"), admin(REGION_LEGACY));
+    let mut clouds = vec![(CLOUD, &regular)];
     if legacy {
-        let regular = format!("  {CLOUD}:\n");
-        let body = text.split_once(&regular).map_or("", |(_, b)| b).replace(
-            "region_name: RegionOne",
-            &format!("region_name: {REGION_LEGACY}"),
-        );
-        text.push_str(&format!("  {CLOUD_LEGACY}:\n{body}"));
+        clouds.push((CLOUD_LEGACY, &old));
     }
-    text
+    "# Written by cargo xtask live up: the local test stack (test secrets only).\n".to_owned()
+        + &imgsig_mock::clouds_yaml(&clouds)
 }
 
 /// Write every file (cheap, so on every `up`: the text follows the code);
@@ -394,14 +391,24 @@ mod tests {
     fn clouds_yaml_is_what_the_harness_reads() {
         let s = Secrets::generate();
         let yaml = clouds_yaml(&layout(), &s, false);
-        assert!(
-            yaml.contains("  imgsig-live:\n    auth:\n      auth_url: http://127.0.0.1:25000/v3\n")
+        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&yaml).expect("YAML");
+        let live = &doc["clouds"]["imgsig-live"];
+        assert_eq!(
+            live["auth"]["auth_url"].as_str(),
+            Some("http://127.0.0.1:25000/v3")
         );
-        assert!(yaml.contains(&format!("      password: {}\n", s.admin_password)));
+        assert_eq!(
+            live["auth"]["password"].as_str(),
+            Some(s.admin_password.as_str())
+        );
         assert!(!yaml.contains("legacy"));
         let both = clouds_yaml(&layout(), &s, true);
-        let (_, legacy) = both.split_once("  imgsig-live-legacy:\n").unwrap();
-        assert!(legacy.contains("    region_name: RegionLegacy\n"));
-        assert!(legacy.contains(&format!("      password: {}\n", s.admin_password)));
+        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&both).expect("YAML");
+        let legacy = &doc["clouds"]["imgsig-live-legacy"];
+        assert_eq!(legacy["region_name"].as_str(), Some("RegionLegacy"));
+        assert_eq!(
+            legacy["auth"]["password"].as_str(),
+            Some(s.admin_password.as_str())
+        );
     }
 }
