@@ -1,6 +1,7 @@
 //! `cargo xtask adapter-cursive`: run the catalogue through the real cursive
 //! library (the code Glance and Nova verify with), over the adapter
-//! protocol, in a virtualenv this task creates from pinned releases.
+//! protocol, in a virtualenv this task creates from its lock file
+//! (`xtask/venvs/cursive.txt`).
 //!
 //! First, the trust differential: every certificate trust situation of
 //! `imgsig::cases::trust` through the real `certificate_utils.verify_certificate`
@@ -27,14 +28,7 @@ use imgsig::spec::Profile;
 use imgsig::targets::AdapterTarget;
 
 use crate::util::{root, target_dir, Result};
-use crate::venv::Venv;
-
-/// cursive and what it needs, pinned.
-const CURSIVE: &[&str] = &["cursive==0.3.1", "castellan==5.8.0"];
-/// The legacy cryptography. The resolver refuses it next to today's
-/// OpenStack libraries, although cursive's code paths work with it, so it
-/// is installed without dependency resolution.
-const LEGACY_CRYPTOGRAPHY: &[&str] = &["cryptography==41.0.7"];
+use crate::venv::{Env, Venv};
 
 /// Arguments of `cargo xtask adapter-cursive`.
 #[derive(Debug, clap::Args)]
@@ -58,13 +52,14 @@ pub struct Args {
 
 /// Run it.
 pub fn run(mut args: Args) -> Result<ExitCode> {
-    let (dir, forced) = if args.legacy {
-        ("cursive-legacy-venv", LEGACY_CRYPTOGRAPHY)
+    let (dir, env) = if args.legacy {
+        ("cursive-legacy-venv", Env::CursiveLegacy)
     } else {
-        ("cursive-venv", &[][..])
+        ("cursive-venv", Env::Cursive)
     };
-    let venv = Venv::at(target_dir().join("adapters").join(dir));
-    venv.ensure(CURSIVE, forced)?;
+    let adapters = target_dir().join("adapters");
+    let venv = Venv::at(adapters.join(dir));
+    venv.ensure(env, &adapters.join(format!("{dir}-install.log")))?;
     if args.legacy {
         legacy_trust(&venv)?;
     } else {

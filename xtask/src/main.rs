@@ -7,6 +7,7 @@ mod adapter_cursive;
 mod bench_verify;
 mod conformance;
 mod fuzz;
+mod guide;
 mod live;
 mod mock_interop;
 mod util;

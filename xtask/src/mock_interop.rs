@@ -13,14 +13,9 @@ use imgsig::spec::base64::encode;
 use imgsig::spec::{HashMethod, PssSignSalt};
 use imgsig_mock::{MockCloud, MockConfig};
 
+use crate::guide;
 use crate::util::{output, target_dir, Result};
-use crate::venv::Venv;
-
-/// The clients, pinned.
-const CLIENTS: &[&str] = &[
-    "python-openstackclient==10.5.0",
-    "python-barbicanclient==7.6.0",
-];
+use crate::venv::{Env, Venv};
 
 /// Arguments of `cargo xtask mock-interop`.
 #[derive(Debug, clap::Args)]
@@ -29,8 +24,11 @@ pub struct Args {}
 /// Run it.
 pub fn run(_args: Args) -> Result<ExitCode> {
     let venv = Venv::at(target_dir().join("mock-interop-venv"));
-    venv.ensure(CLIENTS, &[])?;
-    let openstack = venv.python().with_file_name("openstack");
+    venv.ensure(
+        Env::MockInterop,
+        &target_dir().join("mock-interop-install.log"),
+    )?;
+    let openstack = venv.bin("openstack");
     let work = target_dir().join("mock-interop");
     std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
 
@@ -87,73 +85,27 @@ fn session(cloud: &MockCloud, openstack: &Path, work: &Path) -> Result<()> {
     std::fs::write(&tampered, b"This is a dodgy image!\n").map_err(|e| e.to_string())?;
 
     // The user guide's commands, as written.
-    let href = os(
-        cloud,
-        openstack,
-        &[
-            "secret",
-            "store",
-            "--name",
-            "mock-interop",
-            "--algorithm",
-            "RSA",
-            "--secret-type",
-            "certificate",
-            "--payload-content-type",
-            "application/octet-stream",
-            "--payload-content-encoding",
-            "base64",
-            "--payload",
-            &encode(&cert_pem),
-            "-f",
-            "value",
-            "-c",
-            "Secret href",
-        ],
-    )?;
-    let cert_uuid = href
-        .trim()
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let sig = encode(&signature);
-    let props = |file: &Path, name: &str| -> Vec<String> {
-        [
-            "image",
-            "create",
-            "--container-format",
-            "bare",
-            "--disk-format",
-            "qcow2",
-            "--property",
-            &format!("img_signature={sig}"),
-            "--property",
-            &format!("img_signature_certificate_uuid={cert_uuid}"),
-            "--property",
-            "img_signature_hash_method=SHA-256",
-            "--property",
-            "img_signature_key_type=RSA-PSS",
-            "--file",
-            &file.display().to_string(),
-            name,
-            "-f",
-            "value",
-            "-c",
-            "id",
-            "-c",
-            "status",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect()
+    let openstack = |args: &[&str]| os(cloud, openstack, args);
+    let href = guide::store_certificate(&openstack, "mock-interop", &cert_pem)?;
+    let properties = [
+        ("img_signature", encode(&signature)),
+        (
+            "img_signature_certificate_uuid",
+            guide::secret_uuid(&href).to_owned(),
+        ),
+        ("img_signature_hash_method", "SHA-256".to_owned()),
+        ("img_signature_key_type", "RSA-PSS".to_owned()),
+    ]
+    .map(|(k, v)| (k.to_owned(), v));
+    let image = |file, name| guide::SignedImage {
+        file,
+        name,
+        disk_format: "qcow2",
+        properties: &properties,
     };
-    let args: Vec<String> = props(&good, "mock-interop-good");
-    let out = os(
-        cloud,
-        openstack,
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-    )?;
+    let columns = ["id", "status"];
+    let good = image(&good, "mock-interop-good");
+    let out = guide::create_image(&openstack, &good, &columns, false)?;
     if !out.contains("active") {
         return Err(format!("the good image is not active: {out}"));
     }
@@ -162,47 +114,24 @@ fn session(cloud: &MockCloud, openstack: &Path, work: &Path) -> Result<()> {
         .find(|l| l.len() == 36)
         .unwrap_or_default()
         .to_owned();
-
-    let args: Vec<String> = props(&tampered, "mock-interop-tampered");
-    match os(
-        cloud,
-        openstack,
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-    ) {
+    let tampered = image(&tampered, "mock-interop-tampered");
+    match guide::create_image(&openstack, &tampered, &columns, false) {
         Ok(out) => return Err(format!("the tampered image was accepted: {out}")),
-        Err(e) if e.contains("Signature verification failed") => {}
+        Err(e) if guide::refused_signature(&e) => {}
         Err(e) => {
             return Err(format!(
                 "the tampered image failed, but not as Glance fails: {e}"
             ))
         }
     }
-    let show = os(
-        cloud,
-        openstack,
-        &["image", "show", &good_id, "-f", "value", "-c", "status"],
-    )?;
-    if show.trim() != "active" {
-        return Err(format!("image show: {show}"));
+    let status = guide::image_status(&openstack, &good_id)?;
+    if status != "active" {
+        return Err(format!("image show: {status}"));
     }
-    let list = os(
-        cloud,
-        openstack,
-        &["image", "list", "-f", "value", "-c", "ID", "-c", "Name"],
-    )?;
-    for line in list.lines().filter(|l| l.contains("mock-interop")) {
-        if let Some(id) = line.split_whitespace().next() {
-            os(cloud, openstack, &["image", "delete", id])?;
-        }
-    }
-    os(cloud, openstack, &["secret", "delete", href.trim()])?;
-    let left = os(
-        cloud,
-        openstack,
-        &["image", "list", "-f", "value", "-c", "Name"],
-    )?;
-    if left.contains("mock-interop") {
-        return Err(format!("images left after delete: {left}"));
+    guide::clean_up(&openstack, "mock-interop", Some(&href))?;
+    let left = guide::image_names(&openstack)?;
+    if left.iter().any(|n| n.contains("mock-interop")) {
+        return Err(format!("images left after delete: {left:?}"));
     }
     Ok(())
 }

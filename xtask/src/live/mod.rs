@@ -2,7 +2,7 @@
 //! installed, configured and started by the project's own files.
 //!
 //! Everything lives under `target/live/` (see [`Layout`]): a virtualenv with
-//! the pinned releases of `xtask/live/requirements.txt`, generated test
+//! the pinned releases of `xtask/venvs/live.txt`, generated test
 //! secrets, the services' configuration, sqlite databases, Glance's file
 //! store, pid files and logs, and `clouds.yaml` with the cloud
 //! `imgsig-live`. Nothing is written outside it.
@@ -16,7 +16,6 @@ mod bootstrap;
 mod config;
 mod services;
 mod smoke;
-mod venv;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -219,9 +218,12 @@ fn up(layout: &Layout, legacy: bool) -> Result<ExitCode> {
     use services::Service;
     let started = Instant::now();
     mkdir(&layout.dir)?;
-    venv::ensure(layout, Service::Glance)?;
+    use crate::venv::{Env, Venv};
+    Venv::at(layout.venv_of(Service::Glance))
+        .ensure(Env::Live, &layout.path("logs/install.log"))?;
     if legacy {
-        venv::ensure(layout, Service::GlanceLegacy)?;
+        Venv::at(layout.venv_of(Service::GlanceLegacy))
+            .ensure(Env::LiveLegacy, &layout.path("logs/install-legacy.log"))?;
     }
     let secrets = Secrets::load_or_create(&layout.path("secrets.txt"))?;
     config::write_all(layout, &secrets, legacy)?;

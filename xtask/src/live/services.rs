@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use super::venv::tail;
 use super::{Layout, CLOUD, CLOUD_LEGACY};
 use crate::util::Result;
+use crate::venv::tail;
 
 /// How long a service may take to answer after start.
 const START_TIMEOUT: Duration = Duration::from_secs(180);

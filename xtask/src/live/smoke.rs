@@ -7,11 +7,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use base64::Engine;
-
 use super::bootstrap::openstack_in;
 use super::services::{running, Service};
 use super::{Layout, CLOUD, CLOUD_LEGACY};
+use crate::guide::{self, Openstack as Os};
 use crate::util::{cargo, output, Result};
 
 /// Prefix of everything the smoke test creates (and deletes).
@@ -42,7 +41,7 @@ pub fn run(layout: &Layout, legacy: bool) -> Result<ExitCode> {
     super::mkdir(&work)?;
     let mut secret = None;
     let result = flow(&openstack, &work, &mut secret);
-    let cleaned = cleanup(&openstack, secret.as_deref());
+    let cleaned = guide::clean_up(&openstack, PREFIX, secret.as_deref());
     result?;
     cleaned?;
     println!(
@@ -58,9 +57,6 @@ fn imgsig(args: &[&str]) -> Result<String> {
             .args(args),
     )
 }
-
-/// `openstack …` in the chosen cloud.
-type Os<'a> = dyn Fn(&[&str]) -> Result<String> + 'a;
 
 fn flow(openstack: &Os, work: &Path, secret: &mut Option<String>) -> Result<()> {
     let keys = work.join("keys");
@@ -82,29 +78,9 @@ fn flow(openstack: &Os, work: &Path, secret: &mut Option<String>) -> Result<()> 
     super::write(&tampered, "This is a dodgy image!\n")?;
 
     println!("$ openstack secret store --secret-type certificate …");
-    let href = openstack(&[
-        "secret",
-        "store",
-        "--name",
-        PREFIX,
-        "--algorithm",
-        "RSA",
-        "--secret-type",
-        "certificate",
-        "--payload-content-type",
-        "application/octet-stream",
-        "--payload-content-encoding",
-        "base64",
-        "--payload",
-        &base64::engine::general_purpose::STANDARD.encode(cert),
-        "-f",
-        "value",
-        "-c",
-        "Secret href",
-    ])?;
-    let href = href.trim().to_owned();
+    let href = guide::store_certificate(openstack, PREFIX, &cert)?;
     *secret = Some(href.clone());
-    let uuid = href.rsplit('/').next().unwrap_or_default().to_owned();
+    let uuid = guide::secret_uuid(&href);
 
     let props = imgsig(&[
         "sign",
@@ -114,47 +90,23 @@ fn flow(openstack: &Os, work: &Path, secret: &mut Option<String>) -> Result<()> 
         "--hash-method",
         "SHA-256",
         "--cert-uuid",
-        &uuid,
+        uuid,
         &image.display().to_string(),
     ])?;
     let props: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&props)
         .map_err(|e| format!("imgsig sign --json printed no JSON object: {e}: {props}"))?;
-    let mut args: Vec<String> = [
-        "image",
-        "create",
-        "--container-format",
-        "bare",
-        "--disk-format",
-        "raw",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    for (name, value) in &props {
-        let value = value.as_str().unwrap_or_default();
-        args.extend(["--property".to_owned(), format!("{name}={value}")]);
-    }
-    // `--debug` for the tampered upload: the client's error names only the
-    // status; the debug log has Glance's body with the reason.
-    let create = |file: &Path, name: &str, debug: bool| -> Result<String> {
-        let mut a: Vec<String> = if debug {
-            vec!["--debug".to_owned()]
-        } else {
-            vec![]
-        };
-        a.extend(args.iter().cloned());
-        a.extend([
-            "--file".to_owned(),
-            file.display().to_string(),
-            name.to_owned(),
-        ]);
-        a.extend(["-f", "value", "-c", "status"].map(str::to_owned));
-        println!(
-            "$ openstack image create --property img_signature=… --file {} {name}",
-            file.display()
-        );
-        openstack(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    let properties: Vec<(String, String)> = props
+        .iter()
+        .map(|(name, value)| (name.clone(), value.as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let signed = |file, name| guide::SignedImage {
+        file,
+        name,
+        disk_format: "raw",
+        properties: &properties,
     };
-    let status = create(&image, &format!("{PREFIX}-good"), false)?;
+    let good = format!("{PREFIX}-good");
+    let status = guide::create_image(openstack, &signed(&image, &good), &["status"], false)?;
     if status.trim() != "active" {
         return Err(format!(
             "the signed image is {:?}, not active",
@@ -162,12 +114,13 @@ fn flow(openstack: &Os, work: &Path, secret: &mut Option<String>) -> Result<()> 
         ));
     }
     println!("  active");
-    match create(&tampered, &format!("{PREFIX}-tampered"), true) {
+    let bad = format!("{PREFIX}-tampered");
+    match guide::create_image(openstack, &signed(&tampered, &bad), &["status"], true) {
         Ok(out) => Err(format!(
             "Glance accepted the tampered image: {}",
             last_lines(&out)
         )),
-        Err(e) if e.contains("400") && e.contains("Signature verification failed for image") => {
+        Err(e) if e.contains("400") && guide::refused_signature(&e) => {
             println!("  refused: 400 Signature verification failed");
             Ok(())
         }
@@ -182,18 +135,4 @@ fn flow(openstack: &Os, work: &Path, secret: &mut Option<String>) -> Result<()> 
 fn last_lines(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(15)..].join("\n")
-}
-
-/// Delete the smoke images (by name prefix) and the secret.
-fn cleanup(openstack: &Os, secret: Option<&str>) -> Result<()> {
-    let list = openstack(&["image", "list", "-f", "value", "-c", "ID", "-c", "Name"])?;
-    for line in list.lines().filter(|l| l.contains(PREFIX)) {
-        if let Some(id) = line.split_whitespace().next() {
-            openstack(&["image", "delete", id])?;
-        }
-    }
-    if let Some(href) = secret {
-        openstack(&["secret", "delete", href])?;
-    }
-    Ok(())
 }
