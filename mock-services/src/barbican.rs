@@ -415,8 +415,9 @@ async fn list(
         let prev = offset.saturating_sub(limit);
         body["previous"] = format!("{base}?limit={limit}&offset={prev}").into();
     }
-    if offset + limit < total {
-        body["next"] = format!("{base}?limit={limit}&offset={}", offset + limit).into();
+    // The offset is the client's: an end past usize has no next page.
+    if let Some(end) = offset.checked_add(limit).filter(|end| *end < total) {
+        body["next"] = format!("{base}?limit={limit}&offset={end}").into();
     }
     json_response(StatusCode::OK, &body)
 }

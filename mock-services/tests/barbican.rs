@@ -208,6 +208,34 @@ async fn list_pages_and_delete_removes() {
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
+/// An offset at usize's end (debug builds, as `cargo test` runs, panic on
+/// overflow): the page is empty and there is no next link.
+#[tokio::test]
+async fn an_offset_at_the_end_of_the_integers_is_an_empty_last_page() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    store_secret(&cloud, &token, "opaque", b"x").await;
+    let resp = client()
+        .get(format!(
+            "{}/v1/secrets?offset={}&limit=10",
+            cloud.urls().barbican,
+            u64::MAX
+        ))
+        .header("X-Auth-Token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page: Value = resp.json().await.unwrap();
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["secrets"], json!([]));
+    assert!(page.get("next").is_none(), "{page}");
+    assert!(page["previous"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("?limit=10&offset={}", u64::MAX - 10)));
+}
+
 #[tokio::test]
 async fn bad_secrets_are_rejected_with_4xx() {
     let cloud = start().await;
