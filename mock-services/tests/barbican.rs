@@ -5,7 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{admin_token, client, signer, start, store_cert, store_secret, token_for};
+use common::{
+    admin_token, client, delete, get, signer, start, store_cert, store_secret, token_for,
+};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -117,15 +119,14 @@ async fn store_answers_201_with_location_and_secret_ref() {
 async fn unknown_secret_is_the_transcripts_404() {
     let cloud = start().await;
     let token = admin_token(&cloud).await;
-    let resp = client()
-        .get(format!(
+    let resp = get(
+        format!(
             "{}/v1/secrets/00000000-0000-0000-0000-000000000000",
             cloud.urls().barbican
-        ))
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+        ),
+        &token,
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert_eq!(resp.headers()["openstack-api-version"], "key-manager 1.0");
     let body = resp.text().await.unwrap();
@@ -176,15 +177,14 @@ async fn list_pages_and_delete_removes() {
     for i in 0..3u8 {
         ids.push(store_secret(&cloud, &token, "opaque", &[i]).await);
     }
-    let page: Value = client()
-        .get(format!("{}/v1/secrets?limit=2", cloud.urls().barbican))
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get(
+        format!("{}/v1/secrets?limit=2", cloud.urls().barbican),
+        &token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(page["total"], 3);
     assert_eq!(page["secrets"].as_array().unwrap().len(), 2);
     assert!(page["next"]
@@ -192,19 +192,9 @@ async fn list_pages_and_delete_removes() {
         .unwrap()
         .ends_with("?limit=2&offset=2"));
     let url = format!("{}/v1/secrets/{}", cloud.urls().barbican, ids[0]);
-    let resp = client()
-        .delete(&url)
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = delete(&url, &token).await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
-    let resp = client()
-        .get(&url)
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = get(&url, &token).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
@@ -215,16 +205,15 @@ async fn an_offset_at_the_end_of_the_integers_is_an_empty_last_page() {
     let cloud = start().await;
     let token = admin_token(&cloud).await;
     store_secret(&cloud, &token, "opaque", b"x").await;
-    let resp = client()
-        .get(format!(
+    let resp = get(
+        format!(
             "{}/v1/secrets?offset={}&limit=10",
             cloud.urls().barbican,
             u64::MAX
-        ))
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+        ),
+        &token,
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::OK);
     let page: Value = resp.json().await.unwrap();
     assert_eq!(page["total"], 1);
@@ -276,12 +265,7 @@ async fn faults_make_barbican_fail_slow_or_unreachable() {
     let url = format!("{}/v1/secrets", cloud.urls().barbican);
 
     cloud.faults().set_barbican_status(Some(500));
-    let resp = client()
-        .get(&url)
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = get(&url, &token).await;
     assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
     cloud.faults().clear();
 
@@ -289,12 +273,7 @@ async fn faults_make_barbican_fail_slow_or_unreachable() {
         .faults()
         .set_barbican_delay(Duration::from_millis(300));
     let t = Instant::now();
-    let resp = client()
-        .get(&url)
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = get(&url, &token).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(t.elapsed() >= Duration::from_millis(300));
     cloud.faults().clear();
@@ -308,12 +287,7 @@ async fn faults_make_barbican_fail_slow_or_unreachable() {
         .await;
     assert!(err.is_err(), "{err:?}");
     cloud.faults().clear();
-    let resp = client()
-        .get(&url)
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = get(&url, &token).await;
     assert_eq!(resp.status(), StatusCode::OK);
 }
 

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{
-    admin_token, client, create_image, data_files, image, signed_props, start, store_cert,
-    store_secret, token_for, upload,
+    admin_token, client, create_image, data_files, delete, get, image, signed_props, start,
+    store_cert, store_secret, token_for, upload,
 };
 use imgsig::spec::Profile;
 use reqwest::StatusCode;
@@ -166,12 +166,8 @@ async fn a_good_upload_goes_active_and_downloads_with_content_md5() {
     assert_eq!(v["os_hash_algo"], "sha512");
     assert_eq!(v["os_hash_value"], "756138eda333dfdd93b80d8bae18b447fbab34462db0cc57df732b81e51015961e815e04c09b42da7de16058d0fc34812d6ecc3496bd7519c395202e88705ccc");
     assert_eq!(v["stores"], "file");
-    let text = client()
-        .get(format!("{}/v2/images/{id}", cloud.urls().glance))
-        .header("X-Auth-Token", &token)
-        .send()
+    let text = get(format!("{}/v2/images/{id}", cloud.urls().glance), &token)
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -180,12 +176,11 @@ async fn a_good_upload_goes_active_and_downloads_with_content_md5() {
     // signature and the name "wire".
     let sig_len = v["img_signature"].as_str().unwrap().len();
     assert_eq!(text.len() + 140 - sig_len, 1103, "{text}");
-    let resp = client()
-        .get(format!("{}/v2/images/{id}/file", cloud.urls().glance))
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = get(
+        format!("{}/v2/images/{id}/file", cloud.urls().glance),
+        &token,
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()["content-type"], "application/octet-stream");
     assert_eq!(
@@ -222,12 +217,11 @@ async fn tampered_data_is_400_and_the_image_goes_back_to_queued() {
     assert_eq!(v["size"], Value::Null);
     assert_eq!(v["checksum"], Value::Null);
     assert!(v.get("stores").is_none());
-    let resp = client()
-        .get(format!("{}/v2/images/{id}/file", cloud.urls().glance))
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = get(
+        format!("{}/v2/images/{id}/file", cloud.urls().glance),
+        &token,
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     assert!(data_files(&cloud).is_empty(), "{:?}", data_files(&cloud));
     // The same image can be uploaded again, with the right bytes.
@@ -526,15 +520,14 @@ async fn malformed_json_and_unknown_images_are_the_transcripts_pages() {
     assert_eq!(body.len(), 157);
     insta::assert_snapshot!("glance_malformed_json", body);
 
-    let resp = client()
-        .get(format!(
+    let resp = get(
+        format!(
             "{}/v2/images/00000000-0000-0000-0000-000000000000",
             cloud.urls().glance
-        ))
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+        ),
+        &token,
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     let body = resp.text().await.unwrap();
     assert_eq!(body.len(), 181);
@@ -720,12 +713,7 @@ async fn delete_answers_204_and_removes_the_data() {
         StatusCode::NO_CONTENT
     );
     assert_eq!(data_files(&cloud).len(), 1);
-    let resp = client()
-        .delete(format!("{}/v2/images/{id}", cloud.urls().glance))
-        .header("X-Auth-Token", &token)
-        .send()
-        .await
-        .unwrap();
+    let resp = delete(format!("{}/v2/images/{id}", cloud.urls().glance), &token).await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     assert_eq!(resp.headers()["content-type"], "text/html; charset=UTF-8");
     assert!(data_files(&cloud).is_empty());
@@ -736,23 +724,15 @@ async fn delete_answers_204_and_removes_the_data() {
 async fn schemas_and_stores_are_served() {
     let cloud = start().await;
     let token = admin_token(&cloud).await;
-    let stores: Value = client()
-        .get(format!("{}/v2/info/stores", cloud.urls().glance))
-        .header("X-Auth-Token", &token)
-        .send()
+    let stores: Value = get(format!("{}/v2/info/stores", cloud.urls().glance), &token)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(stores["stores"][0]["id"], "file");
     for name in ["image", "images"] {
-        let v: Value = client()
-            .get(format!("{}/v2/schemas/{name}", cloud.urls().glance))
-            .header("X-Auth-Token", &token)
-            .send()
+        let v: Value = get(format!("{}/v2/schemas/{name}", cloud.urls().glance), &token)
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -786,12 +766,8 @@ async fn stage_and_import(
         .unwrap();
     assert_eq!(resp.status(), StatusCode::ACCEPTED);
     for _ in 0..200 {
-        let tasks: Value = client()
-            .get(format!("{glance}/v2/images/{id}/tasks"))
-            .header("X-Auth-Token", token)
-            .send()
+        let tasks: Value = get(format!("{glance}/v2/images/{id}/tasks"), token)
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();

@@ -181,3 +181,23 @@ pub fn data_files(cloud: &MockCloud) -> Vec<String> {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect()
 }
+
+/// `GET url` with `X-Auth-Token: token`, sent.
+pub async fn get(url: impl reqwest::IntoUrl, token: &str) -> Response {
+    client()
+        .get(url)
+        .header("X-Auth-Token", token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `DELETE url` with `X-Auth-Token: token`, sent.
+pub async fn delete(url: impl reqwest::IntoUrl, token: &str) -> Response {
+    client()
+        .delete(url)
+        .header("X-Auth-Token", token)
+        .send()
+        .await
+        .unwrap()
+}
