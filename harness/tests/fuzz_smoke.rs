@@ -1,37 +1,51 @@
-//! The fuzz targets on stable Rust, in the default test run: every committed
-//! seed under `fuzz/seeds/<target>/`, mutations of those seeds and plain
-//! pseudo-random inputs go through the very functions the libFuzzer targets
-//! call, and none may panic. `cargo xtask fuzz` does the real fuzzing.
+//! The fuzz targets on stable Rust, in the default test run, without
+//! libFuzzer: every committed seed (`fuzz/seeds/<target>/`) and every
+//! regression (`fuzz/regressions/<target>/`, a minimised crashing input
+//! kept after its fix) goes through the very function the libFuzzer target
+//! calls, then mutations of the seeds and plain pseudo-random inputs. None
+//! may panic. `cargo xtask fuzz` does the real fuzzing.
 
 #[path = "../../fuzz/src/lib.rs"]
+#[allow(dead_code)]
 mod targets;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 
-/// Pseudo-random inputs per target, on top of the seeds.
-const INPUTS: usize = 3000;
+/// Pseudo-random inputs per target, on top of the seeds and regressions.
+const INPUTS: usize = 2000;
 
-fn seed_dir(target: &str) -> PathBuf {
+fn fuzz_dir(sub: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/seeds")
-        .join(target)
+        .join("../fuzz")
+        .join(sub)
 }
 
-fn seeds(target: &str) -> Vec<Vec<u8>> {
-    let dir = seed_dir(target);
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("seed entry").path())
+/// The files of a directory, sorted; none if it does not exist.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.is_file())
         .collect();
     paths.sort();
     paths
-        .iter()
-        .map(|p| std::fs::read(p).expect("read seed"))
-        .collect()
+}
+
+fn subdirs(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .map(|e| e.expect("entry"))
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 /// A seed with a few random edits: byte flips, insertions, deletions, a
@@ -52,73 +66,104 @@ fn mutate(rng: &mut StdRng, seed: &[u8]) -> Vec<u8> {
     input
 }
 
-/// Seeds, mutated seeds and random bytes through one target.
+fn run(name: &str, target: targets::Target, input: &[u8], what: &str) {
+    if catch_unwind(AssertUnwindSafe(|| target(input))).is_err() {
+        panic!("{name} panicked on {what}: {}", hex::encode(input));
+    }
+}
+
+/// Seeds, regressions, mutated seeds and random bytes through one target.
 fn exercise(name: &str) {
     let (_, target) = targets::TARGETS
         .into_iter()
         .find(|(n, _)| *n == name)
         .expect("a known target");
-    let seeds = seeds(name);
+    let seeds: Vec<Vec<u8>> = files(&fuzz_dir("seeds").join(name))
+        .iter()
+        .map(|p| std::fs::read(p).expect("read seed"))
+        .collect();
     assert!(!seeds.is_empty(), "no seeds for {name}");
+    for (i, seed) in seeds.iter().enumerate() {
+        run(name, target, seed, &format!("seed {i}"));
+    }
+    for path in files(&fuzz_dir("regressions").join(name)) {
+        let input = std::fs::read(&path).expect("read regression");
+        run(name, target, &input, &path.display().to_string());
+    }
     let mut rng = StdRng::seed_from_u64(0xf022);
-    let mut inputs = seeds.clone();
     for i in 0..INPUTS {
-        inputs.push(if i % 2 == 0 {
+        let input = if i % 2 == 0 {
             mutate(&mut rng, &seeds[i / 2 % seeds.len()])
         } else {
             let mut bytes = vec![0u8; rng.gen_range(0..600)];
             rng.fill_bytes(&mut bytes);
             bytes
-        });
-    }
-    for input in inputs {
-        if catch_unwind(AssertUnwindSafe(|| target(&input))).is_err() {
-            panic!("{name} panicked on input {}", hex::encode(&input));
-        }
+        };
+        run(name, target, &input, "a generated input");
     }
 }
 
 #[test]
-fn every_target_has_seeds_and_every_seed_dir_a_target() {
-    let mut dirs: Vec<String> = std::fs::read_dir(seed_dir(""))
-        .expect("fuzz/seeds")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    dirs.sort();
+fn every_target_has_seeds_and_every_seed_or_regression_dir_a_target() {
     let mut names: Vec<String> = targets::TARGETS
         .iter()
         .map(|(n, _)| n.to_string())
         .collect();
     names.sort();
-    assert_eq!(dirs, names);
+    assert_eq!(subdirs(&fuzz_dir("seeds")), names);
+    for dir in subdirs(&fuzz_dir("regressions")) {
+        assert!(
+            names.contains(&dir),
+            "fuzz/regressions/{dir}: no such target"
+        );
+    }
+    // And every target is a cargo-fuzz binary.
+    let manifest = std::fs::read_to_string(fuzz_dir("Cargo.toml")).expect("fuzz/Cargo.toml");
+    for name in &names {
+        assert!(
+            manifest.contains(&format!("name = \"{name}\"")),
+            "fuzz/Cargo.toml has no [[bin]] {name}"
+        );
+    }
 }
 
+/// The committed corpus loads and re-serialises to the very document.
 #[test]
-fn base64_lenient() {
-    exercise("base64_lenient");
+fn the_committed_corpus_re_serialises_to_the_same_document() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../vectors/imgsig-vectors.json");
+    let text = std::fs::read_to_string(path).expect("the corpus");
+    let corpus = imgsig::cases::corpus::Corpus::parse(&text).expect("it loads");
+    let again = serde_json::to_string_pretty(&corpus).expect("it serialises");
+    assert_eq!(again.trim_end(), text.trim_end());
 }
 
-#[test]
-fn properties() {
-    exercise("properties");
+macro_rules! replay {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                exercise(stringify!($name));
+            }
+        )*
+    };
 }
 
-#[test]
-fn der_signature() {
-    exercise("der_signature");
-}
-
-#[test]
-fn pss_decode() {
-    exercise("pss_decode");
-}
-
-#[test]
-fn certificate() {
-    exercise("certificate");
-}
-
-#[test]
-fn verify() {
-    exercise("verify");
-}
+replay!(
+    base64_lenient,
+    properties,
+    der_signature,
+    pss_decode,
+    certificate,
+    verify,
+    verify_keys,
+    trust_chain,
+    keystone_token,
+    glance_answer,
+    barbican_answer,
+    clouds_yaml,
+    adapter_answer,
+    corpus_json,
+    mock_keystone,
+    mock_barbican,
+    mock_glance,
+);

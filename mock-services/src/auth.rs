@@ -136,6 +136,14 @@ impl Identity {
             .then_some(token)
     }
 
+    /// Forget every issued token.
+    pub fn forget_tokens(&self) {
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// Revoke a token (`DELETE /v3/auth/tokens`).
     pub fn revoke(&self, id: &str) -> bool {
         self.tokens

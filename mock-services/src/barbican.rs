@@ -68,6 +68,11 @@ impl Secrets {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Forget every secret.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
     /// The secret `id` if it belongs to `project_id`.
     pub fn get(&self, id: &str, project_id: &str) -> Option<Secret> {
         self.lock()

@@ -23,6 +23,7 @@ mod error;
 mod faults;
 mod glance;
 mod http;
+mod in_process;
 mod keystone;
 mod listener;
 
@@ -39,6 +40,7 @@ pub use clouds::clouds_yaml;
 pub use config::{MockConfig, Ports, ProjectConfig, UserConfig, DEFAULT_ADMIN_PASSWORD};
 pub use error::MockError;
 pub use faults::Faults;
+pub use in_process::{InProcessCloud, Service};
 
 use auth::Identity;
 use listener::Listener;
@@ -105,6 +107,26 @@ pub(crate) struct Cloud {
 }
 
 impl Cloud {
+    /// The shared state of a fresh cloud.
+    fn assemble(
+        config: MockConfig,
+        urls: Urls,
+        faults: Faults,
+        store: glance::Store,
+        key_manager: glance::KeyManager,
+    ) -> Cloud {
+        Cloud {
+            key_manager,
+            profile: RwLock::new(config.profile),
+            checksums: config.checksums,
+            identity: Identity::new(config, faults.clone()),
+            secrets: barbican::Secrets::default(),
+            glance: store,
+            faults,
+            urls,
+        }
+    }
+
     fn profile(&self) -> Profile {
         *self.profile.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -150,19 +172,17 @@ impl MockCloud {
         };
         let faults = Faults::default();
         let store = glance::Store::new(config.data_dir.as_deref())?;
-        let cloud = Arc::new(Cloud {
-            key_manager: glance::KeyManager::new(
-                urls.barbican.clone(),
-                Duration::from_secs(config.key_manager_timeout_secs),
-            ),
-            profile: RwLock::new(config.profile),
-            checksums: config.checksums,
-            identity: Identity::new(config, faults.clone()),
-            secrets: barbican::Secrets::default(),
-            glance: store,
-            faults: faults.clone(),
+        let key_manager = glance::KeyManager::new(
+            urls.barbican.clone(),
+            Duration::from_secs(config.key_manager_timeout_secs),
+        );
+        let cloud = Arc::new(Cloud::assemble(
+            config,
             urls,
-        });
+            faults.clone(),
+            store,
+            key_manager,
+        ));
         let (stop, stopped) = watch::channel(false);
         let serve = |listener: Listener, router: axum::Router| {
             let mut stopped = stopped.clone();

@@ -190,6 +190,13 @@ impl Backend for RustCrypto {
         signature: &[u8],
         salt: PssVerifySalt,
     ) -> Result<bool> {
+        // A digest of another length was not made with `hash`. ECDSA would
+        // otherwise read it as an integer and accept a good signature
+        // behind a leading zero byte, where OpenSSL refuses (found by the
+        // `verify_keys` fuzz target).
+        if digest.len() != hash.digest_len() {
+            return Ok(false);
+        }
         let der = key.spki_der();
         Ok(match key.algorithm() {
             KeyAlgorithm::Rsa { bits } => {

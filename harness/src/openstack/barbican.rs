@@ -108,7 +108,9 @@ pub fn secret_id(href: &str) -> Option<String> {
 }
 
 impl SecretInfo {
-    fn from_json(v: &Value) -> Option<SecretInfo> {
+    /// Parse a secret's metadata (`GET /v1/secrets/<id>`, an entry of a
+    /// list); `None` without a usable `secret_ref`.
+    pub fn from_json(v: &Value) -> Option<SecretInfo> {
         let href = v.get("secret_ref")?.as_str()?.to_owned();
         let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
         Some(SecretInfo {

@@ -191,17 +191,59 @@ impl CloudConfig {
                     .join(", ")
             ))
         })?;
-        let mut all = read_yaml(clouds_path)?;
+        let clouds = read_yaml(clouds_path)?;
         let secure = lookup
             .candidates(lookup.var("OS_CLIENT_SECURE_FILE"), "secure")
             .into_iter()
             .find(|p| p.is_file());
         let mut source = clouds_path.display().to_string();
-        if let Some(secure) = &secure {
-            merge(&mut all, read_yaml(secure)?);
-            source = format!("{source} + {}", secure.display());
+        let secure = match &secure {
+            Some(path) => {
+                source = format!("{source} + {}", path.display());
+                Some(read_yaml(path)?)
+            }
+            None => None,
+        };
+        let documents = Documents {
+            clouds_file: &clouds_path.display().to_string(),
+            source: &source,
+        };
+        Self::from_documents(name, clouds, secure, documents, lookup.var("OS_PASSWORD"))
+    }
+
+    /// Cloud `name` from the text of a clouds.yaml and, if given, a
+    /// secure.yaml merged over it; `password` stands in for `OS_PASSWORD`
+    /// when the files have none. Errors name the documents `source`.
+    pub fn from_yaml(
+        name: &str,
+        clouds: &str,
+        secure: Option<&str>,
+        source: &str,
+        password: Option<String>,
+    ) -> Result<CloudConfig> {
+        let parse = |text: &str| {
+            serde_yaml_ng::from_str(text)
+                .map_err(|e| Error::Config(format!("{source}: not valid YAML: {e}")))
+        };
+        let secure = secure.map(parse).transpose()?;
+        let documents = Documents {
+            clouds_file: source,
+            source,
+        };
+        Self::from_documents(name, parse(clouds)?, secure, documents, password)
+    }
+
+    fn from_documents(
+        name: &str,
+        mut all: Value,
+        secure: Option<Value>,
+        documents: Documents<'_>,
+        password: Option<String>,
+    ) -> Result<CloudConfig> {
+        if let Some(secure) = secure {
+            merge(&mut all, secure);
         }
-        let source = format!("cloud {name:?} in {source}");
+        let source = format!("cloud {name:?} in {}", documents.source);
         let clouds = all.get("clouds").and_then(Value::as_mapping);
         let cloud = clouds.and_then(|c| c.get(name)).ok_or_else(|| {
             let mut known: Vec<String> = clouds
@@ -214,7 +256,7 @@ impl CloudConfig {
             known.sort();
             Error::Config(format!(
                 "{}: no cloud named {name:?} (clouds there: {}); check --cloud or OS_CLOUD",
-                clouds_path.display(),
+                documents.clouds_file,
                 if known.is_empty() {
                     "none".into()
                 } else {
@@ -224,7 +266,7 @@ impl CloudConfig {
         })?;
         let mut raw = raw_from_yaml(cloud);
         if raw.password.is_none() {
-            raw.password = lookup.var("OS_PASSWORD");
+            raw.password = password;
         }
         build(name, source, raw)
     }
@@ -271,6 +313,15 @@ impl CloudConfig {
         };
         build("envvars", "the OS_* variables (cloud envvars)".into(), raw)
     }
+}
+
+/// What the YAML documents of a cloud are called in messages.
+#[derive(Clone, Copy)]
+struct Documents<'a> {
+    /// The clouds.yaml.
+    clouds_file: &'a str,
+    /// clouds.yaml and secure.yaml, if any.
+    source: &'a str,
 }
 
 fn read_yaml(path: &Path) -> Result<Value> {

@@ -255,6 +255,41 @@ pub struct Task {
     pub raw: Value,
 }
 
+impl Task {
+    /// Parse a task record; `None` without a string `id`.
+    pub fn from_json(t: &Value) -> Option<Task> {
+        let s = |k: &str| {
+            t.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Some(Task {
+            id: t.get("id")?.as_str()?.to_owned(),
+            kind: s("type"),
+            status: s("status"),
+            message: s("message"),
+            raw: t.clone(),
+        })
+    }
+}
+
+/// The URL of the page after `current` in an image list `page`, or `None`
+/// at the end. Glance's `next` is relative to its root
+/// (`/v2/images?marker=…`); an absolute `http…` link is taken as it is; a
+/// link back to `current` or anything else ends the listing.
+pub fn next_page(glance_root: &str, current: &str, page: &Value) -> Option<String> {
+    let next = page.get("next").and_then(Value::as_str)?;
+    let url = if next.starts_with("/v2/") {
+        format!("{glance_root}{next}")
+    } else if next.starts_with("http") {
+        next.to_owned()
+    } else {
+        return None;
+    };
+    (url != current).then_some(url)
+}
+
 /// A stream of image data chunks.
 pub type DataStream = Pin<Box<dyn Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static>>;
 
@@ -395,17 +430,9 @@ impl Client {
                     .filter_map(Image::from_json)
                     .filter(|i| i.name.as_deref().is_some_and(|n| n.starts_with(prefix))),
             );
-            match page.get("next").and_then(Value::as_str) {
-                // `next` is relative to Glance's root: `/v2/images?marker=…`.
-                Some(next) if next.starts_with("/v2/") => {
-                    let next_url = format!("{}{next}", self.core.glance);
-                    if next_url == url {
-                        break;
-                    }
-                    url = next_url;
-                }
-                Some(next) if next.starts_with("http") && next != url => url = next.to_owned(),
-                _ => break,
+            match next_page(&self.core.glance, &url, &page) {
+                Some(next) => url = next,
+                None => break,
             }
         }
         Ok(found)
@@ -547,21 +574,7 @@ impl Client {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter_map(|t| {
-                let s = |k: &str| {
-                    t.get(k)
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned()
-                };
-                Some(Task {
-                    id: t.get("id")?.as_str()?.to_owned(),
-                    kind: s("type"),
-                    status: s("status"),
-                    message: s("message"),
-                    raw: t.clone(),
-                })
-            })
+            .filter_map(Task::from_json)
             .collect())
     }
 

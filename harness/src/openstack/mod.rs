@@ -46,8 +46,8 @@ pub use evidence::{
 };
 pub use failure::{ApiFailure, KeystoneRefusal, TransportFailure};
 pub use glance::{
-    blocking_reader_stream, reader_stream, DataCheck, DataStream, Image, ImportMethod, NewImage,
-    PatchOp, Task, Upload,
+    blocking_reader_stream, next_page, reader_stream, DataCheck, DataStream, Image, ImportMethod,
+    NewImage, PatchOp, Task, Upload,
 };
 pub use keystone::{parse_timestamp, Credential, DomainRef, KeystoneAuth, ProjectScope, UserRef};
 pub use retry::{RetryPolicy, Timeouts};

@@ -1,7 +1,10 @@
 //! How Glance reaches Barbican: castellan's barbican backend, over HTTP,
 //! with the user's token. Faults injected into the mock Barbican therefore
-//! reach Glance exactly as they would in a real deployment.
+//! reach Glance exactly as they would in a real deployment. A cloud driven
+//! in-process ([`crate::InProcessCloud`]) sends the same requests through
+//! the Barbican router instead of a socket.
 
+use std::sync::Weak;
 use std::time::Duration;
 
 use axum::http::{header, Request, StatusCode, Uri};
@@ -12,6 +15,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use imgsig_crypto::verify::CertificateLookup;
 use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::Cloud;
 
 /// The largest secret payload Glance will read (certificates are small).
 const MAX_PAYLOAD: usize = 1 << 20;
@@ -19,9 +25,19 @@ const MAX_PAYLOAD: usize = 1 << 20;
 /// A Barbican client in the shape of castellan's.
 #[derive(Debug, Clone)]
 pub(crate) struct KeyManager {
-    client: Client<HttpConnector, Empty<Bytes>>,
+    transport: Transport,
     endpoint: String,
     timeout: Duration,
+}
+
+/// How requests reach Barbican.
+#[derive(Debug, Clone)]
+enum Transport {
+    /// Over loopback HTTP.
+    Http(Box<Client<HttpConnector, Empty<Bytes>>>),
+    /// Through the Barbican router of the same cloud (weak: the cloud owns
+    /// its key manager).
+    InProcess(Weak<Cloud>),
 }
 
 /// Why a request to Barbican did not give a usable answer.
@@ -39,7 +55,20 @@ impl KeyManager {
             .pool_max_idle_per_host(0)
             .build_http();
         KeyManager {
-            client,
+            transport: Transport::Http(Box::new(client)),
+            endpoint,
+            timeout,
+        }
+    }
+
+    /// A client that calls the Barbican router of `cloud` in-process.
+    pub(crate) fn in_process(
+        cloud: Weak<Cloud>,
+        endpoint: String,
+        timeout: Duration,
+    ) -> KeyManager {
+        KeyManager {
+            transport: Transport::InProcess(cloud),
             endpoint,
             timeout,
         }
@@ -57,19 +86,20 @@ impl KeyManager {
             .header(header::ACCEPT, accept)
             .body(Empty::new())
             .map_err(|_| Fetch::Failed)?;
-        let resp = self.client.request(req).await.map_err(|_| Fetch::Failed)?;
-        match resp.status() {
-            StatusCode::OK => {}
-            StatusCode::NOT_FOUND => return Err(Fetch::NotFound),
-            _ => return Err(Fetch::Failed),
+        match &self.transport {
+            Transport::Http(client) => {
+                let resp = client.request(req).await.map_err(|_| Fetch::Failed)?;
+                read_answer(resp).await
+            }
+            Transport::InProcess(cloud) => {
+                let cloud = cloud.upgrade().ok_or(Fetch::Failed)?;
+                let resp = crate::barbican::router(cloud)
+                    .oneshot(req.map(|_| axum::body::Body::empty()))
+                    .await
+                    .map_err(|_| Fetch::Failed)?;
+                read_answer(resp).await
+            }
         }
-        let body = Limited::new(resp.into_body(), MAX_PAYLOAD)
-            .collect()
-            .await
-            .map_err(|_| Fetch::Failed)?
-            .to_bytes();
-        let json = serde_json::from_slice(&body).ok();
-        Ok((body, json))
     }
 
     async fn lookup(&self, token: &str, id: &str) -> Result<CertificateLookup, Fetch> {
@@ -108,6 +138,26 @@ impl KeyManager {
             Ok(Err(Fetch::Failed)) | Err(_) => CertificateLookup::Unavailable,
         }
     }
+}
+
+/// A Barbican answer: the body of a 200 (bounded), else why not.
+async fn read_answer<B>(resp: axum::http::Response<B>) -> Result<(Bytes, Option<Value>), Fetch>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match resp.status() {
+        StatusCode::OK => {}
+        StatusCode::NOT_FOUND => return Err(Fetch::NotFound),
+        _ => return Err(Fetch::Failed),
+    }
+    let body = Limited::new(resp.into_body(), MAX_PAYLOAD)
+        .collect()
+        .await
+        .map_err(|_| Fetch::Failed)?
+        .to_bytes();
+    let json = serde_json::from_slice(&body).ok();
+    Ok((body, json))
 }
 
 /// Everything but RFC 3986's unreserved characters.

@@ -221,6 +221,19 @@ impl Store {
         self.images.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Forget every image and remove every data file.
+    pub fn clear(&self) {
+        self.lock().clear();
+        for entry in std::fs::read_dir(self.dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            // A file an upload in progress already removed is fine.
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+
     /// The data directory.
     pub fn dir(&self) -> &Path {
         self.dir.path()
