@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """imgsig adapter: verify one case with the real cursive library.
 
-Reads one request (docs/adapter-protocol.md) on stdin, answers one verdict
-on stdout. cursive fetches the certificate through castellan's key manager;
+Per case (protocol 1): reads one request (docs/adapter-protocol.md) on
+stdin, answers one verdict on stdout. In a session (protocol 2, asked for
+with IMGSIG_ADAPTER_PROTOCOL=2): says {"protocol": 2}, then answers each
+request line with one verdict line, importing cursive only once. cursive fetches the certificate through castellan's key manager;
 here the key manager is replaced by one that serves the case's secret, so
 everything else (property checks, certificate handling, hashing and
 verification) is cursive's and pyca/cryptography's own code.
@@ -10,17 +12,26 @@ verification) is cursive's and pyca/cryptography's own code.
 
 import base64
 import json
+import os
 import sys
 
 
 def verdict(result, **fields):
     fields["result"] = result
-    json.dump(fields, sys.stdout)
-    sys.stdout.write("\n")
+    return fields
 
 
 def main():
-    request = json.load(sys.stdin)
+    if os.environ.get("IMGSIG_ADAPTER_PROTOCOL") == "2":
+        print(json.dumps({"protocol": 2}), flush=True)
+        for line in sys.stdin:
+            if line.strip():
+                print(json.dumps(verify(json.loads(line))), flush=True)
+        return
+    print(json.dumps(verify(json.load(sys.stdin))), flush=True)
+
+
+def verify(request):
     try:
         from castellan.common import exception as castellan_exception
         from castellan.common.objects import opaque_data, passphrase, private_key
@@ -31,13 +42,11 @@ def main():
         from cursive import exception as cursive_exception
         from cursive import signature_utils
     except ImportError as e:
-        verdict("error", detail="cannot import cursive/castellan: %s" % e)
-        return
+        return verdict("error", detail="cannot import cursive/castellan: %s" % e)
 
     props = request["properties"]
     if not signature_utils.should_create_verifier(props):
-        verdict("accept")
-        return
+        return verdict("accept")
 
     secret = request.get("certificate")
 
@@ -81,16 +90,13 @@ def main():
                 verifier.update(chunk)
         verifier.verify()
     except cursive_exception.SignatureVerificationError as e:
-        verdict("reject", reason=str(e))
-        return
+        return verdict("reject", reason=str(e))
     except crypto_exceptions.InvalidSignature:
         # Glance's own wording for a signature that does not match.
-        verdict("reject", reason="Signature verification failed")
-        return
+        return verdict("reject", reason="Signature verification failed")
     except Exception as e:  # what upstream does not catch (e.g. ValueError)
-        verdict("reject", reason="%s: %s" % (type(e).__name__, e))
-        return
-    verdict("accept")
+        return verdict("reject", reason="%s: %s" % (type(e).__name__, e))
+    return verdict("accept")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ use std::process::{Command, ExitCode, Stdio};
 use imgsig::cases::trust;
 use imgsig::cli::session::{exit, run_session, SessionArgs};
 use imgsig::spec::Profile;
+use imgsig::targets::adapter::AdapterMode;
 use imgsig::targets::AdapterTarget;
 
 use crate::util::{root, target_dir, Result};
@@ -46,6 +47,10 @@ pub struct Args {
     /// (the record the default tests hold the rules to).
     #[arg(long)]
     record_trust: bool,
+    /// One Python process per case (protocol 1) instead of a session of
+    /// long-lived processes (protocol 2).
+    #[arg(long)]
+    per_case: bool,
     #[command(flatten)]
     session: SessionArgs,
 }
@@ -82,7 +87,12 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let code = rt.block_on(async {
-        let target = Box::new(AdapterTarget::new(command)?);
+        let mode = if args.per_case {
+            AdapterMode::PerCase
+        } else {
+            AdapterMode::Session
+        };
+        let target = Box::new(AdapterTarget::with_mode(command, mode)?);
         run_session(&args.session, target).await
     });
     match code {

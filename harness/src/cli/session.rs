@@ -14,6 +14,7 @@ use crate::report;
 use crate::run::{run_cases, ExpectedFailures, RunOptions};
 use crate::spec::Profile;
 use crate::tag::RunTag;
+use crate::targets::adapter::AdapterMode;
 use crate::targets::{AdapterTarget, OpenStackTarget, Target};
 use crate::{Error, Result};
 
@@ -38,6 +39,10 @@ pub struct TargetArgs {
     /// docs/adapter-protocol.md).
     #[arg(long, value_name = "CMD")]
     pub adapter: Option<String>,
+    /// How to run the adapter: a process per case (protocol 1) or a
+    /// session of long-lived processes (protocol 2).
+    #[arg(long, value_enum, default_value_t = AdapterMode::PerCase, requires = "adapter")]
+    pub adapter_mode: AdapterMode,
     /// Accept any TLS certificate (never on a production cloud).
     #[arg(long)]
     pub insecure: bool,
@@ -152,7 +157,10 @@ pub async fn client_from_args(
 /// Build the target the arguments name.
 pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Box<dyn Target>> {
     if let Some(command) = &args.adapter {
-        return Ok(Box::new(AdapterTarget::new(command.clone())?));
+        return Ok(Box::new(AdapterTarget::with_mode(
+            command.clone(),
+            args.adapter_mode,
+        )?));
     }
     let (client, name, command_line) = client_from_args(args, timeout).await?;
     Ok(Box::new(

@@ -1,9 +1,11 @@
 //! The adapter target: a shim protocol, like rustls' BoGo shim, for
 //! implementations without the OpenStack HTTP APIs (a library, a Nova-like
-//! consumer). The runner starts `CMD` once per case, writes one
-//! [`AdapterRequest`] as JSON to its standard input and reads one
-//! [`AdapterVerdict`] as JSON from its standard output. The protocol is
-//! documented in `docs/adapter-protocol.md`.
+//! consumer). Two modes ([`AdapterMode`]): per case (protocol 1), the runner
+//! starts `CMD` once per case, writes one [`AdapterRequest`] as JSON to its
+//! standard input and reads one [`AdapterVerdict`] as JSON from its
+//! standard output; in a session (protocol 2), a few `CMD` processes stay up
+//! for the whole run and answer one request line with one verdict line. The
+//! protocol is documented in `docs/adapter-protocol.md`.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,8 +23,163 @@ use crate::cases::RunnableCase;
 use crate::spec::{ImageState, Observed, Profile, PropertyMap};
 use crate::tag::RunTag;
 
-/// The protocol version in every request.
+/// The protocol version of a per-case request.
 pub const PROTOCOL: u32 = 1;
+/// The protocol version of session requests (one JSON line each).
+pub const SESSION_PROTOCOL: u32 = 2;
+/// The environment variable that asks an adapter for a session.
+pub const SESSION_ENV: &str = "IMGSIG_ADAPTER_PROTOCOL";
+
+/// How the runner talks to an adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AdapterMode {
+    /// One process per case, one request on stdin (protocol 1).
+    #[default]
+    PerCase,
+    /// A few long-lived processes, one request line and one verdict line at
+    /// a time each (protocol 2).
+    Session,
+}
+
+/// The first line a session adapter prints: which protocol it speaks.
+#[derive(Debug, Deserialize)]
+struct Hello {
+    protocol: u32,
+}
+
+/// One long-lived adapter process.
+struct Session {
+    _child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    stdout: tokio::io::BufReader<tokio::process::ChildStdout>,
+}
+
+impl Session {
+    async fn start(command: &str, stderr: &Path, timeout: Duration) -> Result<Session, String> {
+        let stderr = std::fs::File::create(stderr)
+            .map_err(|e| format!("cannot create {}: {e}", stderr.display()))?;
+        let mut child = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .env(SESSION_ENV, SESSION_PROTOCOL.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(stderr))
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot start adapter `{command}`: {e}"))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err("the adapter's pipes are missing".into());
+        };
+        let mut session = Session {
+            _child: child,
+            stdin,
+            stdout: tokio::io::BufReader::new(stdout),
+        };
+        let line = session.read_line(timeout).await?;
+        match serde_json::from_str::<Hello>(&line) {
+            Ok(h) if h.protocol == SESSION_PROTOCOL => Ok(session),
+            _ => Err(format!(
+                "the adapter did not open a protocol {SESSION_PROTOCOL} session (first line \
+                 {:?}); run it with --adapter-mode per-case",
+                line.trim_end()
+            )),
+        }
+    }
+
+    async fn read_line(&mut self, timeout: Duration) -> Result<String, String> {
+        use tokio::io::AsyncBufReadExt;
+        let mut line = String::new();
+        match tokio::time::timeout(timeout, self.stdout.read_line(&mut line)).await {
+            Err(_) => Err(format!(
+                "adapter did not answer within {}s",
+                timeout.as_secs()
+            )),
+            Ok(Err(e)) => Err(format!("adapter failed: {e}")),
+            Ok(Ok(0)) => Err("the adapter exited".into()),
+            Ok(Ok(_)) => Ok(line),
+        }
+    }
+
+    async fn ask(&mut self, request: &AdapterRequest, timeout: Duration) -> Result<String, String> {
+        let mut line =
+            serde_json::to_vec(request).map_err(|e| format!("cannot encode the request: {e}"))?;
+        line.push(b'\n');
+        self.stdin
+            .write_all(&line)
+            .await
+            .map_err(|e| format!("cannot write to the adapter: {e}"))?;
+        self.stdin
+            .flush()
+            .await
+            .map_err(|e| format!("cannot write to the adapter: {e}"))?;
+        self.read_line(timeout).await
+    }
+}
+
+/// The long-lived processes of a session run, each answering one request
+/// at a time; a process that fails is replaced for the next case.
+struct SessionPool {
+    command: String,
+    slots: Vec<tokio::sync::Mutex<Option<Session>>>,
+    next: std::sync::atomic::AtomicUsize,
+    stderr_dir: PathBuf,
+}
+
+impl SessionPool {
+    fn new(command: String, processes: usize, stderr_dir: PathBuf) -> SessionPool {
+        SessionPool {
+            command,
+            slots: (0..processes.max(1))
+                .map(|_| tokio::sync::Mutex::new(None))
+                .collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+            stderr_dir,
+        }
+    }
+
+    async fn run(&self, request: &AdapterRequest, timeout: Duration) -> (Observed, Evidence) {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.slots.len();
+        let stderr = self.stderr_dir.join(format!("adapter-{i}.stderr"));
+        let mut evidence = Evidence {
+            request: format!("{}  (session {i}) <<< {}", self.command, request.case_id),
+            status: None,
+            body_excerpt: String::new(),
+        };
+        let mut slot = self.slots[i].lock().await;
+        if slot.is_none() {
+            match Session::start(&self.command, &stderr, timeout).await {
+                Ok(s) => *slot = Some(s),
+                Err(detail) => return (Observed::Error { detail }, evidence),
+            }
+        }
+        let answer = match slot.as_mut() {
+            Some(session) => session.ask(request, timeout).await,
+            None => Err("no adapter session".into()),
+        };
+        match answer {
+            Ok(line) => {
+                evidence.body_excerpt = excerpt(line.trim_end().as_bytes());
+                (parse_verdict(line.as_bytes()).observed(), evidence)
+            }
+            Err(detail) => {
+                // The process is gone or out of step: the next case gets a
+                // fresh one.
+                *slot = None;
+                evidence.body_excerpt = format!("stderr in {}", stderr.display());
+                (Observed::Error { detail }, evidence)
+            }
+        }
+    }
+}
+
+fn parse_verdict(output: &[u8]) -> AdapterVerdict {
+    serde_json::from_slice::<AdapterVerdict>(output).unwrap_or_else(|e| AdapterVerdict::Error {
+        detail: format!(
+            "adapter output is not a verdict ({e}); expected e.g. {{\"result\": \"accept\"}}"
+        ),
+    })
+}
 
 /// The certificate secret the key manager holds for the case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,30 +330,54 @@ pub async fn run_adapter(
             format!(" | stderr: {}", excerpt(&output.stderr))
         }
     );
-    let verdict = serde_json::from_slice::<AdapterVerdict>(&output.stdout).unwrap_or_else(|e| {
-        AdapterVerdict::Error {
-            detail: format!(
-                "adapter output is not a verdict ({e}); expected e.g. {{\"result\": \"accept\"}}"
-            ),
-        }
-    });
-    (verdict.observed(), evidence)
+    (parse_verdict(&output.stdout).observed(), evidence)
 }
 
 /// An implementation behind the adapter protocol: `CMD` is run (through
-/// `sh -c`) once per case, with the image in a scratch file.
-#[derive(Debug)]
+/// `sh -c`) once per case, or kept running for a session, with each image
+/// in a scratch file.
 pub struct AdapterTarget {
     command: String,
     scratch: tempfile::TempDir,
+    sessions: Option<std::sync::Arc<SessionPool>>,
+}
+
+impl std::fmt::Debug for AdapterTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdapterTarget")
+            .field("command", &self.command)
+            .field("session", &self.sessions.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl AdapterTarget {
-    /// An adapter target with its own scratch directory.
+    /// An adapter target with its own scratch directory, one process per
+    /// case.
     pub fn new(command: impl Into<String>) -> crate::Result<AdapterTarget> {
+        AdapterTarget::with_mode(command, AdapterMode::PerCase)
+    }
+
+    /// An adapter target in the given mode; a session keeps one process
+    /// per core.
+    pub fn with_mode(
+        command: impl Into<String>,
+        mode: AdapterMode,
+    ) -> crate::Result<AdapterTarget> {
+        let command = command.into();
+        let scratch = tempfile::Builder::new().prefix("imgsig-").tempdir()?;
+        let sessions = match mode {
+            AdapterMode::PerCase => None,
+            AdapterMode::Session => Some(std::sync::Arc::new(SessionPool::new(
+                command.clone(),
+                std::thread::available_parallelism().map_or(2, usize::from),
+                scratch.path().to_owned(),
+            ))),
+        };
         Ok(AdapterTarget {
-            command: command.into(),
-            scratch: tempfile::Builder::new().prefix("imgsig-").tempdir()?,
+            command,
+            scratch,
+            sessions,
         })
     }
 }
@@ -209,6 +390,7 @@ impl Target for AdapterTarget {
     fn attempt(&self, case_id: &str) -> Box<dyn Attempt> {
         Box::new(AdapterAttempt {
             command: self.command.clone(),
+            sessions: self.sessions.clone(),
             image_path: self.scratch.path().join(format!("{case_id}.img")),
             case_id: case_id.to_owned(),
             evidence: Mutex::default(),
@@ -222,6 +404,7 @@ impl Target for AdapterTarget {
 
 struct AdapterAttempt {
     command: String,
+    sessions: Option<std::sync::Arc<SessionPool>>,
     case_id: String,
     image_path: PathBuf,
     evidence: Mutex<Vec<Evidence>>,
@@ -242,7 +425,11 @@ impl Attempt for AdapterAttempt {
             let secret = case.secret();
             let secret_id = secret.as_ref().map(|_| secret_id(case.id()));
             let request = AdapterRequest {
-                protocol: PROTOCOL,
+                protocol: if self.sessions.is_some() {
+                    SESSION_PROTOCOL
+                } else {
+                    PROTOCOL
+                },
                 case_id: case.id().to_owned(),
                 profile: context.profile,
                 image_path: self.image_path.clone(),
@@ -253,7 +440,10 @@ impl Attempt for AdapterAttempt {
                     payload_base64: crate::spec::base64::encode(&s.payload),
                 }),
             };
-            let (observed, evidence) = run_adapter(&self.command, &request, context.timeout).await;
+            let (observed, evidence) = match &self.sessions {
+                Some(pool) => pool.run(&request, context.timeout).await,
+                None => run_adapter(&self.command, &request, context.timeout).await,
+            };
             self.evidence
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -345,5 +535,49 @@ mod tests {
         )
         .await;
         assert!(matches!(o, Observed::Accepted { .. }));
+    }
+
+    /// A session: the hello line, then one verdict line per request line,
+    /// from the same process; a process that dies is replaced.
+    #[tokio::test]
+    async fn sessions_answer_line_by_line_and_restart() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let t = Duration::from_secs(5);
+        // Accepts requests whose case id ends in "ok", dies on "die".
+        let script = r#"test "$IMGSIG_ADAPTER_PROTOCOL" = 2 || exit 9
+echo '{"protocol": 2}'
+n=0
+while read -r line; do
+  n=$((n+1))
+  case "$line" in
+    *'"case_id":"die"'*) exit 1 ;;
+    *'ok"'*) echo "{\"result\":\"accept\"}" ;;
+    *) echo "{\"result\":\"reject\",\"reason\":\"line $n\"}" ;;
+  esac
+done"#;
+        std::fs::write(dir.path().join("a.sh"), script).expect("write");
+        let pool = SessionPool::new(
+            format!("sh {}", dir.path().join("a.sh").display()),
+            1,
+            dir.path().to_owned(),
+        );
+        let mut r = request();
+        r.protocol = SESSION_PROTOCOL;
+        r.case_id = "sig.ok".into();
+        assert!(matches!(pool.run(&r, t).await.0, Observed::Accepted { .. }));
+        r.case_id = "sig.no".into();
+        let (o, _) = pool.run(&r, t).await;
+        // The second line of the same process.
+        assert!(matches!(o, Observed::Rejected { message, .. } if message == "line 2"));
+        r.case_id = "die".into();
+        assert!(matches!(pool.run(&r, t).await.0, Observed::Error { .. }));
+        r.case_id = "sig.no".into();
+        let (o, _) = pool.run(&r, t).await;
+        assert!(matches!(o, Observed::Rejected { message, .. } if message == "line 1"));
+
+        // An adapter that only speaks protocol 1 is told to run per case.
+        let old = SessionPool::new("cat >/dev/null".into(), 1, dir.path().to_owned());
+        let (o, _) = old.run(&r, Duration::from_millis(300)).await;
+        assert!(matches!(o, Observed::Error { .. }));
     }
 }
