@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use imgsig::outcome::{
-    detect_profile, judge, CaseOutcome, Evidence, Expected, ImageState, Observed, RunReport,
-    Summary,
+    detect_profile, judge, CaseOutcome, Evidence, Expected, ImageState, Observed, Provenance,
+    RunReport, Summary,
 };
 use imgsig::report;
 use imgsig::spec::{Aspect, Curve, HashMethod, KeyType, Profile, Rejection};
@@ -142,12 +142,34 @@ fn fixed_report() -> RunReport {
                 why: "--filter".into(),
             },
         ),
+        case(
+            "sig.dsa-2048.sha-256.valid",
+            Some(KeyType::Dsa),
+            Some(HashMethod::Sha256),
+            same_for_all(Expected::Accept),
+            Observed::Error {
+                detail: "no answer within 120s".into(),
+            },
+        ),
+        case(
+            "neg.sig.truncated",
+            None,
+            None,
+            same_for_all(Expected::Reject {
+                reason: Some(Rejection::SignatureMismatch),
+            }),
+            active(),
+        ),
     ];
+    let known = outcomes.len() - 1;
+    imgsig::run::ExpectedFailures::parse("neg.sig.truncated # tracked upstream\n")
+        .apply(&mut outcomes[known..]);
     outcomes[3].evidence = vec![Evidence {
         request: "PUT http://127.0.0.1:9292/v2/images/1/file".into(),
         status: Some(204),
         body_excerpt: String::new(),
     }];
+    outcomes[4].reason = "a certificate whose curve differs from the key type's".into();
     outcomes[3].reproduce = vec![
         "imgsig verify --cert cert.pem --hash-method SHA-256 --key-type RSA-PSS --signature … image".into(),
     ];
@@ -162,6 +184,12 @@ fn fixed_report() -> RunReport {
         outcomes,
         leftovers: Vec::new(),
         cleanup_command: None,
+        provenance: Provenance {
+            harness_version: "0.0.0-test".into(),
+            corpus_schema: "imgsig-vectors/2".into(),
+            started: "2026-12-01T12:00:00Z".into(),
+            hostname: "ci-host".into(),
+        },
     }
 }
 
@@ -203,7 +231,10 @@ fn detection_reads_the_aspects() {
     assert_eq!(d.best, None);
     assert_eq!(
         d.unexplained,
-        vec!["neg.data.tampered-first-byte".to_owned()]
+        vec![
+            "neg.data.tampered-first-byte".to_owned(),
+            "neg.sig.truncated".to_owned()
+        ]
     );
     let salt = d
         .aspects

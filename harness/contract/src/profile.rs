@@ -116,6 +116,23 @@ impl Profile {
         }
     }
 
+    /// The length rule on `img_signature` (the base64 text, counted in
+    /// characters): the one check `SignatureProperties::parse` and
+    /// `imgsig inspect` share.
+    pub fn check_signature_length(self, signature: &str) -> Result<(), crate::Rejection> {
+        match self.signature_char_limit() {
+            Some(limit) => {
+                let length = signature.chars().count();
+                if length > limit {
+                    Err(crate::Rejection::SignatureTooLong { length, limit })
+                } else {
+                    Ok(())
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
     /// What becomes of an image whose upload failed verification.
     pub const fn failed_upload(self) -> FailedUpload {
         match self {

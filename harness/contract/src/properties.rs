@@ -112,12 +112,7 @@ impl SignatureProperties {
         }
         let get = |name| source.property(name).unwrap_or_default();
         let raw_signature = get(SIGNATURE);
-        if let Some(limit) = profile.signature_char_limit() {
-            let length = raw_signature.chars().count();
-            if length > limit {
-                return Err(Rejection::SignatureTooLong { length, limit });
-            }
-        }
+        profile.check_signature_length(raw_signature)?;
         let signature = mode.decode(raw_signature).map_err(|e| match e {
             Error::NonAsciiBase64 => Rejection::NonAsciiSignature,
             _ => Rejection::BadBase64,

@@ -129,16 +129,21 @@ impl KeySpec {
                 Ok(KeySpec::Rsa(bits))
             }
             KeyType::Dsa => {
+                const SIZES: &str =
+                    "1024/160, 2048/224, 2048/256 or 3072/256 (--bits L, --q-bits N)";
                 let l = bits.unwrap_or(2048);
-                let n = q_bits.unwrap_or(match l {
-                    1024 => 160,
-                    2048 | 3072 => 256,
-                    _ => 0,
-                });
+                let default_n = match l {
+                    1024 => Some(160),
+                    2048 | 3072 => Some(256),
+                    _ => None,
+                };
+                let Some(n) = q_bits.or(default_n) else {
+                    return Err(Error::UnsupportedKeySize(format!(
+                        "DSA with a {l}-bit p: DSA keys are {SIZES}"
+                    )));
+                };
                 DsaSize::from_bits(l, n).map(KeySpec::Dsa).ok_or_else(|| {
-                    Error::UnsupportedKeySize(format!(
-                        "DSA {l}/{n}: use 1024/160, 2048/224, 2048/256 or 3072/256"
-                    ))
+                    Error::UnsupportedKeySize(format!("DSA {l}/{n}: DSA keys are {SIZES}"))
                 })
             }
             KeyType::Ecc(curve) => match bits {

@@ -28,6 +28,7 @@ mod flags;
 mod id;
 mod image;
 pub mod keys;
+pub mod reproduce;
 mod runnable;
 mod select;
 pub mod trust;
@@ -195,24 +196,6 @@ impl RunnableCase for Case {
     }
 
     fn reproduce(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(s) = &self.secret {
-            out.push(format!(
-                "openstack secret store --name {} --secret-type {} --payload-content-type \
-                 application/octet-stream --payload-content-encoding base64 --payload \"$(base64 -w0 cert.pem)\"",
-                self.id, s.secret_type
-            ));
-        }
-        let props: Vec<String> = self
-            .properties_with(Some("$SECRET_ID"))
-            .iter()
-            .map(|(k, v)| format!("--property {k}='{}'", v.replace('\'', r"'\''")))
-            .collect();
-        out.push(format!(
-            "openstack image create --container-format bare --disk-format raw {} --file image.bin {}",
-            props.join(" "),
-            self.id
-        ));
-        out
+        reproduce::commands(self, &format!("imgsig-evidence/{}", self.id))
     }
 }

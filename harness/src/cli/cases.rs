@@ -1,24 +1,57 @@
-//! `imgsig cases`: list the case catalogue — id, expectation, reason.
+//! `imgsig cases`: list the case catalogue — id, expectation, reason —
+//! and the case selection `imgsig run` shares with it.
 
 use crate::cases::{catalogue, Case, Selection};
 use crate::spec::Profile;
-use crate::Result;
+use crate::{Error, Result};
 
 use super::Outcome;
+
+/// Which cases: the same options and meaning in `imgsig cases` and
+/// `imgsig run`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CaseFilter {
+    /// Only cases whose id starts with this, or matches it as a glob (with
+    /// * or ?), or as a regular expression searched in the id (written
+    /// re:REGEX); repeatable, any may match.
+    #[arg(long, short = 'f', value_name = "PREFIX|GLOB|re:REGEX")]
+    pub filter: Vec<String>,
+    /// Leave out cases matching this (same forms as --filter); repeatable.
+    #[arg(long, short = 'x', value_name = "PREFIX|GLOB|re:REGEX")]
+    pub exclude: Vec<String>,
+    /// Include the big.* cases (gigabyte images; also when a filter names
+    /// them).
+    #[arg(long)]
+    pub big: bool,
+}
+
+impl CaseFilter {
+    /// The selected cases of the catalogue; an error when none matches.
+    pub fn select(&self) -> Result<Vec<Case>> {
+        let selection = Selection::parse(&self.filter, &self.exclude).map_err(Error::Config)?;
+        let big = self.big || selection.may_select_big();
+        let cases: Vec<Case> = catalogue(big)?
+            .into_iter()
+            .filter(|c| selection.matches(&c.id))
+            .collect();
+        if cases.is_empty() {
+            return Err(Error::Config(format!(
+                "no case matches {} (imgsig cases lists them all)",
+                selection.describe()
+            )));
+        }
+        Ok(cases)
+    }
+}
 
 /// List the case catalogue.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Only cases whose id starts with (or, with * or ?, matches) this;
-    /// repeatable.
-    #[arg(long, short = 'f', value_name = "PREFIX|GLOB")]
-    filter: Vec<String>,
+    #[command(flatten)]
+    select: CaseFilter,
     /// Show the expectation under this profile.
     #[arg(long, default_value = "glance-current", value_parser = super::verify::parse_profile)]
     profile: Profile,
-    /// Include the big.* cases (signing them hashes gigabytes).
-    #[arg(long)]
-    big: bool,
     /// One JSON object per case: id, family, reason, flags, expectation
     /// under every profile.
     #[arg(long)]
@@ -26,11 +59,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
-    let selection = Selection::new(args.filter);
-    let cases: Vec<Case> = catalogue(args.big)?
-        .into_iter()
-        .filter(|c| selection.matches(&c.id))
-        .collect();
+    let cases = args.select.select()?;
     print!("{}", listing(&cases, args.profile, args.json));
     Ok(Outcome::Success)
 }

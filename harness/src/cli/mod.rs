@@ -4,7 +4,7 @@
 //! 0 success, 1 a verification failed (or an unexpected outcome), 2 the
 //! command could not run (bad arguments, unreadable files).
 
-mod cases;
+pub mod cases;
 mod inspect;
 mod keygen;
 mod run;

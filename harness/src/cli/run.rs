@@ -35,6 +35,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 pub(crate) fn run(args: RunArgs) -> Result<Outcome> {
+    if args.session.list {
+        super::session::list(&args.session)?;
+        return Ok(Outcome::Success);
+    }
     let rt = runtime()?;
     rt.block_on(async {
         let target = target_from_args(

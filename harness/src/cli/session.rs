@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cases::{catalogue, Selection};
 use crate::openstack::{Client, ClientOptions, CloudConfig, DirectEndpoints, Lookup};
 use crate::outcome::RunReport;
 use crate::report;
@@ -67,16 +66,15 @@ pub struct SessionArgs {
     /// The profile the target is held to.
     #[arg(long, default_value = "glance-current", value_parser = parse_profile)]
     pub profile: Profile,
-    /// Run only cases whose id starts with (or, with * or ?, matches) this;
-    /// repeatable.
-    #[arg(long, short = 'f', value_name = "PREFIX|GLOB")]
-    pub filter: Vec<String>,
-    /// Include the big.* cases (gigabyte images).
-    #[arg(long)]
-    pub big: bool,
+    /// Which cases.
+    #[command(flatten)]
+    pub select: super::cases::CaseFilter,
     /// List the selected cases and their expectations instead of running.
     #[arg(long)]
     pub list: bool,
+    /// With --list: one JSON object per case, as `imgsig cases --json`.
+    #[arg(long, requires = "list")]
+    pub json: bool,
     /// Cases in flight at once.
     #[arg(long, short = 'j', default_value_t = 8)]
     pub jobs: usize,
@@ -178,22 +176,22 @@ pub mod exit {
     pub const ERROR: u8 = 2;
 }
 
+/// `--list`: print the selected cases (no target needed); the exit status.
+pub fn list(args: &SessionArgs) -> Result<u8> {
+    let cases = args.select.select()?;
+    print!("{}", super::cases::listing(&cases, args.profile, args.json));
+    if !args.json {
+        println!("{} cases", cases.len());
+    }
+    Ok(exit::OK)
+}
+
 /// Run a session against `target`; the exit status.
 pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<u8> {
-    let selection = Selection::new(args.filter.clone());
-    let include_big = args.big || args.filter.iter().any(|f| f.starts_with("big"));
-    let cases: Vec<_> = catalogue(include_big)?
-        .into_iter()
-        .filter(|c| selection.matches(&c.id))
-        .collect();
     if args.list {
-        print!("{}", super::cases::listing(&cases, args.profile, false));
-        println!("{} cases", cases.len());
-        return Ok(exit::OK);
+        return list(args);
     }
-    if cases.is_empty() {
-        return Err(Error::Config(format!("no case matches {:?}", args.filter)));
-    }
+    let cases = args.select.select()?;
     let options = RunOptions {
         profile: args.profile,
         jobs: args.jobs,

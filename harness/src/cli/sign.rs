@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::path::PathBuf;
 
+use crate::cases::reproduce::{property_arg, secret_store, shell_quote};
 use crate::crypto::{digest_reader, BackendKind, PrivateKey};
 use crate::spec::{properties, HashMethod, Profile, PssSignSalt, SignatureProperties};
 use crate::{Error, Result};
@@ -47,18 +48,6 @@ pub(crate) fn parse_backend(s: &str) -> Result<BackendKind> {
     Ok(s.parse()?)
 }
 
-/// Quote a value for a POSIX shell.
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:+".contains(&b))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
 pub(crate) fn run(args: Args) -> Result<Outcome> {
     let key = PrivateKey::from_pem_or_der(&super::read(&args.key)?)?;
     let key_type = key.algorithm().key_type().ok_or_else(|| {
@@ -78,7 +67,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     let uuid = args
         .cert_uuid
         .clone()
-        .unwrap_or_else(|| "<certificate-uuid>".to_owned());
+        .unwrap_or_else(|| crate::cases::corpus::SECRET_ID.to_owned());
     let props = SignatureProperties::to_map(
         &signature,
         args.hash_method,
@@ -101,9 +90,13 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         )
     });
     println!();
+    if args.cert_uuid.is_none() {
+        println!("# store the signing certificate in Barbican first (CERT: its PEM or DER file):");
+        println!("{}", secret_store(&name, "certificate", "CERT"));
+    }
     println!("openstack image create --container-format bare --disk-format raw \\");
     for prop in properties::ALL {
-        println!("  --property {prop}={} \\", shell_quote(&props[prop]));
+        println!("  {} \\", property_arg(prop, &props[prop]));
     }
     println!(
         "  --file {} {}",

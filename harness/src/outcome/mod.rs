@@ -10,7 +10,7 @@ mod model;
 
 pub use crate::targets::{Evidence, Leftover};
 pub use detect::{detect_profile, AspectReading, ProfileDetection, ProfileMatch};
-pub use model::{CaseOutcome, RunReport, Summary};
+pub use model::{CaseOutcome, Provenance, RunReport, Summary};
 
 // The verdict model and its rule are the contract's; they are re-exported
 // here because every report speaks in them.

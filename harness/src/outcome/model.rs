@@ -133,6 +133,35 @@ pub struct RunReport {
     /// The command that deletes the leftovers, when there are any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cleanup_command: Option<String>,
+    /// Which harness made the report, where and when.
+    #[serde(default)]
+    pub provenance: Provenance,
+}
+
+/// Which harness made a report, on which host and when: shown in every
+/// rendering so a report can be traced to what produced it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The harness version (`imgsig --version`).
+    pub harness_version: String,
+    /// The corpus schema the harness reads (`vectors/`).
+    pub corpus_schema: String,
+    /// When the run started, RFC 3339 in UTC to the second.
+    pub started: String,
+    /// The host the harness ran on.
+    pub hostname: String,
+}
+
+impl Provenance {
+    /// This harness, this host, now.
+    pub fn now() -> Provenance {
+        Provenance {
+            harness_version: env!("CARGO_PKG_VERSION").to_owned(),
+            corpus_schema: crate::cases::corpus::SCHEMA.to_owned(),
+            started: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+        }
+    }
 }
 
 impl RunReport {

@@ -1,9 +1,18 @@
-//! The report as JUnit XML: one test suite per case family.
+//! The report as JUnit XML: one test suite per case family, in the shape
+//! of the Jenkins JUnit schema (`harness/tests/data/junit-jenkins.xsd`),
+//! which Jenkins, GitLab and GitHub's test reporters read.
+//!
+//! Counts match the children: `failures` are cases not as expected,
+//! `errors` cases that could not run (the target never answered), and
+//! `skipped` cases not run plus known failures (both written `<skipped>`).
+//! Implementation-defined cases pass, with what the target did in
+//! `<system-out>`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::outcome::{CaseOutcome, RunReport, Summary, Verdict};
+use super::words;
+use crate::outcome::{CaseOutcome, Observed, RunReport, Verdict};
 
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -22,78 +31,165 @@ fn escape(s: &str) -> String {
     out
 }
 
+/// How a case appears in JUnit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Passed,
+    Failure,
+    Error,
+    Skipped,
+}
+
+fn kind(o: &CaseOutcome) -> Kind {
+    match (o.verdict, &o.observed) {
+        (Verdict::Pass | Verdict::Acceptable, _) => Kind::Passed,
+        (Verdict::Fail, Observed::Error { .. }) => Kind::Error,
+        (Verdict::Fail, _) => Kind::Failure,
+        (Verdict::Skipped | Verdict::KnownFailure, _) => Kind::Skipped,
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+    time: f64,
+}
+
+impl Counts {
+    fn of<'a>(outcomes: impl IntoIterator<Item = &'a CaseOutcome>) -> Counts {
+        outcomes.into_iter().fold(Counts::default(), |mut c, o| {
+            c.tests += 1;
+            c.time += o.duration.as_secs_f64();
+            match kind(o) {
+                Kind::Passed => {}
+                Kind::Failure => c.failures += 1,
+                Kind::Error => c.errors += 1,
+                Kind::Skipped => c.skipped += 1,
+            }
+            c
+        })
+    }
+
+    fn attributes(&self) -> String {
+        format!(
+            "tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"",
+            self.tests, self.failures, self.errors, self.skipped
+        )
+    }
+}
+
+/// The failure text: reason, explanation, expectation, observation, the
+/// exchanges and the reproduction, as a person reads them.
+fn detail(o: &CaseOutcome, report: &RunReport) -> String {
+    let mut d = format!("{}\n{}", o.reason, o.explanation);
+    if let Some(e) = o.expected.get(&report.profile) {
+        let _ = write!(d, "\nexpected ({}): {e}", report.profile);
+    }
+    let _ = write!(d, "\nseen: {}", o.observed);
+    for e in &o.evidence {
+        let _ = write!(d, "\n> {}", words::exchange(e));
+        if !e.body_excerpt.is_empty() {
+            let _ = write!(d, "\n  {}", e.body_excerpt);
+        }
+    }
+    for cmd in &o.reproduce {
+        let _ = write!(d, "\n$ {cmd}");
+    }
+    d
+}
+
+fn testcase(out: &mut String, o: &CaseOutcome, family: &str, report: &RunReport) {
+    let _ = write!(
+        out,
+        "    <testcase classname=\"imgsig.{}\" name=\"{}\" time=\"{:.3}\"",
+        escape(family),
+        escape(&o.id),
+        o.duration.as_secs_f64()
+    );
+    let message = escape(&o.explanation);
+    match kind(o) {
+        Kind::Passed if o.verdict == Verdict::Acceptable => {
+            let _ = writeln!(
+                out,
+                ">\n      <system-out>implementation-defined: this target {}</system-out>\n    </testcase>",
+                escape(&words::target_did(&o.observed))
+            );
+        }
+        Kind::Passed => out.push_str("/>\n"),
+        Kind::Skipped => {
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"{message}\"/>\n    </testcase>"
+            );
+        }
+        Kind::Failure | Kind::Error => {
+            let (element, kind) = if kind(o) == Kind::Error {
+                ("error", "could-not-run")
+            } else {
+                ("failure", "not-as-expected")
+            };
+            let _ = writeln!(
+                out,
+                ">\n      <{element} message=\"{message}\" type=\"{kind}\">{}</{element}>\n    </testcase>",
+                escape(&detail(o, report))
+            );
+        }
+    }
+}
+
+fn properties(out: &mut String, report: &RunReport) {
+    let p = &report.provenance;
+    let props = [
+        ("profile", report.profile.name().to_owned()),
+        ("target", report.target.clone()),
+        ("run_tag", report.run_tag.to_string()),
+        ("harness_version", p.harness_version.clone()),
+        ("corpus_schema", p.corpus_schema.clone()),
+    ];
+    out.push_str("    <properties>\n");
+    for (name, value) in props {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{name}\" value=\"{}\"/>",
+            escape(&value)
+        );
+    }
+    out.push_str("    </properties>\n");
+}
+
 /// Render JUnit XML.
 pub fn junit_xml(report: &RunReport) -> String {
     let mut families: BTreeMap<&str, Vec<&CaseOutcome>> = BTreeMap::new();
     for o in &report.outcomes {
         families.entry(o.family()).or_default().push(o);
     }
-    let total = report.summary;
+    let total = Counts::of(&report.outcomes);
+    let timestamp = escape(report.provenance.started.trim_end_matches('Z'));
+    let hostname = escape(&report.provenance.hostname);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"imgsig conformance ({})\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{:.3}\">",
+        "<testsuites name=\"imgsig conformance ({})\" {} time=\"{:.3}\">",
         escape(report.profile.name()),
-        report.outcomes.len(),
-        total.failed,
-        total.skipped,
+        total.attributes(),
         report.duration.as_secs_f64()
     );
-    for (family, outcomes) in families {
-        let s = Summary::of(outcomes.iter().copied());
-        let time: f64 = outcomes.iter().map(|o| o.duration.as_secs_f64()).sum();
+    for (id, (family, outcomes)) in families.into_iter().enumerate() {
+        let c = Counts::of(outcomes.iter().copied());
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" time=\"{time:.3}\">",
+            "  <testsuite name=\"{}\" {} time=\"{:.3}\" timestamp=\"{timestamp}\" hostname=\"{hostname}\" id=\"{id}\" package=\"imgsig.{}\">",
             escape(family),
-            outcomes.len(),
-            s.failed,
-            s.skipped
+            c.attributes(),
+            c.time,
+            escape(family)
         );
+        properties(&mut out, report);
         for o in outcomes {
-            let _ = write!(
-                out,
-                "    <testcase classname=\"imgsig.{}\" name=\"{}\" time=\"{:.3}\"",
-                escape(family),
-                escape(&o.id),
-                o.duration.as_secs_f64()
-            );
-            match o.verdict {
-                Verdict::Pass => out.push_str("/>\n"),
-                Verdict::Acceptable => {
-                    let _ = writeln!(
-                        out,
-                        ">\n      <system-out>implementation-defined: {}</system-out>\n    </testcase>",
-                        escape(&o.explanation)
-                    );
-                }
-                Verdict::Skipped | Verdict::KnownFailure => {
-                    let _ = writeln!(
-                        out,
-                        ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        escape(&o.explanation)
-                    );
-                }
-                Verdict::Fail => {
-                    let mut detail = format!("{}\n{}", o.reason, o.explanation);
-                    for e in &o.evidence {
-                        let _ = write!(
-                            detail,
-                            "\n> {} -> {:?}\n  {}",
-                            e.request, e.status, e.body_excerpt
-                        );
-                    }
-                    for cmd in &o.reproduce {
-                        let _ = write!(detail, "\n$ {cmd}");
-                    }
-                    let _ = writeln!(
-                        out,
-                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
-                        escape(&o.explanation),
-                        escape(&detail)
-                    );
-                }
-            }
+            testcase(&mut out, o, family, report);
         }
         out.push_str("  </testsuite>\n");
     }

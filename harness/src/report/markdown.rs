@@ -2,7 +2,13 @@
 
 use std::fmt::Write as _;
 
+use super::words;
 use crate::outcome::{RunReport, Verdict};
+use crate::spec::Profile;
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
 
 /// Render the Markdown report.
 pub fn markdown(report: &RunReport) -> String {
@@ -20,24 +26,34 @@ pub fn markdown(report: &RunReport) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Target `{}`, profile `{}`, run `{}`, {:.1}s.",
+        "Target `{}`, profile `{}`, run `{}`, {:.1}s; {}.",
         report.target,
         report.profile,
         report.run_tag,
-        report.duration.as_secs_f64()
+        report.duration.as_secs_f64(),
+        words::provenance_line(&report.provenance)
     );
+    if report.summary.known_failures > 0 {
+        let _ = writeln!(
+            out,
+            "{} known failures (listed in the expected-failures file).",
+            report.summary.known_failures
+        );
+    }
     let m = super::matrix(&report.outcomes);
     if !m.rows.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "| key type | SHA-224 | SHA-256 | SHA-384 | SHA-512 |");
         let _ = writeln!(out, "| --- | :-: | :-: | :-: | :-: |");
         for (key_type, cells) in &m.rows {
-            let cells: Vec<&str> = cells
+            let cells: Vec<String> = cells
                 .iter()
-                .map(|c| c.map_or(" ", super::matrix::symbol))
+                .map(|c| c.map_or_else(|| " ".to_owned(), |c| c.symbol()))
                 .collect();
             let _ = writeln!(out, "| `{key_type}` | {} |", cells.join(" | "));
         }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", super::LEGEND);
     }
     let _ = writeln!(out);
     match report.detection.best {
@@ -51,6 +67,23 @@ pub fn markdown(report: &RunReport) -> String {
     for a in &report.detection.aspects {
         let _ = writeln!(out, "- {}: {}", a.aspect.title(), a.reading);
     }
+    let acceptable: Vec<_> = words::acceptable(report).collect();
+    if !acceptable.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "### Implementation-defined: what this target does");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "| case | why it exists | this target |");
+        let _ = writeln!(out, "| --- | --- | --- |");
+        for o in acceptable {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                o.id,
+                cell(&o.reason),
+                cell(&words::target_did(&o.observed))
+            );
+        }
+    }
     let failures: Vec<_> = report
         .outcomes
         .iter()
@@ -63,13 +96,16 @@ pub fn markdown(report: &RunReport) -> String {
         let _ = writeln!(out, "| case | why |");
         let _ = writeln!(out, "| --- | --- |");
         for o in failures {
-            let _ = writeln!(
-                out,
-                "| `{}` | {} |",
-                o.id,
-                o.explanation.replace('|', "\\|")
-            );
+            let _ = writeln!(out, "| `{}` | {} |", o.id, cell(&o.explanation));
         }
     }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "<details><summary>Profiles</summary>");
+    let _ = writeln!(out);
+    for p in Profile::ALL {
+        let _ = writeln!(out, "- `{p}`: {}", words::profile_definition(p));
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "</details>");
     out
 }

@@ -6,11 +6,13 @@ mod junit;
 mod markdown;
 mod matrix;
 mod terminal;
+mod words;
 
 pub use junit::junit_xml;
 pub use markdown::markdown;
-pub use matrix::{matrix, Matrix};
+pub use matrix::{matrix, Action, Cell, Matrix, LEGEND};
 pub use terminal::terminal;
+pub use words::{acceptable_line, profile_definition, provenance_line, target_did};
 
 use crate::outcome::RunReport;
 

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::words;
 use crate::outcome::{CaseOutcome, RunReport, Summary, Verdict};
 
 /// Failures shown with their evidence; the rest are listed by id.
@@ -18,8 +19,7 @@ fn failure(out: &mut String, o: &CaseOutcome, report: &RunReport) {
     }
     let _ = writeln!(out, "    seen: {}", o.observed);
     for e in &o.evidence {
-        let status = e.status.map_or_else(String::new, |s| format!(" -> {s}"));
-        let _ = writeln!(out, "    > {}{status}", e.request);
+        let _ = writeln!(out, "    > {}", words::exchange(e));
         // Bodies of successful calls are noise here; errors are evidence.
         if !e.body_excerpt.is_empty() && e.status.is_none_or(|s| s >= 300) {
             let body: String = e
@@ -49,6 +49,16 @@ pub fn terminal(report: &RunReport) -> String {
         "imgsig conformance — target: {} — profile: {} — run {}",
         report.target, report.profile, report.run_tag
     );
+    let _ = writeln!(out, "{}", words::provenance_line(&report.provenance));
+    for p in crate::spec::Profile::ALL {
+        let held = if p == report.profile { "*" } else { " " };
+        let _ = writeln!(
+            out,
+            "{held} {:<15}{}",
+            p.name(),
+            words::profile_definition(p)
+        );
+    }
     let _ = writeln!(out);
 
     let mut families: BTreeMap<&str, Vec<_>> = BTreeMap::new();
@@ -57,15 +67,15 @@ pub fn terminal(report: &RunReport) -> String {
     }
     let _ = writeln!(
         out,
-        "{:<8} {:>6} {:>6} {:>10} {:>7}",
-        "family", "passed", "failed", "acceptable", "skipped"
+        "{:<8} {:>6} {:>6} {:>10} {:>7} {:>5}",
+        "family", "passed", "failed", "acceptable", "skipped", "known"
     );
     for (family, outcomes) in &families {
         let s = Summary::of(outcomes.iter().copied());
         let _ = writeln!(
             out,
-            "{family:<8} {:>6} {:>6} {:>10} {:>7}",
-            s.passed, s.failed, s.acceptable, s.skipped
+            "{family:<8} {:>6} {:>6} {:>10} {:>7} {:>5}",
+            s.passed, s.failed, s.acceptable, s.skipped, s.known_failures
         );
     }
 
@@ -74,8 +84,9 @@ pub fn terminal(report: &RunReport) -> String {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "signature matrix (✔ pass, ✘ fail, ~ implementation-defined, · skipped)"
+            "signature matrix: what the target did, and whether expected"
         );
+        let _ = writeln!(out, "  ({})", super::LEGEND);
         for line in m.lines() {
             let _ = writeln!(out, "  {line}");
         }
@@ -122,6 +133,18 @@ pub fn terminal(report: &RunReport) -> String {
             "  explained by no profile: {}",
             d.unexplained.join(", ")
         );
+    }
+
+    let acceptable: Vec<_> = words::acceptable(report).collect();
+    if !acceptable.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "implementation-defined (any answer conforms; what this target does)"
+        );
+        for o in acceptable {
+            let _ = writeln!(out, "~ {}", words::acceptable_line(o));
+        }
     }
 
     let failures: Vec<_> = report

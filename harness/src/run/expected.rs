@@ -2,11 +2,14 @@
 //! the reason, so another implementation can gate CI on "no new failures".
 //!
 //! Format: one case id per line, optionally followed by whitespace and the
-//! reason; `#` starts a comment; blank lines are ignored.
+//! reason (which may start with `#`: `id # reason` reads as `id reason`,
+//! and a `#` inside a reason, as in `bug #12`, is kept); a line starting
+//! with `#` is a comment; blank lines are ignored.
 //!
 //! ```text
 //! # binary curves are not supported by our backend
 //! sig.ecc-sect571k1.sha-256.valid   no SECT curves in our crypto library
+//! sig.ecc-sect409k1.sha-256.valid   # the same
 //! ```
 
 use std::collections::BTreeMap;
@@ -24,10 +27,14 @@ impl ExpectedFailures {
     pub fn parse(text: &str) -> ExpectedFailures {
         let entries = text
             .lines()
-            .map(|l| l.split_once('#').map_or(l, |(before, _)| before).trim())
-            .filter(|l| !l.is_empty())
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .map(|l| match l.split_once(char::is_whitespace) {
-                Some((id, reason)) => (id.to_owned(), reason.trim().to_owned()),
+                Some((id, reason)) => {
+                    let reason = reason.trim();
+                    let reason = reason.strip_prefix('#').unwrap_or(reason).trim();
+                    (id.to_owned(), reason.to_owned())
+                }
                 None => (l.to_owned(), String::new()),
             })
             .collect();
@@ -44,7 +51,11 @@ impl ExpectedFailures {
             match o.verdict {
                 Verdict::Fail => {
                     o.verdict = Verdict::KnownFailure;
-                    o.explanation = format!("known failure ({reason}): {}", o.explanation);
+                    o.explanation = if reason.is_empty() {
+                        format!("known failure: {}", o.explanation)
+                    } else {
+                        format!("known failure ({reason}): {}", o.explanation)
+                    };
                 }
                 Verdict::Pass => {
                     o.explanation = format!(
@@ -70,7 +81,7 @@ mod tests {
     #[test]
     fn parses_ids_reasons_and_comments() {
         let f = ExpectedFailures::parse(
-            "# header\n\nsig.a   no SECT curves # trailing\nneg.b\n  reg.c  salt  \n",
+            "# header\n\nsig.a   no SECT curves, bug #12\nneg.b\n  reg.c  salt  \nneg.d # why\n#neg.e\n",
         );
         let got: Vec<(&str, &str)> = f
             .entries
@@ -81,8 +92,9 @@ mod tests {
             got,
             vec![
                 ("neg.b", ""),
+                ("neg.d", "why"),
                 ("reg.c", "salt"),
-                ("sig.a", "no SECT curves")
+                ("sig.a", "no SECT curves, bug #12")
             ]
         );
     }

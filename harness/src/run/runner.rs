@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::cases::RunnableCase;
-use crate::outcome::{detect_profile, CaseOutcome, RunReport, Summary};
+use crate::outcome::{detect_profile, CaseOutcome, Provenance, RunReport, Summary};
 use crate::spec::{judge, Observed, Profile, Verdict};
 use crate::tag::RunTag;
 use crate::targets::{CaseContext, Evidence, Leftover, Target};
@@ -53,6 +53,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
     options: &RunOptions,
 ) -> RunReport {
     let started = Instant::now();
+    let provenance = Provenance::now();
     let bar = if options.progress {
         ProgressBar::with_draw_target(Some(cases.len() as u64), ProgressDrawTarget::stderr())
     } else {
@@ -140,6 +141,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
         outcomes,
         leftovers,
         cleanup_command,
+        provenance,
     }
 }
 
