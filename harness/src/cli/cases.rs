@@ -12,8 +12,8 @@ use super::Outcome;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct CaseFilter {
     /// Only cases whose id starts with this, or matches it as a glob (with
-    /// * or ?), or as a regular expression searched in the id (written
-    /// re:REGEX); repeatable, any may match.
+    /// `*` or `?`), or as a regular expression searched in the id (written
+    /// `re:REGEX`); repeatable, any may match.
     #[arg(long, short = 'f', value_name = "PREFIX|GLOB|re:REGEX")]
     pub filter: Vec<String>,
     /// Leave out cases matching this (same forms as --filter); repeatable.
