@@ -190,6 +190,7 @@ fn fixed_report() -> RunReport {
             started: "2026-12-01T12:00:00Z".into(),
             hostname: "ci-host".into(),
         },
+        interrupted: false,
     }
 }
 

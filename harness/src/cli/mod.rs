@@ -47,6 +47,8 @@ pub(crate) enum Outcome {
     Success,
     /// The command ran and the answer is "no" (a signature did not verify).
     Failure,
+    /// Ctrl-C stopped it (exit 130, as shells report SIGINT).
+    Interrupted,
 }
 
 /// Parse the command line, run the command, map the outcome to an exit
@@ -66,6 +68,7 @@ pub fn run() -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failure) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(session::exit::INTERRUPTED),
         Err(e) => {
             eprintln!("imgsig: error: {e}");
             ExitCode::from(2)

@@ -48,6 +48,7 @@ pub(crate) fn run(args: RunArgs) -> Result<Outcome> {
         .await?;
         match run_session(&args.session, target).await? {
             exit::OK => Ok(Outcome::Success),
+            exit::INTERRUPTED => Ok(Outcome::Interrupted),
             _ => Ok(Outcome::Failure),
         }
     })

@@ -174,6 +174,8 @@ pub mod exit {
     pub const FAILED: u8 = 1;
     /// Configuration or connection error.
     pub const ERROR: u8 = 2;
+    /// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// `--list`: print the selected cases (no target needed); the exit status.
@@ -191,7 +193,19 @@ pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<
     if args.list {
         return list(args);
     }
-    let cases = args.select.select()?;
+    // Building the catalogue signs every case (seconds): Ctrl-C meanwhile
+    // stops cleanly, before anything was created.
+    let ctrl_c = tokio::signal::ctrl_c();
+    let select = args.select.clone();
+    let built = tokio::task::spawn_blocking(move || select.select());
+    let cases = tokio::select! {
+        built = built => built.map_err(|e| Error::Catalogue(e.to_string()))??,
+        _ = ctrl_c => {
+            eprintln!("interrupted while preparing the cases: nothing was created");
+            return Ok(exit::INTERRUPTED);
+        }
+    };
+    target.preflight().await?;
     let options = RunOptions {
         profile: args.profile,
         jobs: args.jobs,
@@ -211,7 +225,9 @@ pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<
     }
     write_reports(args, &report)?;
     print!("{}", report::terminal(&report));
-    Ok(if report.all_as_expected() {
+    Ok(if report.interrupted {
+        exit::INTERRUPTED
+    } else if report.all_as_expected() {
         exit::OK
     } else {
         exit::FAILED

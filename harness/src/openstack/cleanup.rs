@@ -5,6 +5,7 @@
 //! here ever deletes an object whose name does not carry the tag.
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use super::client::{Client, Core};
 use crate::tag::RunTag;
@@ -162,26 +163,56 @@ impl Cleanup {
     }
 }
 
-/// Delete `items`, images before secrets.
+/// How often cleanup tries one object in all: deletes are idempotent, so a
+/// conflict (409: an image still `saving`), a server error or a lost
+/// connection is worth waiting out; on top of the client's own retries.
+const CLEANUP_TRIES: u32 = 3;
+/// The pause before the second try; doubled for the third.
+const CLEANUP_BACKOFF: Duration = Duration::from_millis(250);
+
+/// Whether a failed delete may succeed if tried again.
+fn worth_retrying(e: &crate::Error) -> bool {
+    match e {
+        crate::Error::Api(f) => f.status() == 409 || f.status() >= 500,
+        crate::Error::Transport(_) => true,
+        _ => false,
+    }
+}
+
+/// Delete `items`, images before secrets; an object already gone (404)
+/// counts as deleted.
 pub(crate) async fn delete_all(client: &Client, items: Vec<Resource>) -> CleanupReport {
     let (images, secrets): (Vec<Resource>, Vec<Resource>) = items
         .into_iter()
         .partition(|r| matches!(r, Resource::Image { .. }));
     let mut report = CleanupReport::default();
     for r in images.into_iter().rev().chain(secrets.into_iter().rev()) {
-        let result = match &r {
+        match delete_one(client, &r).await {
+            Ok(()) => report.deleted.push(r),
+            Err(e) => report.failed.push((r, e.to_string())),
+        }
+    }
+    report
+}
+
+async fn delete_one(client: &Client, r: &Resource) -> Result<()> {
+    let mut pause = CLEANUP_BACKOFF;
+    let mut attempt = 1;
+    loop {
+        let result = match r {
             Resource::Image { id, .. } => client.delete_image(id).await,
             Resource::Secret { id, .. } => client.delete_secret(id).await,
         };
         match result {
-            Ok(_) => report.deleted.push(r),
-            Err(e) => {
-                let why = e.to_string();
-                report.failed.push((r, why));
+            Ok(_) => return Ok(()),
+            Err(e) if attempt < CLEANUP_TRIES && worth_retrying(&e) => {
+                tokio::time::sleep(pause).await;
+                pause = pause.saturating_mul(2);
+                attempt += 1;
             }
+            Err(e) => return Err(e),
         }
     }
-    report
 }
 
 impl Client {

@@ -254,6 +254,34 @@ impl Client {
         std::mem::take(&mut *self.journal.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
+    /// The pre-flight of a run: whether Glance and Barbican answer at all
+    /// (any HTTP status counts), one try each within the connect timeout,
+    /// without the token. An error names the service and its URL.
+    pub async fn reach(&self) -> Result<()> {
+        let services = [
+            ("Glance", &self.core.glance),
+            ("Barbican", &self.core.barbican),
+        ];
+        for (service, url) in services {
+            let out = Outgoing::new(reqwest::Method::GET, format!("{url}/"), None)
+                .timeout(self.core.options.timeouts.connect);
+            let sent = transport::send_and_read(
+                &self.core.http,
+                service,
+                out,
+                &RetryPolicy::NONE,
+                &self.redactor(),
+            )
+            .await;
+            if let Err(e) = sent {
+                return Err(Error::Config(format!(
+                    "{service} at {url} cannot be reached, so no case was run: {e}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Glance's base URL (no `/v2`).
     pub fn glance_url(&self) -> &str {
         &self.core.glance

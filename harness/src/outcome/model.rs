@@ -133,6 +133,9 @@ pub struct RunReport {
     /// The command that deletes the leftovers, when there are any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cleanup_command: Option<String>,
+    /// Whether Ctrl-C stopped the run before every case ran.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     /// Which harness made the report, where and when.
     #[serde(default)]
     pub provenance: Provenance,

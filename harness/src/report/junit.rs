@@ -166,7 +166,10 @@ pub fn junit_xml(report: &RunReport) -> String {
     for o in &report.outcomes {
         families.entry(o.family()).or_default().push(o);
     }
-    let total = Counts::of(&report.outcomes);
+    let mut total = Counts::of(&report.outcomes);
+    // What cleanup could not delete is one failed test each (below).
+    total.tests += report.leftovers.len();
+    total.failures += report.leftovers.len();
     let timestamp = escape(report.provenance.started.trim_end_matches('Z'));
     let hostname = escape(&report.provenance.hostname);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -190,6 +193,30 @@ pub fn junit_xml(report: &RunReport) -> String {
         properties(&mut out, report);
         for o in outcomes {
             testcase(&mut out, o, family, report);
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    if !report.leftovers.is_empty() {
+        // What cleanup could not delete fails the run: one failed test per
+        // object, with the command that deletes it.
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"cleanup\" tests=\"{n}\" failures=\"{n}\" skipped=\"0\" time=\"0.000\">",
+            n = report.leftovers.len()
+        );
+        for l in &report.leftovers {
+            let command = report
+                .cleanup_command
+                .as_deref()
+                .unwrap_or(&l.delete_command);
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"imgsig.cleanup\" name=\"{}\" time=\"0.000\">\n      <failure message=\"left behind: {}\">{}\n$ {}</failure>\n    </testcase>",
+                escape(&l.case_id),
+                escape(&l.what),
+                escape(&l.reason),
+                escape(command)
+            );
         }
         out.push_str("  </testsuite>\n");
     }

@@ -99,6 +99,16 @@ pub fn markdown(report: &RunReport) -> String {
             let _ = writeln!(out, "| `{}` | {} |", o.id, cell(&o.explanation));
         }
     }
+    if let Some(lines) = super::leftover_lines(report) {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "### Left behind");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "```");
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out, "```");
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "<details><summary>Profiles</summary>");
     let _ = writeln!(out);

@@ -16,6 +16,35 @@ pub use words::{acceptable_line, profile_definition, provenance_line, target_did
 
 use crate::outcome::RunReport;
 
+/// What the run left behind, for people: a line per object with why it
+/// could not be deleted, and the command that deletes all of it; `None`
+/// when nothing was left.
+pub(crate) fn leftover_lines(report: &RunReport) -> Option<Vec<String>> {
+    if report.leftovers.is_empty() {
+        return None;
+    }
+    let mut lines = vec![format!(
+        "left behind: {} objects the cleanup could not delete",
+        report.leftovers.len()
+    )];
+    for l in &report.leftovers {
+        lines.push(format!("  {} (case {}): {}", l.what, l.case_id, l.reason));
+    }
+    lines.push(match &report.cleanup_command {
+        Some(cmd) => format!("delete them with: {cmd}"),
+        None => "delete them one by one:".to_owned(),
+    });
+    if report.cleanup_command.is_none() {
+        lines.extend(
+            report
+                .leftovers
+                .iter()
+                .map(|l| format!("  {}", l.delete_command)),
+        );
+    }
+    Some(lines)
+}
+
 /// The report as pretty JSON (format: `docs/report-format.md`).
 pub fn json(report: &RunReport) -> String {
     serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))

@@ -170,6 +170,15 @@ pub fn terminal(report: &RunReport) -> String {
         }
     }
     let _ = writeln!(out);
+    if let Some(lines) = super::leftover_lines(report) {
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out);
+    }
+    if report.interrupted {
+        let _ = writeln!(out, "interrupted: the cases not run are listed as skipped");
+    }
     if report.summary.known_failures > 0 {
         let _ = writeln!(
             out,

@@ -44,9 +44,10 @@ impl RunOptions {
 
 /// Run `cases` against `target` and judge every one under the options'
 /// profile; after each case, delete what it created (unless `keep`) and
-/// report what could not be deleted. Stops scheduling new cases on Ctrl-C;
-/// cases in flight finish (and clean up) first, the rest are reported as
-/// skipped.
+/// report what could not be deleted. On Ctrl-C it stops scheduling: cases
+/// in flight finish and clean up, the rest are reported as skipped and the
+/// report says it was interrupted; a second Ctrl-C aborts the cases in
+/// flight, whose cleanup still runs.
 pub async fn run_cases<C: RunnableCase + 'static>(
     cases: Vec<C>,
     target: Arc<dyn Target>,
@@ -69,6 +70,15 @@ pub async fn run_cases<C: RunnableCase + 'static>(
     let mut interrupted = false;
     let mut slots: Vec<Option<CaseOutcome>> = vec![None; cases.len()];
     let mut leftovers: Vec<Leftover> = Vec::new();
+    let (abort, aborted) = tokio::sync::watch::channel(false);
+    let mut presses = 0u8;
+    let note = |line: &str| {
+        if bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            bar.println(line);
+        }
+    };
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
 
@@ -81,10 +91,11 @@ pub async fn run_cases<C: RunnableCase + 'static>(
                 let case = cases[next].clone();
                 let target = target.clone();
                 let options = options.clone();
+                let aborted = aborted.clone();
                 let index = next;
                 next += 1;
                 set.spawn(async move {
-                    let result = run_one(case.as_ref(), target.as_ref(), &options).await;
+                    let result = run_one(case.as_ref(), target.as_ref(), &options, aborted).await;
                     drop(permit);
                     (index, result)
                 });
@@ -97,9 +108,17 @@ pub async fn run_cases<C: RunnableCase + 'static>(
                     leftovers.extend(left);
                 }
             }
-            _ = &mut ctrl_c, if !interrupted => {
-                interrupted = true;
-                bar.println("interrupted: finishing the cases in flight and cleaning up");
+            _ = &mut ctrl_c, if presses < 2 => {
+                presses += 1;
+                if presses == 1 {
+                    interrupted = true;
+                    note("interrupted: finishing the cases in flight and cleaning up \
+                          (Ctrl-C again aborts them; their cleanup still runs)");
+                } else {
+                    let _ = abort.send(true);
+                    note("aborting the cases in flight; cleaning up what they created");
+                }
+                ctrl_c.set(tokio::signal::ctrl_c());
             }
         }
     }
@@ -142,6 +161,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
         leftovers,
         cleanup_command,
         provenance,
+        interrupted,
     }
 }
 
@@ -187,14 +207,20 @@ async fn run_one<C: RunnableCase>(
     case: &C,
     target: &dyn Target,
     options: &RunOptions,
+    mut aborted: tokio::sync::watch::Receiver<bool>,
 ) -> (CaseOutcome, Vec<Leftover>) {
     let started = Instant::now();
     let context = options.context();
     let attempt = target.attempt(case.id());
-    let observed = match tokio::time::timeout(options.timeout, attempt.run(case, &context)).await {
-        Ok(observed) => observed,
-        Err(_) => Observed::Error {
-            detail: format!("no answer within {}s", options.timeout.as_secs()),
+    let observed = tokio::select! {
+        run = tokio::time::timeout(options.timeout, attempt.run(case, &context)) => match run {
+            Ok(observed) => observed,
+            Err(_) => Observed::Error {
+                detail: format!("no answer within {}s", options.timeout.as_secs()),
+            },
+        },
+        _ = aborted.wait_for(|a| *a) => Observed::Error {
+            detail: "aborted by a second Ctrl-C".to_owned(),
         },
     };
     let leftovers = if options.keep {

@@ -64,6 +64,12 @@ pub trait Target: Send + Sync {
     /// A line naming the target for reports.
     fn describe(&self) -> String;
 
+    /// Whether the target can be reached at all, before any case runs
+    /// (an error says what could not be reached).
+    fn preflight(&self) -> BoxFuture<'_, crate::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// A fresh attempt at the case `case_id`.
     fn attempt(&self, case_id: &str) -> Box<dyn Attempt>;
 

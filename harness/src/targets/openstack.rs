@@ -42,6 +42,10 @@ impl Target for OpenStackTarget {
         format!("{} ({})", self.name, self.client.describe())
     }
 
+    fn preflight(&self) -> BoxFuture<'_, crate::Result<()>> {
+        Box::pin(self.client.reach())
+    }
+
     fn attempt(&self, case_id: &str) -> Box<dyn Attempt> {
         Box::new(OpenStackAttempt {
             scope: self.client.scope(),
