@@ -10,7 +10,7 @@ use imgsig::crypto::der::parse_der_signature;
 use imgsig::crypto::{digest_bytes, pss_salt_length, BackendKind, PrivateKey, PublicKey};
 use imgsig::spec::base64::{decode_lenient, decode_strict, encode};
 use imgsig::spec::{
-    Base64Mode, HashMethod, Profile, PropertyMap, PssSignSalt, PssVerifySalt, Request,
+    Base64Mode, HashMethod, Profile, PropertyMap, PssSignSalt, PssVerifySalt, Rejection, Request,
     SignatureProperties,
 };
 use imgsig::trust::{verify_certificate, TrustFailure, TrustOptions, TrustedCertificate, BASE};
@@ -19,14 +19,14 @@ use openssl::stack::Stack;
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::{X509StoreContext, X509};
 
-/// The pinned certificates (PEM) the upload check verifies against: small
+/// The pinned certificates (PEM, the vectors' own) the upload check verifies against: small
 /// keys of each family, the key size does not matter to the code under
 /// test; the first one is RSA-1024.
 pub const CERTIFICATES: [&str; 5] = [
-    include_str!("../certs/rsa-1024.pem"),
-    include_str!("../certs/ecc-secp384r1.pem"),
-    include_str!("../certs/ecc-secp521r1.pem"),
-    include_str!("../certs/ecc-sect409r1.pem"),
+    include_str!("../../vectors/keys/rsa-1024.crt.pem"),
+    include_str!("../../vectors/keys/ecc-secp384r1.crt.pem"),
+    include_str!("../../vectors/keys/ecc-secp521r1.crt.pem"),
+    include_str!("../../vectors/keys/ecc-sect409r1.crt.pem"),
     include_str!("../../vectors/keys/dsa-1024-160.crt.pem"),
 ];
 
@@ -113,6 +113,12 @@ pub fn certificate(data: &[u8]) {
 /// size of the chunks the image is fed in, less one; bytes 4–5 are the
 /// signature length (big-endian); then come the signature and the image.
 pub fn verify(data: &[u8]) {
+    let _ = verify_verdict(data);
+}
+
+/// [`verify`], answering the default verifier's verdict (`None` when the
+/// input does not make a verification request).
+pub fn verify_verdict(data: &[u8]) -> Option<Result<(), Rejection>> {
     let index = byte(data, 0) % CERTIFICATES.len();
     let hash = pick(HashMethod::ALL, data, 1);
     let profile = pick(Profile::ALL, data, 2);
@@ -120,13 +126,11 @@ pub fn verify(data: &[u8]) {
     let rest = data.get(6..).unwrap_or_default();
     let (signature, image) = rest.split_at((byte(data, 4) << 8 | byte(data, 5)).min(rest.len()));
     let key = &KEYS[index];
-    let Some(key_type) = key.algorithm().key_type() else {
-        return;
-    };
+    let key_type = key.algorithm().key_type()?;
     let map = SignatureProperties::to_map(signature, hash, key_type, "fuzz", profile);
     let Ok(Request::Verify(props)) = SignatureProperties::parse(&map, profile, Base64Mode::Lenient)
     else {
-        return;
+        return None;
     };
     let feed = |mut verifier: UploadVerifier| {
         for part in image.chunks(chunk) {
@@ -154,6 +158,7 @@ pub fn verify(data: &[u8]) {
         digests[0], digests[1],
         "the backends hash {hash} differently"
     );
+    Some(default)
 }
 
 /// The keys `verify_keys` draws from (private PEM): the catalogue's, and
@@ -171,15 +176,15 @@ const SIGNING_KEYS: [&str; 22] = [
     include_str!("../../vectors/keys/ecc-secp521r1.pem"),
     include_str!("../../vectors/keys/ecc-sect409k1.pem"),
     include_str!("../../vectors/keys/ecc-sect409r1.pem"),
-    include_str!("../keys/ecc-secp384r1-explicit.pem"),
-    include_str!("../keys/ecc-secp521r1-explicit.pem"),
+    include_str!("../../vectors/keys/ecc-secp384r1-explicit.pem"),
+    include_str!("../../vectors/keys/ecc-secp521r1-explicit.pem"),
     include_str!("../keys/ecc-prime256v1.pem"),
     // The large ones.
     include_str!("../../vectors/keys/rsa-2048.pem"),
     include_str!("../../vectors/keys/rsa-3072.pem"),
     include_str!("../../vectors/keys/rsa-4096.pem"),
     include_str!("../keys/rsa-4097.pem"),
-    include_str!("../keys/rsa-8192.pem"),
+    include_str!("../../vectors/keys/rsa-8192.pem"),
     include_str!("../../vectors/keys/dsa-2048-224.pem"),
     include_str!("../../vectors/keys/dsa-2048-256.pem"),
     include_str!("../../vectors/keys/dsa-3072-256.pem"),
@@ -371,7 +376,7 @@ const TRUST_CERTIFICATES: [&str; 11] = [
     include_str!("../certs/trust/expired-int.pem"),
     include_str!("../certs/trust/leaf-ec.pem"),
     include_str!("../certs/trust/leaf-expired-int.pem"),
-    include_str!("../certs/rsa-1024.pem"),
+    include_str!("../../vectors/keys/rsa-1024.crt.pem"),
 ];
 
 /// [`TRUST_CERTIFICATES`] read once, with their DER.

@@ -22,7 +22,7 @@ pub use client::{
 };
 pub use crypto::{
     base64_lenient, certificate, der_signature, properties, pss_decode, trust_chain, verify,
-    verify_keys,
+    verify_keys, verify_verdict,
 };
 pub use mocks::{mock_barbican, mock_glance, mock_keystone};
 

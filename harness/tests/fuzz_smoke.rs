@@ -167,3 +167,27 @@ replay!(
     mock_barbican,
     mock_glance,
 );
+
+/// The `verify` seeds named `valid-*` (`fuzz/seeds/make-verify-seeds.sh`)
+/// are good signatures by the pinned keys: the default verifier accepts
+/// each, so the fuzzer starts from the accepting path.
+#[test]
+fn the_valid_verify_seeds_are_accepted() {
+    let seeds: Vec<PathBuf> = files(&fuzz_dir("seeds").join("verify"))
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("valid-"))
+        })
+        .collect();
+    assert!(seeds.len() >= 5, "the valid seeds are missing");
+    for path in seeds {
+        let input = std::fs::read(&path).expect("read seed");
+        assert_eq!(
+            targets::verify_verdict(&input),
+            Some(Ok(())),
+            "{} is not accepted",
+            path.display()
+        );
+    }
+}

@@ -2,6 +2,8 @@
 //! signature used. This is how the harness explains a PSS failure instead of
 //! only reporting it.
 
+use std::borrow::Cow;
+
 use rsa::traits::PublicKeyParts;
 use rsa::BigUint;
 use serde::Serialize;
@@ -51,6 +53,21 @@ fn mgf1(hash: HashMethod, seed: &[u8], len: usize) -> Vec<u8> {
     mask
 }
 
+/// An RSA signature as upstream reads it: the octet string is an integer,
+/// so one shorter than the modulus (its leading zero octets dropped) is the
+/// same signature, left-padded here to the modulus length `k`. OpenSSL's
+/// RSA public operation takes any length up to `k`, and so pyca/cryptography
+/// 41 and 50 accept such a signature (tried on both); one longer than `k`
+/// is refused everywhere and is returned as it is.
+pub(crate) fn rsa_signature_octets(signature: &[u8], k: usize) -> Cow<'_, [u8]> {
+    if signature.len() >= k {
+        return Cow::Borrowed(signature);
+    }
+    let mut padded = vec![0u8; k - signature.len()];
+    padded.extend_from_slice(signature);
+    Cow::Owned(padded)
+}
+
 /// Recover the salt length of an RSA-PSS `signature` made with `hash` and
 /// MGF1(`hash`) by the key behind `public_key`; with `message_digest`, also
 /// say whether the signature is valid for it.
@@ -72,9 +89,9 @@ pub fn pss_salt_length(
     let key = crate::rustcrypto::rsa_public_key(public_key.spki_der())
         .map_err(|e| Error::NotPss(e.to_string()))?;
     let k = key.size();
-    if signature.len() != k {
+    if signature.len() > k {
         return Err(Error::NotPss(format!(
-            "signature is {} bytes, the key's modulus is {k}",
+            "signature is {} bytes, the key's modulus {k}",
             signature.len()
         )));
     }

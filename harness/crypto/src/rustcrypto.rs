@@ -5,12 +5,13 @@ use std::borrow::Cow;
 
 use rand::rngs::OsRng;
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey};
+use rsa::traits::PublicKeyParts;
 use sha2::Digest;
 use signature::hazmat::{PrehashSigner, PrehashVerifier};
 use signature::SignatureEncoding;
 
 use super::keys::{DsaSize, EcCurve, KeyAlgorithm, PrivateKey, PublicKey, RSA_MAX_BITS};
-use super::pss::pss_salt_length;
+use super::pss::{pss_salt_length, rsa_signature_octets};
 use super::{Backend, BackendKind, StreamHasher};
 use crate::{Error, Result};
 use imgsig_contract::{Curve, HashMethod, PssSignSalt, PssVerifySalt};
@@ -210,7 +211,8 @@ impl Backend for RustCrypto {
                         Err(_) => return Ok(false),
                     },
                 };
-                k.verify(pss_scheme(hash, salt_len), digest, signature)
+                let signature = rsa_signature_octets(signature, k.size());
+                k.verify(pss_scheme(hash, salt_len), digest, &signature)
                     .is_ok()
             }
             KeyAlgorithm::Dsa { .. } => {
