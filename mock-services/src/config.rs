@@ -6,7 +6,7 @@ use std::time::Duration;
 use imgsig_contract::Profile;
 use serde::{Deserialize, Serialize};
 
-use crate::MockError;
+use crate::{ConnectionLimits, MockError};
 
 /// The default admin password.
 pub const DEFAULT_ADMIN_PASSWORD: &str = "imgsig-admin";
@@ -86,6 +86,8 @@ pub struct MockConfig {
     /// it, removed with the cloud); the system's temporary directory if
     /// unset. Large uploads are bound by this disk's write speed.
     pub data_dir: Option<PathBuf>,
+    /// Timeouts and the bound on connections, for each service.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for MockConfig {
@@ -124,6 +126,7 @@ impl Default for MockConfig {
             region: "RegionOne".into(),
             checksums: true,
             data_dir: None,
+            connections: ConnectionLimits::default(),
         }
     }
 }

@@ -19,6 +19,7 @@ mod auth;
 mod barbican;
 mod clouds;
 mod config;
+mod connection;
 mod error;
 mod faults;
 mod glance;
@@ -38,6 +39,7 @@ use tokio::task::JoinHandle;
 
 pub use clouds::clouds_yaml;
 pub use config::{MockConfig, Ports, ProjectConfig, UserConfig, DEFAULT_ADMIN_PASSWORD};
+pub use connection::ConnectionLimits;
 pub use error::MockError;
 pub use faults::Faults;
 pub use in_process::{InProcessCloud, Service};
@@ -152,7 +154,7 @@ async fn bind(service: &'static str, port: u16) -> Result<tokio::net::TcpListene
         })
 }
 
-fn url_of(listener: &tokio::net::TcpListener) -> Result<String, MockError> {
+fn url_of(listener: &Listener) -> Result<String, MockError> {
     let addr = listener.local_addr()?;
     Ok(format!("http://{addr}"))
 }
@@ -162,49 +164,33 @@ impl MockCloud {
     /// config, 0 for ephemeral) and serve them on the current runtime.
     pub async fn start(config: MockConfig) -> Result<MockCloud, MockError> {
         let config = config.normalised()?;
-        let keystone = bind("keystone", config.ports.keystone).await?;
-        let barbican = bind("barbican", config.ports.barbican).await?;
-        let glance = bind("glance", config.ports.glance).await?;
+        let limits = config.connections.effective()?;
+        let faults = Faults::default();
+        let keystone = Listener::plain(bind("keystone", config.ports.keystone).await?);
+        let barbican = Listener::barbican(
+            bind("barbican", config.ports.barbican).await?,
+            faults.clone(),
+        );
+        let glance = Listener::plain(bind("glance", config.ports.glance).await?);
         let urls = Urls {
             keystone: url_of(&keystone)?,
             barbican: url_of(&barbican)?,
             glance: url_of(&glance)?,
         };
-        let faults = Faults::default();
         let store = glance::Store::new(config.data_dir.as_deref())?;
         let key_manager = glance::KeyManager::new(
             urls.barbican.clone(),
             Duration::from_secs(config.key_manager_timeout_secs),
         );
-        let cloud = Arc::new(Cloud::assemble(
-            config,
-            urls,
-            faults.clone(),
-            store,
-            key_manager,
-        ));
+        let cloud = Arc::new(Cloud::assemble(config, urls, faults, store, key_manager));
         let (stop, stopped) = watch::channel(false);
         let serve = |listener: Listener, router: axum::Router| {
-            let mut stopped = stopped.clone();
-            tokio::spawn(async move {
-                let shutdown = async move {
-                    // Either a stop signal or the sender is gone.
-                    let _ = stopped.wait_for(|s| *s).await;
-                };
-                // Accept errors are retried inside the listener; serve
-                // itself only returns on shutdown.
-                let _ = axum::serve(listener, router)
-                    .with_graceful_shutdown(shutdown)
-                    .await;
-            })
+            tokio::spawn(listener.serve(router, limits, stopped.clone()))
         };
         let servers = vec![
-            serve(Listener::plain(keystone), keystone::router(cloud.clone())),
-            serve(
-                Listener::barbican(barbican, faults),
-                barbican::router(cloud.clone()),
-            ),
-            serve(Listener::plain(glance), glance::router(cloud.clone())),
+            serve(keystone, keystone::router(cloud.clone())),
+            serve(barbican, barbican::router(cloud.clone())),
+            serve(glance, glance::router(cloud.clone())),
         ];
         Ok(MockCloud {
             cloud,

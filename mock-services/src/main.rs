@@ -40,6 +40,23 @@ struct Args {
     /// tmpfs such as /dev/shm) instead of the system's temporary directory.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Seconds a client has to send a request's line and headers
+    /// [default: 10].
+    #[arg(long, value_name = "SECS")]
+    header_read_timeout: Option<u64>,
+    /// Seconds a keep-alive connection may sit idle between requests
+    /// [default: 60].
+    #[arg(long, value_name = "SECS")]
+    idle_timeout: Option<u64>,
+    /// Seconds a request body may go without data before the request is
+    /// aborted (a stalled upload leaves the image queued, without data)
+    /// [default: 60].
+    #[arg(long, value_name = "SECS")]
+    body_timeout: Option<u64>,
+    /// Connections each service holds at once; more are shed [default:
+    /// 512, lowered to fit the open-files limit].
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
     /// Name of the cloud in the printed clouds.yaml entry.
     #[arg(long, default_value = "imgsig-mock")]
     cloud_name: String,
@@ -59,6 +76,22 @@ async fn run(args: Args) -> Result<(), imgsig_mock::MockError> {
     }
     if args.no_checksums {
         config.checksums = false;
+    }
+    let limits = &mut config.connections;
+    for (flag, value) in [
+        (
+            args.header_read_timeout,
+            &mut limits.header_read_timeout_secs,
+        ),
+        (args.idle_timeout, &mut limits.idle_timeout_secs),
+        (args.body_timeout, &mut limits.body_progress_timeout_secs),
+    ] {
+        if let Some(secs) = flag {
+            *value = secs;
+        }
+    }
+    if let Some(n) = args.max_connections {
+        limits.max_connections = n;
     }
     let ports = &mut config.ports;
     for (flag, port) in [
