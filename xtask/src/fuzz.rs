@@ -155,6 +155,10 @@ fn build(targets: &[String]) -> Result<PathBuf> {
 struct Outcome {
     target: String,
     seconds: f64,
+    /// CPU seconds the workers used (user + system): on a shared machine
+    /// executions per CPU second say what the target costs, whatever else
+    /// runs beside it.
+    cpu_seconds: f64,
     executions: u64,
     corpus: usize,
     minimised: Option<usize>,
@@ -171,6 +175,35 @@ impl Outcome {
             0.0
         }
     }
+
+    fn exec_per_cpu_sec(&self) -> f64 {
+        if self.cpu_seconds > 0.0 {
+            self.executions as f64 / self.cpu_seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// CPU seconds (user + system) of this process's waited-for children:
+/// fields 16 and 17 (`cutime`, `cstime`) of `/proc/self/stat`, in clock
+/// ticks of 1/100 s (Linux's fixed `USER_HZ`). Zero where there is no
+/// `/proc`.
+fn children_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // The command name (field 2) may hold spaces: count from its ')'.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3.
+    let ticks: u64 = [16, 17]
+        .iter()
+        .filter_map(|&f| fields.get(f - 3)?.parse::<u64>().ok())
+        .sum();
+    ticks as f64 / 100.0
 }
 
 fn files_in(dir: &Path) -> Vec<PathBuf> {
@@ -229,6 +262,7 @@ fn fuzz_one(bin: &Path, target: &str, seconds: u64, jobs: u32) -> Result<Outcome
     }
     let before = files_in(&artifacts);
     let started = Instant::now();
+    let cpu_before = children_cpu_seconds();
     let mut workers: Vec<Child> = Vec::new();
     for _ in 0..jobs.max(1) {
         let mut cmd = Command::new("nice");
@@ -272,6 +306,7 @@ fn fuzz_one(bin: &Path, target: &str, seconds: u64, jobs: u32) -> Result<Outcome
         }
     }
     outcome.seconds = started.elapsed().as_secs_f64();
+    outcome.cpu_seconds = children_cpu_seconds() - cpu_before;
     outcome.corpus = files_in(&corpus).len();
     outcome.crashes = files_in(&artifacts)
         .into_iter()
@@ -311,16 +346,26 @@ fn minimise(bin: &Path, target: &str) -> Result<usize> {
 
 fn print_table(outcomes: &[Outcome]) {
     println!(
-        "{:<16} {:>7} {:>12} {:>9} {:>7} {:>9} {:>8}",
-        "target", "seconds", "executions", "exec/s", "corpus", "new cov", "crashes"
+        "{:<16} {:>7} {:>7} {:>12} {:>9} {:>10} {:>7} {:>9} {:>8}",
+        "target",
+        "seconds",
+        "cpu s",
+        "executions",
+        "exec/s",
+        "exec/cpu-s",
+        "corpus",
+        "new cov",
+        "crashes"
     );
     for o in outcomes {
         println!(
-            "{:<16} {:>7.0} {:>12} {:>9.0} {:>7} {:>9} {:>8}",
+            "{:<16} {:>7.0} {:>7.0} {:>12} {:>9.0} {:>10.0} {:>7} {:>9} {:>8}",
             o.target,
             o.seconds,
+            o.cpu_seconds,
             o.executions,
             o.exec_per_sec(),
+            o.exec_per_cpu_sec(),
             o.minimised
                 .map_or(o.corpus.to_string(), |m| format!("{}>{m}", o.corpus)),
             o.coverage_end.saturating_sub(o.coverage_start),
@@ -345,17 +390,22 @@ fn summary(outcomes: &[Outcome], budget: u64, jobs: u32, elapsed: f64) -> String
     );
     let _ = writeln!(
         md,
-        "| target | seconds | executions | exec/s | corpus (minimised) | new coverage | crashes |"
+        "| target | seconds | CPU seconds | executions | exec/s | exec/CPU-s | corpus (minimised) | new coverage | crashes |"
     );
-    let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(
+        md,
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
     for o in outcomes {
         let _ = writeln!(
             md,
-            "| `{}` | {:.0} | {} | {:.0} | {} ({}) | {} | {} |",
+            "| `{}` | {:.0} | {:.0} | {} | {:.0} | {:.0} | {} ({}) | {} | {} |",
             o.target,
             o.seconds,
+            o.cpu_seconds,
             o.executions,
             o.exec_per_sec(),
+            o.exec_per_cpu_sec(),
             o.corpus,
             o.minimised.map_or("-".to_owned(), |m| m.to_string()),
             o.coverage_end.saturating_sub(o.coverage_start),

@@ -112,7 +112,7 @@ impl CertificateParams {
         let serial = BigNum::from_dec_str(&self.serial.to_string())?;
         b.set_serial_number(Asn1Integer::from_bn(&serial)?.as_ref())?;
         b.set_subject_name(&name)?;
-        let issuer_x509 = issuer.map(Certificate::to_openssl).transpose()?;
+        let issuer_x509 = issuer.map(Certificate::openssl);
         match &issuer_x509 {
             Some(i) => b.set_issuer_name(i.subject_name())?,
             None => b.set_issuer_name(&name)?,
@@ -139,8 +139,8 @@ impl CertificateParams {
             }
             b.append_extension(ku.build()?)?;
         }
-        let ski =
-            SubjectKeyIdentifier::new().build(&b.x509v3_context(issuer_x509.as_deref(), None))?;
+        let ski = SubjectKeyIdentifier::new()
+            .build(&b.x509v3_context(issuer_x509.map(|x| &**x), None))?;
         b.append_extension(ski)?;
         // A restricted RSASSA-PSS key signs only with its own digest (and
         // OpenSSL then writes an RSASSA-PSS signature algorithm).
@@ -156,19 +156,34 @@ impl CertificateParams {
         };
         let signer = signer.to_openssl()?;
         b.sign(&signer, digest)?;
-        Ok(Certificate {
-            der: b.build().to_der()?,
-        })
+        Certificate::from_x509(b.build())
     }
 }
 
-/// An X.509 certificate, held as DER.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An X.509 certificate: its DER, and OpenSSL's reading of it, made once
+/// (reading a certificate is most of what checking a small one costs).
+#[derive(Debug, Clone)]
 pub struct Certificate {
     der: Vec<u8>,
+    x509: X509,
 }
 
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Certificate) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for Certificate {}
+
 impl Certificate {
+    fn from_x509(x509: X509) -> Result<Certificate> {
+        Ok(Certificate {
+            der: x509.to_der()?,
+            x509,
+        })
+    }
+
     /// Read a certificate in PEM or DER.
     pub fn from_pem_or_der(bytes: &[u8]) -> Result<Certificate> {
         let bad = |e: openssl::error::ErrorStack| Error::BadKey {
@@ -180,9 +195,7 @@ impl Certificate {
         } else {
             X509::from_der(bytes).map_err(bad)?
         };
-        Ok(Certificate {
-            der: x509.to_der()?,
-        })
+        Certificate::from_x509(x509)
     }
 
     /// DER encoding.
@@ -192,15 +205,16 @@ impl Certificate {
 
     /// PEM encoding.
     pub fn to_pem(&self) -> Result<Vec<u8>> {
-        Ok(self.to_openssl()?.to_pem()?)
+        Ok(self.x509.to_pem()?)
     }
 
     /// The subject's public key.
     pub fn public_key(&self) -> Result<PublicKey> {
-        PublicKey::from_openssl(&self.to_openssl()?.public_key()?)
+        PublicKey::from_openssl(&self.x509.public_key()?)
     }
 
-    pub(crate) fn to_openssl(&self) -> Result<X509> {
-        Ok(X509::from_der(&self.der)?)
+    /// OpenSSL's reading of the certificate.
+    pub(crate) fn openssl(&self) -> &X509 {
+        &self.x509
     }
 }
