@@ -24,7 +24,7 @@ pub const TARGET_RATIO: f64 = 0.95;
 
 /// Seed of the generated data.
 const SEED: u64 = 0x1a5_5e1f;
-const MIB: u64 = 1 << 20;
+pub(crate) const MIB: u64 = 1 << 20;
 
 /// Arguments of `cargo xtask bench-verify`.
 #[derive(Debug, clap::Args)]
@@ -38,12 +38,12 @@ pub struct Args {
 }
 
 /// A key type as `imgsig keygen` takes it.
-struct KeyConfig {
-    key_type: &'static str,
-    bits: Option<&'static str>,
+pub(crate) struct KeyConfig {
+    pub(crate) key_type: &'static str,
+    pub(crate) bits: Option<&'static str>,
 }
 
-const KEYS: [KeyConfig; 2] = [
+pub(crate) const KEYS: [KeyConfig; 2] = [
     KeyConfig {
         key_type: "RSA-PSS",
         bits: Some("2048"),
@@ -111,7 +111,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 /// The generated data file of `size_mib` MiB, made once.
-fn data_file(dir: &Path, size_mib: u64) -> Result<PathBuf> {
+pub(crate) fn data_file(dir: &Path, size_mib: u64) -> Result<PathBuf> {
     let path = dir.join(format!("data-{size_mib}MiB-{SEED:x}.bin"));
     if std::fs::metadata(&path).is_ok_and(|m| m.len() == size_mib * MIB) {
         return Ok(path);
@@ -135,7 +135,7 @@ fn data_file(dir: &Path, size_mib: u64) -> Result<PathBuf> {
 
 /// A directory with `private_key.pem`, `certificate.pem` (from `imgsig
 /// keygen`) and `pub.pem` (for openssl), made once per key type.
-fn key_dir(imgsig: &Path, dir: &Path, key: &KeyConfig) -> Result<PathBuf> {
+pub(crate) fn key_dir(imgsig: &Path, dir: &Path, key: &KeyConfig) -> Result<PathBuf> {
     let out = dir.join(format!("key-{}", key.key_type));
     let public = out.join("pub.pem");
     if public.exists() {
@@ -157,12 +157,12 @@ fn key_dir(imgsig: &Path, dir: &Path, key: &KeyConfig) -> Result<PathBuf> {
 }
 
 /// A signature: as the `img_signature` property and as a raw file.
-struct Signature {
-    base64: String,
-    file: PathBuf,
+pub(crate) struct Signature {
+    pub(crate) base64: String,
+    pub(crate) file: PathBuf,
 }
 
-fn signature(imgsig: &Path, keys: &Path, hash: &str, data: &Path) -> Result<Signature> {
+pub(crate) fn signature(imgsig: &Path, keys: &Path, hash: &str, data: &Path) -> Result<Signature> {
     let mut sign = Command::new(imgsig);
     sign.args(["sign", "--json", "--hash-method", hash, "--key"]);
     sign.arg(keys.join("private_key.pem")).arg(data);
@@ -235,6 +235,6 @@ fn time_alternating<const N: usize>(mut cmds: [Command; N], reps: usize) -> Resu
     Ok(best)
 }
 
-fn mb_per_s(bytes: u64, time: Duration) -> f64 {
+pub(crate) fn mb_per_s(bytes: u64, time: Duration) -> f64 {
     bytes as f64 / 1e6 / time.as_secs_f64()
 }

@@ -4,6 +4,7 @@
 //! through cargo; this file only dispatches.
 
 mod adapter_cursive;
+mod bench_upload;
 mod bench_verify;
 mod conformance;
 mod fuzz;
@@ -30,6 +31,8 @@ struct Xtask {
 enum Task {
     /// Run the catalogue through the real cursive library (adapter protocol).
     AdapterCursive(Box<adapter_cursive::Args>),
+    /// Time a verified upload to the mock against the limit of its hashes.
+    BenchUpload(bench_upload::Args),
     /// Time `imgsig verify` against `openssl dgst -verify` on one file.
     BenchVerify(bench_verify::Args),
     /// Run the conformance suite (the project's main job).
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
     let xtask = Xtask::parse();
     let result = match xtask.task {
         Task::AdapterCursive(args) => adapter_cursive::run(*args),
+        Task::BenchUpload(args) => bench_upload::run(args),
         Task::BenchVerify(args) => bench_verify::run(args),
         Task::Conformance(args) => conformance::run(*args),
         Task::Fuzz(args) => fuzz::run(args),
