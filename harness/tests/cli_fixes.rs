@@ -160,6 +160,34 @@ fn inspect_and_verify_share_the_length_rule_and_sign_shows_the_secret_step() {
         .concat(),
     );
     assert_eq!(verify.status.code(), Some(1), "{}", stdout(&verify));
+    let inspect = imgsig(
+        dir.path(),
+        &[&["inspect"][..], &common, &["image.bin"]].concat(),
+    );
+    assert_eq!(inspect.status.code(), Some(0), "{}", stderr(&inspect));
+    insta::assert_snapshot!(
+        "verify_and_inspect_of_a_344_character_signature",
+        format!(
+            "$ imgsig verify --profile documented …\n{}\n$ imgsig inspect …\n{}",
+            stdout(&verify),
+            stdout(&inspect)
+        )
+    );
+    let private = imgsig(
+        dir.path(),
+        &[
+            &["verify", "--key-type", "RSA-PSS", "--cert", "k/private_key.pem"][..],
+            &common[2..],
+            &["image.bin"],
+        ]
+        .concat(),
+    );
+    assert_eq!(private.status.code(), Some(2), "{}", stdout(&private));
+    assert!(
+        stderr(&private).contains("holds a private key, not a certificate"),
+        "{}",
+        stderr(&private)
+    );
 }
 
 /// The case count and the pass/acceptable split the README and the report
@@ -207,4 +235,30 @@ fn documented_counts_are_the_catalogue_s() {
         }
     }
     assert!(checked >= 2, "the figures were not found ({checked})");
+}
+
+/// Completions and manual pages come from the command definitions.
+#[test]
+fn completions_and_man_pages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bash = imgsig(dir.path(), &["completions", "bash"]);
+    assert!(bash.status.success(), "{}", stderr(&bash));
+    let script = stdout(&bash);
+    assert!(
+        script.contains("_imgsig()") && script.contains("--evidence-dir"),
+        "{script}"
+    );
+    let zsh = imgsig(dir.path(), &["completions", "zsh"]);
+    assert!(stdout(&zsh).starts_with("#compdef imgsig"), "{}", stdout(&zsh));
+    let bad = imgsig(dir.path(), &["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let man = imgsig(dir.path(), &["man"]);
+    assert!(man.status.success(), "{}", stderr(&man));
+    let page = stdout(&man);
+    assert!(page.contains(".TH imgsig 1") && page.contains("imgsig\\-run"), "{page}");
+    let out = imgsig(dir.path(), &["man", "--out-dir", "man"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for page in ["imgsig.1", "imgsig-run.1", "imgsig-verify.1", "imgsig-completions.1"] {
+        assert!(dir.path().join("man").join(page).is_file(), "{page}");
+    }
 }

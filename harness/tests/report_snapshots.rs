@@ -191,6 +191,7 @@ fn fixed_report() -> RunReport {
             hostname: "ci-host".into(),
         },
         interrupted: false,
+        evidence_dir: None,
     }
 }
 
@@ -243,4 +244,115 @@ fn detection_reads_the_aspects() {
         .find(|a| a.aspect == imgsig::outcome::Aspect::PssSalt)
         .expect("salt aspect");
     assert_eq!(salt.fits, vec![Profile::GlanceCurrent, Profile::Documented]);
+}
+
+/// A run of real catalogue cases, judged as `observed` says.
+fn run_of(cases: &[imgsig::cases::Case], observed: &[Observed]) -> RunReport {
+    use imgsig::cases::RunnableCase;
+    let profile = Profile::GlanceCurrent;
+    let outcomes: Vec<CaseOutcome> = cases
+        .iter()
+        .zip(observed)
+        .map(|(c, seen)| {
+            let expected = c.expectations();
+            let (verdict, explanation) = judge(&expected[&profile], seen, profile);
+            CaseOutcome {
+                aspects: Vec::new(),
+                id: c.id().to_owned(),
+                reason: c.reason().to_owned(),
+                hash_method: None,
+                key_type: None,
+                expected,
+                observed: seen.clone(),
+                verdict,
+                explanation,
+                evidence: Vec::new(),
+                reproduce: c.reproduce(),
+                duration: Duration::from_millis(5),
+            }
+        })
+        .collect();
+    let mut r = fixed_report();
+    r.summary = Summary::of(&outcomes);
+    r.detection = detect_profile(&outcomes);
+    r.outcomes = outcomes;
+    r
+}
+
+/// The evidence directory of a failing, an implementation-defined, a big
+/// (recipe) and a passing case: the files, and each reproduce.sh.
+#[test]
+fn evidence_directory_files_and_scripts() {
+    let catalogue = imgsig::cases::catalogue(false).expect("catalogue");
+    let pick = |id: &str| {
+        catalogue
+            .iter()
+            .find(|c| c.id.as_str() == id)
+            .unwrap_or_else(|| panic!("{id} is in the catalogue"))
+            .clone()
+    };
+    let mut big = pick("sig.rsa-pss-2048.sha-256.valid");
+    big.id = imgsig::cases::CaseId::new("big.rsa-pss-2048.sha-256.1gib").expect("id");
+    big.image = imgsig::cases::ImageSource::Seeded {
+        seed: 7,
+        len: 1 << 30,
+    };
+    let cases = vec![
+        pick("neg.data.tampered-first-byte.rsa-pss-1024"),
+        pick("cert.payload-der"),
+        big,
+        pick("sig.rsa-pss-2048.sha-256.valid"),
+    ];
+    let mut r = run_of(
+        &cases,
+        &[
+            active(),
+            refused("Unable to load PEM file"),
+            Observed::Error {
+                detail: "no answer within 120s".into(),
+            },
+            active(),
+        ],
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("evidence");
+    let written = report::evidence::write_all(&root, &cases, &mut r).expect("written");
+    assert_eq!(written, 3);
+    let root = std::fs::canonicalize(&root).expect("root");
+    assert_eq!(
+        r.evidence_dir.as_deref(),
+        Some(root.display().to_string().as_str())
+    );
+    assert!(r.outcomes[3].reproduce.is_empty(), "a pass has no files");
+    let mut listing = String::new();
+    for c in &cases[..3] {
+        let dir = root.join(c.id.as_str());
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("case dir")
+            .map(|e| {
+                let e = e.expect("entry");
+                let len = e.metadata().expect("metadata").len();
+                format!("{} ({len} bytes)", e.file_name().to_string_lossy())
+            })
+            .collect();
+        names.sort();
+        let script = std::fs::read_to_string(dir.join("reproduce.sh")).expect("script");
+        listing.push_str(&format!(
+            "== {}/\n{}\n-- reproduce.sh\n{script}\n",
+            c.id,
+            names.join("\n")
+        ));
+    }
+    assert!(!root.join("sig.rsa-pss-2048.sha-256.valid").exists());
+    // PSS signatures are salted at random: the values change every build.
+    let signature = regex::Regex::new(r"img_signature=[A-Za-z0-9+/=]+ ").expect("regex");
+    let listing = listing.replace(&root.display().to_string(), "$EVIDENCE");
+    let listing = signature.replace_all(&listing, "img_signature=$$SIGNATURE ");
+    insta::assert_snapshot!(listing);
+    let terminal = report::terminal(&r).replace(&root.display().to_string(), "$EVIDENCE");
+    assert!(
+        terminal.contains("reproduce: sh $EVIDENCE/cert.payload-der/reproduce.sh")
+            && terminal.contains("evidence: the files of 3 cases, each with reproduce.sh, under $EVIDENCE"),
+        "{terminal}"
+    );
 }

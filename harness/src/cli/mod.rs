@@ -5,6 +5,8 @@
 //! command could not run (bad arguments, unreadable files).
 
 pub mod cases;
+mod docs;
+mod image;
 mod inspect;
 mod keygen;
 mod run;
@@ -39,6 +41,9 @@ enum Command {
     Run(run::RunArgs),
     Cases(cases::Args),
     Cleanup(run::CleanupArgs),
+    SeededImage(image::Args),
+    Completions(docs::CompletionsArgs),
+    Man(docs::ManArgs),
 }
 
 /// What a subcommand concluded.
@@ -64,6 +69,9 @@ pub fn run() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Cases(args) => cases::run(args),
         Command::Cleanup(args) => run::cleanup(args),
+        Command::SeededImage(args) => image::run(args),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

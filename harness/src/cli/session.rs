@@ -93,10 +93,20 @@ pub struct SessionArgs {
     /// Write a Markdown summary here.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Where to write, for each failing or implementation-defined case,
+    /// the files that reproduce it (certificate, image or its recipe,
+    /// signature, properties, reproduce.sh); the reports print the commands
+    /// [default: imgsig-evidence/RUN_TAG in the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub evidence_dir: Option<PathBuf>,
+    /// Write no evidence files (and print no reproductions).
+    #[arg(long, conflicts_with = "evidence_dir")]
+    pub no_evidence: bool,
     /// Case ids known to fail, with reasons: they do not fail the run.
     #[arg(long, value_name = "FILE")]
     pub expected_failures: Option<PathBuf>,
-    /// No progress bar.
+    /// No progress: neither the preparation messages nor the bar (on a
+    /// terminal) or the line every few seconds (elsewhere).
     #[arg(long)]
     pub quiet: bool,
 }
@@ -197,6 +207,10 @@ pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<
     // stops cleanly, before anything was created.
     let ctrl_c = tokio::signal::ctrl_c();
     let select = args.select.clone();
+    let preparing = std::time::Instant::now();
+    if !args.quiet {
+        eprintln!("preparing the cases: generating keys and certificates, signing the images …");
+    }
     let built = tokio::task::spawn_blocking(move || select.select());
     let cases = tokio::select! {
         built = built => built.map_err(|e| Error::Catalogue(e.to_string()))??,
@@ -205,6 +219,13 @@ pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<
             return Ok(exit::INTERRUPTED);
         }
     };
+    if !args.quiet {
+        eprintln!(
+            "{} cases prepared in {:.1}s",
+            cases.len(),
+            preparing.elapsed().as_secs_f64()
+        );
+    }
     target.preflight().await?;
     let options = RunOptions {
         profile: args.profile,
@@ -212,8 +233,9 @@ pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<
         timeout: Duration::from_secs(args.timeout),
         keep: args.keep,
         run_tag: RunTag::generate(),
-        progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        progress: !args.quiet,
     };
+    let kept = cases.clone();
     let mut report = run_cases(cases, Arc::from(target), &options).await;
     if let Some(path) = &args.expected_failures {
         let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
@@ -222,6 +244,15 @@ pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<
             eprintln!("warning: {} lists {id}, which was not run", path.display());
         }
         report.summary = crate::outcome::Summary::of(&report.outcomes);
+    }
+    if args.no_evidence {
+        report.outcomes.iter_mut().for_each(|o| o.reproduce.clear());
+    } else {
+        let dir = args
+            .evidence_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("imgsig-evidence").join(options.run_tag.to_string()));
+        report::evidence::write_all(&dir, &kept, &mut report)?;
     }
     write_reports(args, &report)?;
     print!("{}", report::terminal(&report));

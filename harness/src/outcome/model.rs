@@ -139,6 +139,10 @@ pub struct RunReport {
     /// Which harness made the report, where and when.
     #[serde(default)]
     pub provenance: Provenance,
+    /// Where the files that reproduce the failing and implementation-defined
+    /// cases were written (`--evidence-dir`), if anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_dir: Option<String>,
 }
 
 /// Which harness made a report, on which host and when: shown in every

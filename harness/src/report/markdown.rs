@@ -99,6 +99,10 @@ pub fn markdown(report: &RunReport) -> String {
             let _ = writeln!(out, "| `{}` | {} |", o.id, cell(&o.explanation));
         }
     }
+    if let Some(line) = words::evidence_line(report) {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{line}.");
+    }
     if let Some(lines) = super::leftover_lines(report) {
         let _ = writeln!(out);
         let _ = writeln!(out, "### Left behind");

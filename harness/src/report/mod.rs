@@ -1,7 +1,9 @@
 //! Renderings of a [`RunReport`](crate::outcome::RunReport): a terminal
 //! report for people, the hash × key-type matrix, JSON, JUnit XML and
-//! Markdown for CI. Each is a pure function of the report.
+//! Markdown for CI. Each is a pure function of the report; [`evidence`]
+//! writes the files that reproduce the cases that need it.
 
+pub mod evidence;
 mod junit;
 mod markdown;
 mod matrix;

@@ -144,6 +144,9 @@ pub fn terminal(report: &RunReport) -> String {
         );
         for o in acceptable {
             let _ = writeln!(out, "~ {}", words::acceptable_line(o));
+            if let Some(script) = words::script(report, o) {
+                let _ = writeln!(out, "    reproduce: sh {script}");
+            }
         }
     }
 
@@ -175,6 +178,9 @@ pub fn terminal(report: &RunReport) -> String {
             let _ = writeln!(out, "{line}");
         }
         let _ = writeln!(out);
+    }
+    if let Some(line) = words::evidence_line(report) {
+        let _ = writeln!(out, "{line}");
     }
     if report.interrupted {
         let _ = writeln!(out, "interrupted: the cases not run are listed as skipped");

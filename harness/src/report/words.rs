@@ -104,3 +104,29 @@ pub fn acceptable(report: &RunReport) -> impl Iterator<Item = &CaseOutcome> {
         .iter()
         .filter(|o| o.verdict == crate::spec::Verdict::Acceptable)
 }
+
+/// The `reproduce.sh` of an outcome in the evidence directory, when its
+/// files were written.
+pub fn script(report: &RunReport, o: &CaseOutcome) -> Option<String> {
+    let dir = report.evidence_dir.as_deref()?;
+    (!o.reproduce.is_empty()).then(|| {
+        format!(
+            "{dir}/{}/{}",
+            o.id,
+            super::evidence::names::SCRIPT
+        )
+    })
+}
+
+/// `evidence: the files of 4 cases, each with reproduce.sh, under DIR`.
+pub fn evidence_line(report: &RunReport) -> Option<String> {
+    let dir = report.evidence_dir.as_deref()?;
+    let n = report
+        .outcomes
+        .iter()
+        .filter(|o| !o.reproduce.is_empty())
+        .count();
+    Some(format!(
+        "evidence: the files of {n} cases, each with reproduce.sh, under {dir}"
+    ))
+}

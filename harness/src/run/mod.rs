@@ -2,6 +2,7 @@
 //! the [`RunReport`](crate::outcome::RunReport).
 
 mod expected;
+mod progress;
 mod runner;
 
 pub use expected::ExpectedFailures;

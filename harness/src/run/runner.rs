@@ -5,10 +5,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use super::progress::Progress;
 use crate::cases::RunnableCase;
 use crate::outcome::{detect_profile, CaseOutcome, Provenance, RunReport, Summary};
 use crate::spec::{judge, Observed, Profile, Verdict};
@@ -28,7 +28,8 @@ pub struct RunOptions {
     pub keep: bool,
     /// The run tag every created name carries.
     pub run_tag: RunTag,
-    /// Show a progress bar on standard error.
+    /// Show progress on standard error: a bar on a terminal, else a line
+    /// every few seconds.
     pub progress: bool,
 }
 
@@ -55,15 +56,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
 ) -> RunReport {
     let started = Instant::now();
     let provenance = Provenance::now();
-    let bar = if options.progress {
-        ProgressBar::with_draw_target(Some(cases.len() as u64), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let progress = Progress::start(options.progress, cases.len());
     let cases: Vec<Arc<C>> = cases.into_iter().map(Arc::new).collect();
     let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut set = JoinSet::new();
@@ -72,13 +65,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
     let mut leftovers: Vec<Leftover> = Vec::new();
     let (abort, aborted) = tokio::sync::watch::channel(false);
     let mut presses = 0u8;
-    let note = |line: &str| {
-        if bar.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            bar.println(line);
-        }
-    };
+    let note = |line: &str| progress.note(line);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
 
@@ -102,8 +89,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
             }
             Some(done) = set.join_next(), if !set.is_empty() => {
                 if let Ok((index, (outcome, left))) = done {
-                    bar.set_message(outcome.id.clone());
-                    bar.inc(1);
+                    progress.case_done(&outcome);
                     slots[index] = Some(outcome);
                     leftovers.extend(left);
                 }
@@ -122,7 +108,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
             }
         }
     }
-    bar.finish_and_clear();
+    progress.finish();
 
     let outcomes: Vec<CaseOutcome> = slots
         .into_iter()
@@ -162,6 +148,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
         cleanup_command,
         provenance,
         interrupted,
+        evidence_dir: None,
     }
 }
 
