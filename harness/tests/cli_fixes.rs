@@ -176,7 +176,13 @@ fn inspect_and_verify_share_the_length_rule_and_sign_shows_the_secret_step() {
     let private = imgsig(
         dir.path(),
         &[
-            &["verify", "--key-type", "RSA-PSS", "--cert", "k/private_key.pem"][..],
+            &[
+                "verify",
+                "--key-type",
+                "RSA-PSS",
+                "--cert",
+                "k/private_key.pem",
+            ][..],
             &common[2..],
             &["image.bin"],
         ]
@@ -249,16 +255,28 @@ fn completions_and_man_pages() {
         "{script}"
     );
     let zsh = imgsig(dir.path(), &["completions", "zsh"]);
-    assert!(stdout(&zsh).starts_with("#compdef imgsig"), "{}", stdout(&zsh));
+    assert!(
+        stdout(&zsh).starts_with("#compdef imgsig"),
+        "{}",
+        stdout(&zsh)
+    );
     let bad = imgsig(dir.path(), &["completions", "tcsh"]);
     assert_eq!(bad.status.code(), Some(2));
     let man = imgsig(dir.path(), &["man"]);
     assert!(man.status.success(), "{}", stderr(&man));
     let page = stdout(&man);
-    assert!(page.contains(".TH imgsig 1") && page.contains("imgsig\\-run"), "{page}");
+    assert!(
+        page.contains(".TH imgsig 1") && page.contains("imgsig\\-run"),
+        "{page}"
+    );
     let out = imgsig(dir.path(), &["man", "--out-dir", "man"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    for page in ["imgsig.1", "imgsig-run.1", "imgsig-verify.1", "imgsig-completions.1"] {
+    for page in [
+        "imgsig.1",
+        "imgsig-run.1",
+        "imgsig-verify.1",
+        "imgsig-completions.1",
+    ] {
         assert!(dir.path().join("man").join(page).is_file(), "{page}");
     }
 }

@@ -352,7 +352,9 @@ fn evidence_directory_files_and_scripts() {
     let terminal = report::terminal(&r).replace(&root.display().to_string(), "$EVIDENCE");
     assert!(
         terminal.contains("reproduce: sh $EVIDENCE/cert.payload-der/reproduce.sh")
-            && terminal.contains("evidence: the files of 3 cases, each with reproduce.sh, under $EVIDENCE"),
+            && terminal.contains(
+                "evidence: the files of 3 cases, each with reproduce.sh, under $EVIDENCE"
+            ),
         "{terminal}"
     );
 }

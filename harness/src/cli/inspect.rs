@@ -65,7 +65,11 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     // a profile that refuses the text never gets to the signature.
     let too_long: Vec<(Profile, Rejection)> = Profile::ALL
         .into_iter()
-        .filter_map(|p| p.check_signature_length(&args.signature).err().map(|r| (p, r)))
+        .filter_map(|p| {
+            p.check_signature_length(&args.signature)
+                .err()
+                .map(|r| (p, r))
+        })
         .collect();
     for (p, rejection) in &too_long {
         println!("length        {p}: refused before any check ({rejection})");

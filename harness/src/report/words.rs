@@ -109,13 +109,7 @@ pub fn acceptable(report: &RunReport) -> impl Iterator<Item = &CaseOutcome> {
 /// files were written.
 pub fn script(report: &RunReport, o: &CaseOutcome) -> Option<String> {
     let dir = report.evidence_dir.as_deref()?;
-    (!o.reproduce.is_empty()).then(|| {
-        format!(
-            "{dir}/{}/{}",
-            o.id,
-            super::evidence::names::SCRIPT
-        )
-    })
+    (!o.reproduce.is_empty()).then(|| format!("{dir}/{}/{}", o.id, super::evidence::names::SCRIPT))
 }
 
 /// `evidence: the files of 4 cases, each with reproduce.sh, under DIR`.
