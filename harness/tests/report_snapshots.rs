@@ -201,6 +201,44 @@ fn terminal_report() {
 }
 
 #[test]
+fn html_report() {
+    insta::assert_snapshot!(report::html(&fixed_report()));
+}
+
+#[test]
+fn subunit_counts_match_the_report() {
+    let r = fixed_report();
+    let bytes = report::subunit(&r);
+    // Walk the packets by their lengths: every case is an inprogress and a
+    // final packet, and those with a note one more.
+    let (mut at, mut packets) = (0, 0);
+    while at < bytes.len() {
+        assert_eq!(bytes[at], 0xb3, "a packet starts at {at}");
+        let b = usize::from(bytes[at + 3]);
+        let len = match b >> 6 {
+            0 => b,
+            1 => (b & 0x3f) << 8 | usize::from(bytes[at + 4]),
+            2 => (b & 0x3f) << 16 | usize::from(bytes[at + 4]) << 8 | usize::from(bytes[at + 5]),
+            _ => panic!("a 4-byte length"),
+        };
+        at += len;
+        packets += 1;
+    }
+    assert_eq!(at, bytes.len());
+    let notes = r
+        .outcomes
+        .iter()
+        .filter(|o| {
+            !matches!(
+                o.verdict,
+                imgsig::spec::Verdict::Pass | imgsig::spec::Verdict::Skipped
+            )
+        })
+        .count();
+    assert_eq!(packets, 2 * r.outcomes.len() + notes);
+}
+
+#[test]
 fn markdown_report() {
     insta::assert_snapshot!(report::markdown(&fixed_report()));
 }
@@ -356,5 +394,65 @@ fn evidence_directory_files_and_scripts() {
                 "evidence: the files of 3 cases, each with reproduce.sh, under $EVIDENCE"
             ),
         "{terminal}"
+    );
+}
+
+/// docs/report-format.md documents every field of the JSON report, and
+/// nothing the report does not have: the first cells of its tables are
+/// compared with the keys of a report that has every optional field.
+#[test]
+fn report_format_documents_every_field() {
+    use std::collections::BTreeSet;
+    let mut r = fixed_report();
+    r.interrupted = true;
+    r.evidence_dir = Some("/tmp/imgsig-evidence/r0000".into());
+    r.cleanup_command = Some("imgsig cleanup --run r0000".into());
+    r.leftovers = vec![imgsig::targets::Leftover {
+        case_id: "neg.data.tampered-first-byte".into(),
+        what: "image imgsig-r0000-neg.data.tampered-first-byte (1)".into(),
+        reason: "409".into(),
+        delete_command: "openstack image delete 1".into(),
+    }];
+    r.outcomes[3].evidence[0].body_excerpt = "{}".into();
+    let json: serde_json::Value = serde_json::from_str(&report::json(&r)).expect("json");
+    let mut keys = BTreeSet::new();
+    let mut add = |v: &serde_json::Value| {
+        if let Some(o) = v.as_object() {
+            keys.extend(o.keys().cloned());
+        }
+    };
+    add(&json);
+    add(&json["summary"]);
+    add(&json["provenance"]);
+    add(&json["detection"]);
+    for list in [
+        &json["outcomes"],
+        &json["leftovers"],
+        &json["detection"]["profiles"],
+        &json["detection"]["aspects"],
+    ] {
+        for item in list.as_array().expect("a list") {
+            add(item);
+            for e in item["evidence"].as_array().into_iter().flatten() {
+                add(e);
+            }
+        }
+    }
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/report-format.md"),
+    )
+    .expect("docs/report-format.md");
+    let mut documented = BTreeSet::new();
+    for line in doc.lines().filter(|l| l.starts_with("| `")) {
+        let first = line.split(" | ").next().unwrap_or_default();
+        for name in first.split('`').skip(1).step_by(2) {
+            documented.insert(name.to_owned());
+        }
+    }
+    let missing: Vec<_> = keys.difference(&documented).collect();
+    let stale: Vec<_> = documented.difference(&keys).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "undocumented fields {missing:?}; documented but absent {stale:?}"
     );
 }

@@ -46,12 +46,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let cloud = MockCloud::start(config)
             .await
             .map_err(|e| imgsig::Error::Config(format!("cannot start the mocks: {e}")))?;
-        let config = imgsig::openstack::CloudConfig::from_vars(&cloud.admin().env_vars())?;
-        let target = Box::new(OpenStackTarget::new(
-            Client::connect(&config, &ClientOptions::default()).await?,
-            format!("embedded mocks ({})", args.mock_profile),
-        ));
-        let code = run_session(&args.session, target).await;
+        let name = format!("embedded mocks ({})", args.mock_profile);
+        let code = session_on(&cloud, name, &args.session).await;
         cloud.shutdown().await;
         code
     });
@@ -62,4 +58,23 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(ExitCode::from(exit::ERROR))
         }
     }
+}
+
+/// Run a session against running mocks, as their admin user.
+pub async fn session_on(cloud: &MockCloud, name: String, args: &SessionArgs) -> imgsig::Result<u8> {
+    let config = imgsig::openstack::CloudConfig::from_vars(&cloud.admin().env_vars())?;
+    let client = Client::connect(&config, &ClientOptions::default()).await?;
+    run_session(args, Box::new(OpenStackTarget::new(client, name))).await
+}
+
+/// A session's arguments from a command line (`argv[0]` first).
+pub fn session_args<I: IntoIterator<Item = String>>(argv: I) -> Result<SessionArgs> {
+    #[derive(Debug, clap::Parser)]
+    struct Session {
+        #[command(flatten)]
+        args: SessionArgs,
+    }
+    <Session as clap::Parser>::try_parse_from(argv)
+        .map(|s| s.args)
+        .map_err(|e| e.to_string())
 }

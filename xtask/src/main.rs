@@ -11,6 +11,8 @@ mod fuzz;
 mod guide;
 mod live;
 mod mock_interop;
+mod report_check;
+mod reproductions;
 mod util;
 mod vectors;
 mod venv;
@@ -43,6 +45,8 @@ enum Task {
     Live(live::Args),
     /// The user guide's openstack commands against the mocks, with the real client.
     MockInterop(mock_interop::Args),
+    /// The HTML report in a headless Chromium, the subunit stream through python-subunit.
+    ReportCheck(report_check::Args),
     /// Write the case corpus to vectors/, or re-check it (--check).
     Vectors(vectors::Args),
 }
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Task::Fuzz(args) => fuzz::run(args),
         Task::Live(args) => live::run(args),
         Task::MockInterop(args) => mock_interop::run(args),
+        Task::ReportCheck(args) => report_check::run(args),
         Task::Vectors(args) => vectors::run(args),
     };
     match result {

@@ -39,29 +39,43 @@ pub fn run(_args: Args) -> Result<ExitCode> {
     let cloud = rt
         .block_on(MockCloud::start(MockConfig::default()))
         .map_err(|e| format!("cannot start the mocks: {e}"))?;
-    let result = session(&cloud, &openstack, &work);
+    let result = session(&cloud, &openstack, &work).and_then(|()| {
+        crate::reproductions::check(&rt, &cloud, &client_env(&cloud, &openstack), &work)
+    });
     rt.block_on(cloud.shutdown());
     result?;
-    println!("mock-interop: every documented command worked against the mocks");
+    println!(
+        "mock-interop: every documented command and the harness's printed reproductions \
+         worked against the mocks"
+    );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The environment the client runs in: the mock cloud's OS_* variables,
+/// and a PATH that finds `openstack` first.
+fn client_env(cloud: &MockCloud, openstack: &Path) -> Vec<(String, String)> {
+    let bin = openstack.parent().unwrap_or(Path::new("."));
+    let path = std::env::var("PATH").unwrap_or_default();
+    let mut env = vec![
+        ("PATH".to_owned(), format!("{}:{path}", bin.display())),
+        ("HOME".to_owned(), target_dir().display().to_string()),
+    ];
+    env.extend(
+        cloud
+            .admin()
+            .env_vars()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v)),
+    );
+    env
 }
 
 /// `openstack …` with the mock cloud's OS_* variables.
 fn os(cloud: &MockCloud, openstack: &Path, args: &[&str]) -> Result<String> {
-    let c = cloud.admin();
     let mut cmd = Command::new(openstack);
     cmd.args(args)
         .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", target_dir())
-        .env("OS_AUTH_URL", &c.auth_url)
-        .env("OS_USERNAME", &c.username)
-        .env("OS_PASSWORD", &c.password)
-        .env("OS_PROJECT_NAME", &c.project_name)
-        .env("OS_USER_DOMAIN_NAME", &c.domain_name)
-        .env("OS_PROJECT_DOMAIN_NAME", &c.domain_name)
-        .env("OS_REGION_NAME", &c.region_name)
-        .env("OS_IDENTITY_API_VERSION", "3");
+        .envs(client_env(cloud, openstack));
     eprintln!(
         "$ openstack {}",
         args.join(" ").chars().take(160).collect::<String>()

@@ -31,6 +31,8 @@ pub enum Env {
     MockInterop,
     /// Keystone, Barbican, Glance and the clients (`cargo xtask live`).
     Live,
+    /// python-subunit (`cargo xtask report-check`).
+    ReportTools,
     /// The live stack's legacy Glance: [`Env::Live`] with
     /// [`LEGACY_CRYPTOGRAPHY`].
     LiveLegacy,
@@ -43,6 +45,7 @@ impl Env {
             Env::Cursive | Env::CursiveLegacy => "cursive.txt",
             Env::MockInterop => "mock-interop.txt",
             Env::Live | Env::LiveLegacy => "live.txt",
+            Env::ReportTools => "report-tools.txt",
         };
         root().join("xtask/venvs").join(name)
     }
@@ -51,7 +54,7 @@ impl Env {
     fn forced(self) -> &'static [&'static str] {
         match self {
             Env::CursiveLegacy | Env::LiveLegacy => &[LEGACY_CRYPTOGRAPHY],
-            Env::Cursive | Env::MockInterop | Env::Live => &[],
+            Env::Cursive | Env::MockInterop | Env::Live | Env::ReportTools => &[],
         }
     }
 }
@@ -213,6 +216,7 @@ mod tests {
             Env::MockInterop,
             Env::Live,
             Env::LiveLegacy,
+            Env::ReportTools,
         ] {
             let path = env.lock_file();
             let text = std::fs::read_to_string(&path).expect("lock file");

@@ -93,6 +93,13 @@ pub struct SessionArgs {
     /// Write a Markdown summary here.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+    /// Write one self-contained HTML report here (no network; filter by
+    /// family and outcome, also as `FILE#family=sig&outcome=fail`).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write a subunit v2 stream here (stestr, subunit2junitxml, Zuul).
+    #[arg(long, value_name = "FILE")]
+    pub subunit: Option<PathBuf>,
     /// Where to write, for each failing or implementation-defined case,
     /// the files that reproduce it (certificate, image or its recipe,
     /// signature, properties, reproduce.sh); the reports print the commands
@@ -267,9 +274,11 @@ pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<
 
 fn write_reports(args: &SessionArgs, report: &RunReport) -> Result<()> {
     let outputs = [
-        (&args.report_json, report::json(report)),
-        (&args.junit, report::junit_xml(report)),
-        (&args.markdown, report::markdown(report)),
+        (&args.report_json, report::json(report).into_bytes()),
+        (&args.junit, report::junit_xml(report).into_bytes()),
+        (&args.markdown, report::markdown(report).into_bytes()),
+        (&args.html, report::html(report).into_bytes()),
+        (&args.subunit, report::subunit(report)),
     ];
     for (path, text) in outputs {
         if let Some(path) = path {

@@ -1,18 +1,22 @@
 //! Renderings of a [`RunReport`](crate::outcome::RunReport): a terminal
-//! report for people, the hash × key-type matrix, JSON, JUnit XML and
-//! Markdown for CI. Each is a pure function of the report; [`evidence`]
+//! report for people, the hash × key-type matrix, JSON, JUnit XML, subunit
+//! v2 and Markdown for CI, and one self-contained HTML file. Each is a pure function of the report; [`evidence`]
 //! writes the files that reproduce the cases that need it.
 
 pub mod evidence;
+mod html;
 mod junit;
 mod markdown;
 mod matrix;
+mod subunit;
 mod terminal;
 mod words;
 
+pub use html::html;
 pub use junit::junit_xml;
 pub use markdown::markdown;
 pub use matrix::{matrix, Action, Cell, Matrix, LEGEND};
+pub use subunit::subunit;
 pub use terminal::terminal;
 pub use words::{acceptable_line, profile_definition, provenance_line, target_did};
 

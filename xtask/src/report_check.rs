@@ -1,0 +1,200 @@
+//! `cargo xtask report-check`: the reports read by their real readers. The
+//! catalogue runs against the embedded mocks with `--html`, `--subunit`
+//! and `--junit`; then
+//! - the HTML file is loaded by a headless Chromium (Debian's `chromium`;
+//!   `.ci/run` installs it) and the DOM after load must show that the
+//!   page's script ran and filtered: `data-ready="yes"`, and as many cases
+//!   shown as the report has, or as it has acceptable ones when the
+//!   address asks for `#outcome=acceptable`;
+//! - the subunit stream is read by the real python-subunit
+//!   (`subunit-stats`, `subunit2pyunit`; a virtualenv from
+//!   `xtask/venvs/report-tools.txt`): its counts must be the report's, and
+//!   `subunit2pyunit` must fail exactly when the report has failures.
+
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+
+use imgsig::cli::session::SessionArgs;
+use imgsig::outcome::RunReport;
+use imgsig_mock::{MockCloud, MockConfig};
+
+use crate::conformance::{session_args, session_on};
+
+use crate::util::{output, target_dir, Result};
+use crate::venv::{Env, Venv};
+
+/// Arguments of `cargo xtask report-check`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The Chromium to use.
+    #[arg(long, default_value = "chromium")]
+    chromium: String,
+}
+
+/// Run it.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let work = target_dir().join("report-check");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    let file = |name: &str| work.join(name).display().to_string();
+    let session = session_args(
+        [
+            "report-check",
+            "--quiet",
+            "--html",
+            &file("report.html"),
+            "--subunit",
+            &file("report.subunit"),
+            "--junit",
+            &file("junit.xml"),
+            "--report-json",
+            &file("report.json"),
+            "--evidence-dir",
+            &file("evidence"),
+        ]
+        .map(String::from),
+    )?;
+    run_on_mocks(&session)?;
+    let text = std::fs::read_to_string(work.join("report.json")).map_err(|e| e.to_string())?;
+    let report: RunReport = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    check_html(&args.chromium, &work.join("report.html"), &report)?;
+    check_subunit(&work, &report)?;
+    println!(
+        "report-check: Chromium ran the HTML report's filters; python-subunit read the stream"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_on_mocks(args: &SessionArgs) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    rt.block_on(async {
+        let cloud = MockCloud::start(MockConfig::default())
+            .await
+            .map_err(|e| format!("cannot start the mocks: {e}"))?;
+        let result = session_on(&cloud, "embedded mocks".into(), args)
+            .await
+            .map_err(|e| e.to_string());
+        cloud.shutdown().await;
+        result.map(|_| ())
+    })
+}
+
+/// The DOM Chromium holds after loading `page` (with `fragment`).
+fn dump_dom(chromium: &str, page: &Path, fragment: &str) -> Result<String> {
+    let url = format!("file://{}{fragment}", page.display());
+    let profile = page.with_file_name("chromium-profile");
+    eprintln!("$ {chromium} --headless --dump-dom {url}");
+    output(
+        Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--virtual-time-budget=5000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("--dump-dom")
+            .arg(&url)
+            .stdin(Stdio::null()),
+    )
+    .map_err(|e| {
+        format!("{e}\n(Chromium is Debian's `chromium` package: apt-get install chromium)")
+    })
+}
+
+/// The value of `attribute` on the `<body>` of a dumped DOM.
+fn body_attribute(dom: &str, attribute: &str) -> Option<String> {
+    let body = &dom[dom.find("<body")?..];
+    let tag = &body[..body.find('>')?];
+    let at = tag.find(&format!("{attribute}=\""))? + attribute.len() + 2;
+    let rest = &tag[at..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+fn check_html(chromium: &str, page: &Path, report: &RunReport) -> Result<()> {
+    let all = report.outcomes.len().to_string();
+    let acceptable = report.summary.acceptable.to_string();
+    for (fragment, want) in [("", all), ("#outcome=acceptable", acceptable)] {
+        let dom = dump_dom(chromium, page, fragment)?;
+        let ready = body_attribute(&dom, "data-ready");
+        let shown = body_attribute(&dom, "data-shown");
+        if ready.as_deref() != Some("yes") || shown.as_deref() != Some(want.as_str()) {
+            return Err(format!(
+                "{}{fragment}: after load data-ready={ready:?} data-shown={shown:?}, \
+                 wanted yes and {want}",
+                page.display()
+            ));
+        }
+        let hidden = dom.matches("hidden=\"\"").count();
+        eprintln!("  {fragment:<20} script ran: {want} cases shown, {hidden} hidden");
+    }
+    Ok(())
+}
+
+/// `subunit-stats` and friends from the report-tools virtualenv.
+fn check_subunit(work: &Path, report: &RunReport) -> Result<()> {
+    let venv = Venv::at(target_dir().join("report-tools-venv"));
+    venv.ensure(
+        Env::ReportTools,
+        &target_dir().join("report-tools-install.log"),
+    )?;
+    let stream = work.join("report.subunit");
+    let feed = |tool: &str| -> Result<(bool, String)> {
+        let input = std::fs::File::open(&stream).map_err(|e| e.to_string())?;
+        let out = Command::new(venv.bin(tool))
+            .stdin(input)
+            .output()
+            .map_err(|e| format!("cannot run {tool}: {e}"))?;
+        Ok((
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        ))
+    };
+    let (_, stats) = feed("subunit-stats")?;
+    eprintln!(
+        "$ subunit-stats < {}\n{}",
+        stream.display(),
+        stats.trim_end()
+    );
+    let s = &report.summary;
+    let wanted = [
+        ("Total tests:", report.outcomes.len()),
+        ("Passed tests:", s.passed + s.acceptable),
+        ("Failed tests:", s.failed),
+        ("Skipped tests:", s.skipped),
+    ];
+    for (label, n) in wanted {
+        let got = stats
+            .lines()
+            .find_map(|l| l.strip_prefix(label))
+            .map(|v| v.trim().parse::<usize>().unwrap_or(usize::MAX));
+        if got != Some(n) {
+            return Err(format!(
+                "subunit-stats says {label} {got:?}, the report {n}"
+            ));
+        }
+    }
+    let (ok, pyunit) = feed("subunit2pyunit")?;
+    let last = pyunit
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    eprintln!("$ subunit2pyunit < {} | tail -1\n{last}", stream.display());
+    if ok != (s.failed == 0) {
+        return Err(format!(
+            "subunit2pyunit exit {ok} for {} failures:\n{pyunit}",
+            s.failed
+        ));
+    }
+    Ok(())
+}
