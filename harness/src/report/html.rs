@@ -274,7 +274,7 @@ pub fn html(report: &RunReport) -> String {
         if !p.mismatched.is_empty() {
             let _ = writeln!(
                 out,
-                "<li>differs from {} in {} cases: {}</li>",
+                "<li><details><summary>differs from {} in {} cases</summary>{}</details></li>",
                 esc(p.profile.name()),
                 p.mismatched.len(),
                 esc(&p.mismatched.join(", "))

@@ -1,6 +1,6 @@
 //! The report as JUnit XML: one test suite per case family, in the shape
-//! of the Jenkins JUnit schema (`harness/tests/data/junit-jenkins.xsd`),
-//! which Jenkins, GitLab and GitHub's test reporters read.
+//! Jenkins, GitLab and GitHub's test reporters read (not yet validated
+//! against a published JUnit XSD in a test).
 //!
 //! Counts match the children: `failures` are cases not as expected,
 //! `errors` cases that could not run (the target never answered), and
