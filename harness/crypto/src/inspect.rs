@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use imgsig_contract::base64::{decode_lenient, decode_strict};
-use imgsig_contract::{salt_reading, HashMethod, KeyType, Profile};
+use imgsig_contract::{salt_reading, HashMethod, KeyType, Profile, Rejection};
 
 use crate::der::{parse_der_signature, DerSignature};
 use crate::{
@@ -107,13 +107,24 @@ pub struct Inspection {
     pub backends: Vec<(BackendKind, BackendReading)>,
     /// The signature's structure (when it decodes).
     pub structure: Option<Structure>,
+    /// The profiles that refuse the text for its length before any check
+    /// (`Profile::check_signature_length`, the rule `verify` applies).
+    pub too_long: Vec<(Profile, Rejection)>,
 }
 
 impl Inspection {
-    /// Whether some backend finds it valid under some profile.
+    /// Whether `profile` refuses the text for its length.
+    pub fn refused_for_length(&self, profile: Profile) -> bool {
+        self.too_long.iter().any(|(p, _)| *p == profile)
+    }
+
+    /// Whether some backend finds it valid under some profile that does
+    /// not refuse it for its length.
     pub fn valid_somewhere(&self) -> bool {
         self.backends.iter().any(|(_, r)| match r {
-            BackendReading::Verdicts(v) => v.iter().any(|(_, ok)| *ok == Ok(true)),
+            BackendReading::Verdicts(v) => v
+                .iter()
+                .any(|(p, ok)| *ok == Ok(true) && !self.refused_for_length(*p)),
             BackendReading::Unsupported => false,
         })
     }
@@ -143,6 +154,14 @@ pub fn inspect<R: Read>(
         key_type: algorithm.key_type(),
         algorithm,
         chars: signature_b64.chars().count(),
+        too_long: Profile::ALL
+            .into_iter()
+            .filter_map(|p| {
+                p.check_signature_length(signature_b64)
+                    .err()
+                    .map(|r| (p, r))
+            })
+            .collect(),
         encoding: Encoding::Canonical,
         signature_len: None,
         backends: Vec::new(),

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use crate::crypto::inspect::{inspect, BackendReading, Encoding, Structure};
-use crate::spec::{HashMethod, Profile, Rejection};
+use crate::spec::HashMethod;
 use crate::{Error, Result};
 
 use super::{KeySource, Outcome};
@@ -63,18 +63,9 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     }
     // The length rule is the one `verify` applies (SignatureProperties::parse):
     // a profile that refuses the text never gets to the signature.
-    let too_long: Vec<(Profile, Rejection)> = Profile::ALL
-        .into_iter()
-        .filter_map(|p| {
-            p.check_signature_length(&args.signature)
-                .err()
-                .map(|r| (p, r))
-        })
-        .collect();
-    for (p, rejection) in &too_long {
+    for (p, rejection) in &found.too_long {
         println!("length        {p}: refused before any check ({rejection})");
     }
-    let refused = |p: &Profile| too_long.iter().any(|(q, _)| q == p);
     for (kind, reading) in &found.backends {
         match reading {
             BackendReading::Unsupported => {
@@ -84,7 +75,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
                 let verdicts: Vec<String> = verdicts
                     .iter()
                     .map(|(p, ok)| match ok {
-                        _ if refused(p) => format!("{p}: refused (too long)"),
+                        _ if found.refused_for_length(*p) => format!("{p}: refused (too long)"),
                         Ok(true) => format!("{p}: valid"),
                         Ok(false) => format!("{p}: INVALID"),
                         Err(e) => format!("{p}: could not check ({e})"),
@@ -101,11 +92,7 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
         Some(s) => println!("der           {}", s.describe(hash)),
         None => {}
     }
-    let valid_somewhere = found.backends.iter().any(|(_, r)| match r {
-        BackendReading::Verdicts(v) => v.iter().any(|(p, ok)| *ok == Ok(true) && !refused(p)),
-        BackendReading::Unsupported => false,
-    });
-    Ok(if valid_somewhere {
+    Ok(if found.valid_somewhere() {
         Outcome::Success
     } else {
         Outcome::Failure
