@@ -88,6 +88,11 @@ pub struct MockConfig {
     pub data_dir: Option<PathBuf>,
     /// Timeouts and the bound on connections, for each service.
     pub connections: ConnectionLimits,
+    /// Serve the test-only controls (off by default): `PUT
+    /// /imgsig-test/images/{id}/data` on Glance replaces the data an active
+    /// image serves, its signature untouched, for the consumer cases
+    /// (`imgsig-mock --test-controls`).
+    pub test_controls: bool,
 }
 
 impl Default for MockConfig {
@@ -127,6 +132,7 @@ impl Default for MockConfig {
             checksums: true,
             data_dir: None,
             connections: ConnectionLimits::default(),
+            test_controls: false,
         }
     }
 }

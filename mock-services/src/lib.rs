@@ -106,6 +106,8 @@ pub(crate) struct Cloud {
     profile: RwLock<Profile>,
     /// Whether Glance computes `checksum` and `os_hash_value` on upload.
     checksums: bool,
+    /// Whether the test-only controls are served ([`MockConfig::test_controls`]).
+    test_controls: bool,
 }
 
 impl Cloud {
@@ -121,6 +123,7 @@ impl Cloud {
             key_manager,
             profile: RwLock::new(config.profile),
             checksums: config.checksums,
+            test_controls: config.test_controls,
             identity: Identity::new(config, faults.clone()),
             secrets: barbican::Secrets::default(),
             glance: store,

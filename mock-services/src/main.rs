@@ -57,6 +57,11 @@ struct Args {
     /// 512, lowered to fit the open-files limit].
     #[arg(long, value_name = "N")]
     max_connections: Option<usize>,
+    /// Serve the test-only controls: `PUT /imgsig-test/images/{id}/data` on
+    /// Glance replaces an active image's data, its signature untouched (for
+    /// consumer runs; real Glance has no such call).
+    #[arg(long)]
+    test_controls: bool,
     /// Name of the cloud in the printed clouds.yaml entry.
     #[arg(long, default_value = "imgsig-mock")]
     cloud_name: String,
@@ -92,6 +97,9 @@ async fn run(args: Args) -> Result<(), imgsig_mock::MockError> {
     }
     if let Some(n) = args.max_connections {
         limits.max_connections = n;
+    }
+    if args.test_controls {
+        config.test_controls = true;
     }
     let ports = &mut config.ports;
     for (flag, port) in [

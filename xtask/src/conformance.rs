@@ -1,14 +1,15 @@
 //! `cargo xtask conformance`: the main job. With a target it runs the
 //! catalogue against it; with none it starts the mocks in-process on
-//! ephemeral loopback ports and runs the whole catalogue against them.
+//! ephemeral loopback ports and runs the whole catalogue against them
+//! (with `--consumer`, the consumer catalogue through that consumer, the
+//! mocks' test control on so data can be swapped).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use imgsig::cli::session::{exit, run_session, target_from_args, SessionArgs};
+use imgsig::cli::session::{cloud_target, exit, run_session, target_from_args, SessionArgs};
 use imgsig::openstack::{Client, ClientOptions};
 use imgsig::spec::Profile;
-use imgsig::targets::OpenStackTarget;
 use imgsig_mock::{MockCloud, MockConfig};
 
 use crate::util::Result;
@@ -41,6 +42,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         let config = MockConfig {
             profile: args.mock_profile,
+            test_controls: args.session.target.consumer.is_some(),
             ..MockConfig::default()
         };
         let cloud = MockCloud::start(config)
@@ -64,7 +66,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 pub async fn session_on(cloud: &MockCloud, name: String, args: &SessionArgs) -> imgsig::Result<u8> {
     let config = imgsig::openstack::CloudConfig::from_vars(&cloud.admin().env_vars())?;
     let client = Client::connect(&config, &ClientOptions::default()).await?;
-    run_session(args, Box::new(OpenStackTarget::new(client, name))).await
+    run_session(args, cloud_target(&args.target, client, name, None)?).await
 }
 
 /// A session's arguments from a command line (`argv[0]` first).

@@ -20,16 +20,20 @@ pub enum Aspect {
     SignatureLength,
     /// What happens to an image whose upload failed.
     FailedImages,
+    /// Whether a consumer (Nova) validates the signing certificate against
+    /// the trusted ones, and by which rules.
+    CertificateValidation,
 }
 
 impl Aspect {
     /// Every aspect.
-    pub const ALL: [Aspect; 5] = [
+    pub const ALL: [Aspect; 6] = [
         Aspect::PssSalt,
         Aspect::BinaryCurves,
         Aspect::KeyTypeNames,
         Aspect::SignatureLength,
         Aspect::FailedImages,
+        Aspect::CertificateValidation,
     ];
 
     /// Human name.
@@ -40,6 +44,7 @@ impl Aspect {
             Aspect::KeyTypeNames => "ECC key type names",
             Aspect::SignatureLength => "signature length limit",
             Aspect::FailedImages => "failed images",
+            Aspect::CertificateValidation => "certificate validation (consumer)",
         }
     }
 
@@ -60,6 +65,11 @@ impl Aspect {
             (Aspect::SignatureLength, _) => "not enforced",
             (Aspect::FailedImages, Profile::Documented) => "deleted",
             (Aspect::FailedImages, _) => "left queued, data deleted",
+            (Aspect::CertificateValidation, Profile::GlanceLegacy) => {
+                "every validation fails -> cursive 0.3.1 on pyca/cryptography <= 41 \
+                 (AttributeError): certificates cannot be validated"
+            }
+            (Aspect::CertificateValidation, _) => "validates certificates by cursive 0.3.1's rules",
         }
     }
 }

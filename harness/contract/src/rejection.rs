@@ -46,6 +46,18 @@ pub enum Rejection {
         /// The documented limit.
         limit: usize,
     },
+    /// A consumer (cursive's `get_verifier` in Nova's download path) found
+    /// a signature property missing; cursive's name for it
+    /// (`img_signature_uuid` for the certificate id). Glance uploads such an
+    /// image unverified; Nova with verification on refuses it.
+    MissingProperty(String),
+    /// A consumer validates certificates but was given no trusted
+    /// certificate ids (Nova's `enable_certificate_validation` without
+    /// `default_trusted_certificate_ids`).
+    NoTrustedCertificates,
+    /// The signing certificate does not chain to the trusted certificates:
+    /// cursive's `verify_certificate` message.
+    UntrustedCertificate(String),
 }
 
 impl Rejection {
@@ -94,6 +106,9 @@ impl Rejection {
             Rejection::VerifierCreation => "verifier-creation",
             Rejection::SignatureMismatch => "signature-mismatch",
             Rejection::SignatureTooLong { .. } => "signature-too-long",
+            Rejection::MissingProperty(_) => "missing-property",
+            Rejection::NoTrustedCertificates => "no-trusted-certificates",
+            Rejection::UntrustedCertificate(_) => "untrusted-certificate",
         }
     }
 }
@@ -130,6 +145,17 @@ impl fmt::Display for Rejection {
                 f,
                 "img_signature is {length} characters long; the documented limit is {limit}"
             ),
+            Rejection::MissingProperty(name) => write!(
+                f,
+                "Required image properties for signature verification do not exist. Cannot \
+                 verify signature. Missing property: {name}"
+            ),
+            Rejection::NoTrustedCertificates => f.write_str(
+                "Image signature certificate validation enabled, but no trusted certificate IDs \
+                 were provided. Unable to validate the certificate used to verify the image \
+                 signature.",
+            ),
+            Rejection::UntrustedCertificate(message) => f.write_str(message),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! (`imgsig-contract`) and nothing of cases, targets, HTTP or reports.
 
 pub mod cert;
+pub mod consume;
 pub mod der;
 mod error;
 pub mod inspect;

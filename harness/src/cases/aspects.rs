@@ -41,6 +41,8 @@ impl Case {
             }
             // Every rejected case says what became of the image.
             Aspect::FailedImages => family == Family::Neg,
+            // Read off consumer runs (`ConsumerCase`), not uploads.
+            Aspect::CertificateValidation => false,
         }
     }
 }

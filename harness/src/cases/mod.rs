@@ -21,6 +21,7 @@
 
 mod aspects;
 pub mod check;
+pub mod consumer;
 pub mod corpus;
 mod expect;
 mod families;
@@ -42,7 +43,7 @@ pub use families::catalogue;
 pub use flags::Flag;
 pub use id::{CaseId, Family};
 pub use image::{ImageSource, SeededReader};
-pub use runnable::{RunnableCase, Secret};
+pub use runnable::{ConsumerSide, RunnableCase, Secret, Tamper};
 pub use select::Selection;
 
 use crate::crypto::KeyAlgorithm;

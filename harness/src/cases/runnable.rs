@@ -10,6 +10,9 @@ use std::io::Read;
 
 use crate::spec::{Aspect, Expected, HashMethod, KeyType, Profile, PropertyMap};
 
+use super::trust::TrustedSecret;
+use super::ImageSource;
+
 /// A Barbican secret a case stores before creating its image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secret {
@@ -17,6 +20,38 @@ pub struct Secret {
     pub secret_type: String,
     /// The payload (a PEM or DER certificate, or anything else).
     pub payload: Vec<u8>,
+}
+
+/// What a consumer case adds to an upload: the trusted ids the consumer is
+/// handed and what changes on the cloud after the upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerSide {
+    /// The trusted certificates, in order: each is stored as a secret and
+    /// its id handed over (one without a certificate gets an id no secret
+    /// has).
+    pub trusted: Vec<TrustedSecret>,
+    /// What changes after the upload, if anything.
+    pub tamper: Option<Tamper>,
+}
+
+/// A change to the cloud after a consumer case's upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tamper {
+    /// Glance serves these bytes instead of the uploaded ones (the mock's
+    /// test control; a real cloud cannot, and the case is skipped there).
+    ServeData(ImageSource),
+    /// The signing certificate's secret is deleted.
+    DeleteSigningCertificate,
+}
+
+impl Tamper {
+    /// A stable name for listings (`serve-other-data`, …).
+    pub const fn label(&self) -> &'static str {
+        match self {
+            Tamper::ServeData(_) => "serve-other-data",
+            Tamper::DeleteSigningCertificate => "delete-signing-certificate",
+        }
+    }
 }
 
 /// A case the runner can run against any target.
@@ -51,5 +86,10 @@ pub trait RunnableCase: Send + Sync {
     /// Commands a person would type to reproduce the case.
     fn reproduce(&self) -> Vec<String> {
         Vec::new()
+    }
+    /// Nova's side of the case, for consumer targets (`None`: an upload
+    /// case only).
+    fn consumer(&self) -> Option<ConsumerSide> {
+        None
     }
 }

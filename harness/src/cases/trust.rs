@@ -78,16 +78,20 @@ pub struct TrustedSecret {
     pub certificate: Option<Certificate>,
 }
 
+impl TrustedSecret {
+    /// As the rules take it (a missing one is the key manager's "not found").
+    pub fn to_trusted(&self) -> TrustedCertificate {
+        match &self.certificate {
+            Some(c) => TrustedCertificate::new(&self.name, c.clone()),
+            None => missing(&self.name),
+        }
+    }
+}
+
 impl TrustCheck {
     /// The trusted set as the rules take it.
     pub fn trusted_certificates(&self) -> Vec<TrustedCertificate> {
-        self.trusted
-            .iter()
-            .map(|t| match &t.certificate {
-                Some(c) => TrustedCertificate::new(&t.name, c.clone()),
-                None => missing(&t.name),
-            })
-            .collect()
+        self.trusted.iter().map(TrustedSecret::to_trusted).collect()
     }
 
     /// The rules' verdict on `signing` with this trusted set, at `now`.

@@ -1,6 +1,7 @@
 //! `imgsig cases`: list the case catalogue — id, expectation, reason —
 //! and the case selection `imgsig run` shares with it.
 
+use crate::cases::consumer::{self, ConsumerCase};
 use crate::cases::{catalogue, Case, Selection};
 use crate::spec::Profile;
 use crate::{Error, Result};
@@ -42,6 +43,23 @@ impl CaseFilter {
         }
         Ok(cases)
     }
+
+    /// The selected cases of the consumer catalogue (Nova's side); an
+    /// error when none matches.
+    pub fn select_consumer(&self) -> Result<Vec<ConsumerCase>> {
+        let selection = Selection::parse(&self.filter, &self.exclude).map_err(Error::Config)?;
+        let cases: Vec<ConsumerCase> = consumer::catalogue()?
+            .into_iter()
+            .filter(|c| selection.matches(&c.id))
+            .collect();
+        if cases.is_empty() {
+            return Err(Error::Config(format!(
+                "no consumer case matches {} (imgsig cases --consumer lists them all)",
+                selection.describe()
+            )));
+        }
+        Ok(cases)
+    }
 }
 
 /// List the case catalogue.
@@ -56,12 +74,51 @@ pub(crate) struct Args {
     /// under every profile.
     #[arg(long)]
     json: bool,
+    /// The consumer catalogue (Nova's side: `imgsig run --consumer`).
+    #[arg(long)]
+    consumer: bool,
 }
 
 pub(crate) fn run(args: Args) -> Result<Outcome> {
+    if args.consumer {
+        let cases = args.select.select_consumer()?;
+        print!("{}", consumer_listing(&cases, args.profile, args.json));
+        return Ok(Outcome::Success);
+    }
     let cases = args.select.select()?;
     print!("{}", listing(&cases, args.profile, args.json));
     Ok(Outcome::Success)
+}
+
+/// The listing of consumer cases, as [`listing`] (the JSON objects add the
+/// trusted names and what changes after the upload).
+pub(crate) fn consumer_listing(cases: &[ConsumerCase], profile: Profile, json: bool) -> String {
+    let mut out = String::new();
+    for c in cases {
+        if json {
+            let trusted: Vec<serde_json::Value> = c
+                .trusted
+                .iter()
+                .map(|t| serde_json::json!({"name": t.name, "stored": t.certificate.is_some()}))
+                .collect();
+            let line = serde_json::json!({
+                "id": c.id,
+                "reason": c.reason,
+                "trusted": trusted,
+                "tamper": c.tamper.as_ref().map(crate::cases::Tamper::label),
+                "expected": c.expected,
+            });
+            out.push_str(&format!("{line}\n"));
+        } else {
+            let expected = c
+                .expected
+                .get(&profile)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            out.push_str(&format!("{:<48} {:<40} {}\n", c.id, expected, c.reason));
+        }
+    }
+    out
 }
 
 /// The listing of `cases`: a line each with id, expectation under `profile`

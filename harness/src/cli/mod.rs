@@ -5,6 +5,7 @@
 //! command could not run (bad arguments, unreadable files).
 
 pub mod cases;
+mod consume;
 mod docs;
 mod image;
 mod inspect;
@@ -38,6 +39,7 @@ enum Command {
     Verify(verify::Args),
     Inspect(inspect::Args),
     Trust(trust::Args),
+    Consume(consume::Args),
     Run(Box<run::RunArgs>),
     Cases(cases::Args),
     Cleanup(run::CleanupArgs),
@@ -66,6 +68,7 @@ pub fn run() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Trust(args) => trust::run(args),
+        Command::Consume(args) => consume::run(args),
         Command::Run(args) => run::run(*args),
         Command::Cases(args) => cases::run(args),
         Command::Cleanup(args) => run::cleanup(args),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cases::RunnableCase;
 use crate::openstack::{Client, ClientOptions, CloudConfig, DirectEndpoints, Lookup};
 use crate::outcome::RunReport;
 use crate::report;
@@ -14,7 +15,8 @@ use crate::run::{run_cases, ExpectedFailures, RunOptions};
 use crate::spec::Profile;
 use crate::tag::RunTag;
 use crate::targets::adapter::AdapterMode;
-use crate::targets::{AdapterTarget, OpenStackTarget, Target};
+use crate::targets::consumer::{Consumer, ConsumerAdapter};
+use crate::targets::{AdapterTarget, ConsumerTarget, OpenStackTarget, Target};
 use crate::{Error, Result};
 
 /// Where to run: a cloud, explicit endpoints, or an adapter. With none of
@@ -42,6 +44,14 @@ pub struct TargetArgs {
     /// session of long-lived processes (protocol 2).
     #[arg(long, value_enum, default_value_t = AdapterMode::PerCase, requires = "adapter")]
     pub adapter_mode: AdapterMode,
+    /// Run the consumer catalogue (Nova's side) on the cloud instead:
+    /// `reference` for imgsig's model of Nova's download path, or a command
+    /// speaking the consumer request (protocol 3, docs/adapter-protocol.md).
+    #[arg(long, value_name = "reference|CMD")]
+    pub consumer: Option<String>,
+    /// How to run a --consumer command: a process per case, or sessions.
+    #[arg(long, value_enum, default_value_t = AdapterMode::PerCase, requires = "consumer")]
+    pub consumer_mode: AdapterMode,
     /// Accept any TLS certificate (never on a production cloud).
     #[arg(long)]
     pub insecure: bool,
@@ -178,9 +188,33 @@ pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Bo
         )?));
     }
     let (client, name, command_line) = client_from_args(args, timeout).await?;
-    Ok(Box::new(
-        OpenStackTarget::new(client, name).with_command_line(command_line),
-    ))
+    cloud_target(args, client, name, Some(command_line))
+}
+
+/// The target on a cloud the arguments ask for: the consumer (with
+/// `--consumer`) or the OpenStack APIs themselves.
+pub fn cloud_target(
+    args: &TargetArgs,
+    client: Client,
+    name: String,
+    command_line: Option<String>,
+) -> Result<Box<dyn Target>> {
+    if let Some(consumer) = &args.consumer {
+        let consumer = match consumer.as_str() {
+            "reference" => Consumer::Reference,
+            command => Consumer::Adapter(ConsumerAdapter::new(command, args.consumer_mode)?),
+        };
+        let target = ConsumerTarget::new(client, name, consumer);
+        return Ok(Box::new(match command_line {
+            Some(c) => target.with_command_line(c),
+            None => target,
+        }));
+    }
+    let target = OpenStackTarget::new(client, name);
+    Ok(Box::new(match command_line {
+        Some(c) => target.with_command_line(c),
+        None => target,
+    }))
 }
 
 /// Exit statuses.
@@ -197,10 +231,20 @@ pub mod exit {
 
 /// `--list`: print the selected cases (no target needed); the exit status.
 pub fn list(args: &SessionArgs) -> Result<u8> {
-    let cases = args.select.select()?;
-    print!("{}", super::cases::listing(&cases, args.profile, args.json));
+    let count = if args.target.consumer.is_some() {
+        let cases = args.select.select_consumer()?;
+        print!(
+            "{}",
+            super::cases::consumer_listing(&cases, args.profile, args.json)
+        );
+        cases.len()
+    } else {
+        let cases = args.select.select()?;
+        print!("{}", super::cases::listing(&cases, args.profile, args.json));
+        cases.len()
+    };
     if !args.json {
-        println!("{} cases", cases.len());
+        println!("{count} cases");
     }
     Ok(exit::OK)
 }
@@ -212,27 +256,52 @@ pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<
     }
     // Building the catalogue signs every case (seconds): Ctrl-C meanwhile
     // stops cleanly, before anything was created.
-    let ctrl_c = tokio::signal::ctrl_c();
     let select = args.select.clone();
+    if args.target.consumer.is_some() {
+        let Some(cases) = prepare(args.quiet, move || select.select_consumer()).await? else {
+            return Ok(exit::INTERRUPTED);
+        };
+        return run_prepared(args, cases, target).await;
+    }
+    let Some(cases) = prepare(args.quiet, move || select.select()).await? else {
+        return Ok(exit::INTERRUPTED);
+    };
+    run_prepared(args, cases, target).await
+}
+
+/// Build the cases off the async threads; `None` if Ctrl-C came first.
+async fn prepare<C: Send + 'static>(
+    quiet: bool,
+    build: impl FnOnce() -> Result<Vec<C>> + Send + 'static,
+) -> Result<Option<Vec<C>>> {
     let preparing = std::time::Instant::now();
-    if !args.quiet {
+    if !quiet {
         eprintln!("preparing the cases: generating keys and certificates, signing the images …");
     }
-    let built = tokio::task::spawn_blocking(move || select.select());
+    let ctrl_c = tokio::signal::ctrl_c();
+    let built = tokio::task::spawn_blocking(build);
     let cases = tokio::select! {
         built = built => built.map_err(|e| Error::Catalogue(e.to_string()))??,
         _ = ctrl_c => {
             eprintln!("interrupted while preparing the cases: nothing was created");
-            return Ok(exit::INTERRUPTED);
+            return Ok(None);
         }
     };
-    if !args.quiet {
+    if !quiet {
         eprintln!(
             "{} cases prepared in {:.1}s",
             cases.len(),
             preparing.elapsed().as_secs_f64()
         );
     }
+    Ok(Some(cases))
+}
+
+async fn run_prepared<C: RunnableCase + 'static>(
+    args: &SessionArgs,
+    cases: Vec<C>,
+    target: Box<dyn Target>,
+) -> Result<u8> {
     target.preflight().await?;
     let options = RunOptions {
         profile: args.profile,

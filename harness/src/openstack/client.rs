@@ -297,6 +297,11 @@ impl Client {
         self.core.project_id.as_deref()
     }
 
+    /// Keystone's auth URL, when the client authenticated there.
+    pub fn auth_url(&self) -> Option<String> {
+        self.core.keystone.as_ref().map(|k| k.auth_url.clone())
+    }
+
     /// `Glance <url>, Barbican <url>`.
     pub fn describe(&self) -> String {
         format!(

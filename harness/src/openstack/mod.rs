@@ -29,6 +29,7 @@ mod catalog;
 mod cleanup;
 mod client;
 mod config;
+mod consumer;
 mod evidence;
 mod failure;
 mod glance;

@@ -55,13 +55,18 @@ struct Session {
 }
 
 impl Session {
-    async fn start(command: &str, stderr: &Path, timeout: Duration) -> Result<Session, String> {
+    async fn start(
+        command: &str,
+        protocol: u32,
+        stderr: &Path,
+        timeout: Duration,
+    ) -> Result<Session, String> {
         let stderr = std::fs::File::create(stderr)
             .map_err(|e| format!("cannot create {}: {e}", stderr.display()))?;
         let mut child = tokio::process::Command::new("sh")
             .arg("-c")
             .arg(command)
-            .env(SESSION_ENV, SESSION_PROTOCOL.to_string())
+            .env(SESSION_ENV, protocol.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(stderr))
@@ -78,9 +83,9 @@ impl Session {
         };
         let line = session.read_line(timeout).await?;
         match serde_json::from_str::<Hello>(&line) {
-            Ok(h) if h.protocol == SESSION_PROTOCOL => Ok(session),
+            Ok(h) if h.protocol == protocol => Ok(session),
             _ => Err(format!(
-                "the adapter did not open a protocol {SESSION_PROTOCOL} session (first line \
+                "the adapter did not open a protocol {protocol} session (first line \
                  {:?}); run it with --adapter-mode per-case",
                 line.trim_end()
             )),
@@ -101,9 +106,7 @@ impl Session {
         }
     }
 
-    async fn ask(&mut self, request: &AdapterRequest, timeout: Duration) -> Result<String, String> {
-        let mut line =
-            serde_json::to_vec(request).map_err(|e| format!("cannot encode the request: {e}"))?;
+    async fn ask(&mut self, mut line: Vec<u8>, timeout: Duration) -> Result<String, String> {
         line.push(b'\n');
         self.stdin
             .write_all(&line)
@@ -119,17 +122,26 @@ impl Session {
 
 /// The long-lived processes of a session run, each answering one request
 /// at a time; a process that fails is replaced for the next case.
-struct SessionPool {
+pub(crate) struct SessionPool {
     command: String,
+    protocol: u32,
     slots: Vec<tokio::sync::Mutex<Option<Session>>>,
     next: std::sync::atomic::AtomicUsize,
     stderr_dir: PathBuf,
 }
 
 impl SessionPool {
-    fn new(command: String, processes: usize, stderr_dir: PathBuf) -> SessionPool {
+    /// `processes` sessions of `command` speaking `protocol`, their
+    /// standard error in `stderr_dir`.
+    pub(crate) fn new(
+        command: String,
+        protocol: u32,
+        processes: usize,
+        stderr_dir: PathBuf,
+    ) -> SessionPool {
         SessionPool {
             command,
+            protocol,
             slots: (0..processes.max(1))
                 .map(|_| tokio::sync::Mutex::new(None))
                 .collect(),
@@ -139,37 +151,72 @@ impl SessionPool {
     }
 
     async fn run(&self, request: &AdapterRequest, timeout: Duration) -> (Observed, Evidence) {
+        let (answer, evidence) = match serde_json::to_vec(request) {
+            Ok(line) => self.exchange(&request.case_id, line, timeout).await,
+            Err(e) => (
+                Err(format!("cannot encode the request: {e}")),
+                no_evidence(),
+            ),
+        };
+        (verdict_of(answer).observed(), evidence)
+    }
+
+    /// Send one encoded request line for case `case_id`; the answer line
+    /// (or why there is none) and the evidence.
+    pub(crate) async fn exchange(
+        &self,
+        case_id: &str,
+        line: Vec<u8>,
+        timeout: Duration,
+    ) -> (Result<String, String>, Evidence) {
         let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.slots.len();
         let stderr = self.stderr_dir.join(format!("adapter-{i}.stderr"));
         let mut evidence = Evidence {
-            request: format!("{}  (session {i}) <<< {}", self.command, request.case_id),
+            request: format!("{}  (session {i}) <<< {case_id}", self.command),
             status: None,
             body_excerpt: String::new(),
         };
         let mut slot = self.slots[i].lock().await;
         if slot.is_none() {
-            match Session::start(&self.command, &stderr, timeout).await {
+            match Session::start(&self.command, self.protocol, &stderr, timeout).await {
                 Ok(s) => *slot = Some(s),
-                Err(detail) => return (Observed::Error { detail }, evidence),
+                Err(detail) => return (Err(detail), evidence),
             }
         }
         let answer = match slot.as_mut() {
-            Some(session) => session.ask(request, timeout).await,
+            Some(session) => session.ask(line, timeout).await,
             None => Err("no adapter session".into()),
         };
         match answer {
             Ok(line) => {
                 evidence.body_excerpt = excerpt(line.trim_end().as_bytes());
-                (parse_verdict(line.as_bytes()).observed(), evidence)
+                (Ok(line), evidence)
             }
             Err(detail) => {
                 // The process is gone or out of step: the next case gets a
                 // fresh one.
                 *slot = None;
                 evidence.body_excerpt = format!("stderr in {}", stderr.display());
-                (Observed::Error { detail }, evidence)
+                (Err(detail), evidence)
             }
         }
+    }
+}
+
+fn no_evidence() -> Evidence {
+    Evidence {
+        request: String::new(),
+        status: None,
+        body_excerpt: String::new(),
+    }
+}
+
+/// The verdict in an adapter's answer (a failure to get one is an error
+/// verdict).
+pub(crate) fn verdict_of(answer: Result<String, String>) -> AdapterVerdict {
+    match answer {
+        Ok(line) => parse_verdict(line.as_bytes()),
+        Err(detail) => AdapterVerdict::Error { detail },
     }
 }
 
@@ -261,21 +308,29 @@ pub async fn run_adapter(
     request: &AdapterRequest,
     timeout: Duration,
 ) -> (Observed, Evidence) {
+    let (answer, evidence) = match serde_json::to_vec(request) {
+        Ok(input) => run_once(command, &request.case_id, input, timeout).await,
+        Err(e) => (
+            Err(format!("cannot encode the request: {e}")),
+            no_evidence(),
+        ),
+    };
+    (verdict_of(answer).observed(), evidence)
+}
+
+/// Run `command` once with `input` on its standard input (case
+/// `case_id`): its standard output (or why there is none) and the
+/// evidence.
+pub(crate) async fn run_once(
+    command: &str,
+    case_id: &str,
+    input: Vec<u8>,
+    timeout: Duration,
+) -> (Result<String, String>, Evidence) {
     let mut evidence = Evidence {
-        request: format!("{command}  < {}", request.case_id),
+        request: format!("{command}  < {case_id}"),
         status: None,
         body_excerpt: String::new(),
-    };
-    let input = match serde_json::to_vec(request) {
-        Ok(i) => i,
-        Err(e) => {
-            return (
-                Observed::Error {
-                    detail: format!("cannot encode the request: {e}"),
-                },
-                evidence,
-            )
-        }
     };
     let child = tokio::process::Command::new("sh")
         .arg("-c")
@@ -289,9 +344,7 @@ pub async fn run_adapter(
         Ok(c) => c,
         Err(e) => {
             return (
-                Observed::Error {
-                    detail: format!("cannot start adapter `{command}`: {e}"),
-                },
+                Err(format!("cannot start adapter `{command}`: {e}")),
                 evidence,
             )
         }
@@ -303,19 +356,13 @@ pub async fn run_adapter(
     }
     let output = match tokio::time::timeout(timeout, child.wait_with_output()).await {
         Ok(Ok(o)) => o,
-        Ok(Err(e)) => {
-            return (
-                Observed::Error {
-                    detail: format!("adapter failed: {e}"),
-                },
-                evidence,
-            )
-        }
+        Ok(Err(e)) => return (Err(format!("adapter failed: {e}")), evidence),
         Err(_) => {
             return (
-                Observed::Error {
-                    detail: format!("adapter did not answer within {}s", timeout.as_secs()),
-                },
+                Err(format!(
+                    "adapter did not answer within {}s",
+                    timeout.as_secs()
+                )),
                 evidence,
             )
         }
@@ -330,7 +377,10 @@ pub async fn run_adapter(
             format!(" | stderr: {}", excerpt(&output.stderr))
         }
     );
-    (parse_verdict(&output.stdout).observed(), evidence)
+    (
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned()),
+        evidence,
+    )
 }
 
 /// An implementation behind the adapter protocol: `CMD` is run (through
@@ -370,6 +420,7 @@ impl AdapterTarget {
             AdapterMode::PerCase => None,
             AdapterMode::Session => Some(std::sync::Arc::new(SessionPool::new(
                 command.clone(),
+                SESSION_PROTOCOL,
                 std::thread::available_parallelism().map_or(2, usize::from),
                 scratch.path().to_owned(),
             ))),
@@ -558,6 +609,7 @@ done"#;
         std::fs::write(dir.path().join("a.sh"), script).expect("write");
         let pool = SessionPool::new(
             format!("sh {}", dir.path().join("a.sh").display()),
+            SESSION_PROTOCOL,
             1,
             dir.path().to_owned(),
         );
@@ -576,7 +628,12 @@ done"#;
         assert!(matches!(o, Observed::Rejected { message, .. } if message == "line 1"));
 
         // An adapter that only speaks protocol 1 is told to run per case.
-        let old = SessionPool::new("cat >/dev/null".into(), 1, dir.path().to_owned());
+        let old = SessionPool::new(
+            "cat >/dev/null".into(),
+            SESSION_PROTOCOL,
+            1,
+            dir.path().to_owned(),
+        );
         let (o, _) = old.run(&r, Duration::from_millis(300)).await;
         assert!(matches!(o, Observed::Error { .. }));
     }

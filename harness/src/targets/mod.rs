@@ -6,9 +6,12 @@
 //! deleted.
 //!
 //! Implementations: [`OpenStackTarget`] (Barbican and Glance, a live cloud
-//! or the mocks) and [`AdapterTarget`] (the shim protocol).
+//! or the mocks), [`AdapterTarget`] (the shim protocol) and
+//! [`ConsumerTarget`] (Nova's side: a consumer decides on images the
+//! attempt put on a cloud).
 
 pub mod adapter;
+pub mod consumer;
 mod openstack;
 
 use futures_util::future::BoxFuture;
@@ -19,6 +22,7 @@ use crate::spec::{Observed, Profile};
 use crate::tag::RunTag;
 
 pub use adapter::AdapterTarget;
+pub use consumer::ConsumerTarget;
 pub use openstack::OpenStackTarget;
 
 /// What a target needs to know to run a case.

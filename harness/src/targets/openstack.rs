@@ -84,21 +84,7 @@ impl Attempt for OpenStackAttempt {
     }
 
     fn cleanup(&self) -> BoxFuture<'_, Vec<Leftover>> {
-        Box::pin(async move {
-            // Images first, then secrets; what cannot be deleted keeps the
-            // run tag in its name for `imgsig cleanup`.
-            let report = self.scope.cleanup().run().await;
-            report
-                .failed
-                .into_iter()
-                .map(|(resource, reason)| Leftover {
-                    case_id: self.case_id.clone(),
-                    what: resource.to_string(),
-                    reason,
-                    delete_command: resource.delete_command(),
-                })
-                .collect()
-        })
+        Box::pin(clean(&self.scope, &self.case_id))
     }
 
     fn keep(&self) {
@@ -106,8 +92,25 @@ impl Attempt for OpenStackAttempt {
     }
 }
 
+/// Delete what `scope` created for case `case_id`, images first, then
+/// secrets; what cannot be deleted keeps the run tag in its name for
+/// `imgsig cleanup`.
+pub(super) async fn clean(scope: &Client, case_id: &str) -> Vec<Leftover> {
+    let report = scope.cleanup().run().await;
+    report
+        .failed
+        .into_iter()
+        .map(|(resource, reason)| Leftover {
+            case_id: case_id.to_owned(),
+            what: resource.to_string(),
+            reason,
+            delete_command: resource.delete_command(),
+        })
+        .collect()
+}
+
 /// The report model's shorter form of an exchange.
-fn evidence(exchange: &Exchange) -> Evidence {
+pub(super) fn evidence(exchange: &Exchange) -> Evidence {
     Evidence {
         request: exchange.request_line(),
         status: exchange.status,

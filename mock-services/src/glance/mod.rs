@@ -6,6 +6,7 @@ mod images;
 mod import;
 mod keymanager;
 mod schemas;
+mod served;
 mod store;
 mod upload;
 
@@ -69,7 +70,13 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
         .route("/v2/schemas/image", get(schemas::image))
         .route("/v2/schemas/images", get(schemas::images))
         .route("/v2/info/import", get(import::info))
-        .route("/v2/info/stores", get(stores))
+        .route("/v2/info/stores", get(stores));
+    let api = if cloud.test_controls {
+        api.route(served::PATH, put(served::replace))
+    } else {
+        api
+    };
+    let api = api
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             cloud.clone(),

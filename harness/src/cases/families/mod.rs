@@ -144,6 +144,16 @@ pub(super) fn flip(bytes: &[u8], index: usize) -> ImageSource {
     ImageSource::Bytes(b.into())
 }
 
+/// The `cert.trust.*` cases alone (their upload expectations filled), for
+/// the consumer catalogue.
+pub(crate) fn trust_cases() -> Result<Vec<Case>> {
+    let mut cases = cert_trust::cases()?;
+    for c in &mut cases {
+        c.expected = expectations(c);
+    }
+    Ok(cases)
+}
+
 /// The whole catalogue with expectations; `big.*` only when asked for
 /// (signing them hashes gigabytes).
 pub fn catalogue(include_big: bool) -> Result<Vec<Case>> {

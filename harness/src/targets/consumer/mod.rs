@@ -1,0 +1,336 @@
+//! Consumer targets: Nova's side. For each consumer case the runner's
+//! attempt prepares the cloud (the signing certificate and every trusted
+//! certificate as Barbican secrets, the image created and uploaded, then
+//! the case's [`Tamper`], if any) and asks a consumer, handed the image id,
+//! the trusted ids and the cloud's credentials, whether it would boot the
+//! image. Consumers: the [`reference`] one (imgsig's model of Nova's
+//! download path) or a process speaking the consumer request of the
+//! adapter protocol ([`request`], `docs/adapter-protocol.md`).
+//!
+//! A consumer's message names secrets by their ids; the attempt maps them
+//! back to the case's names ([`SIGNING_NAME`], the trusted names) so the
+//! message can be judged against the rules' wording.
+
+pub mod reference;
+pub mod request;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures_util::future::BoxFuture;
+
+use super::{Attempt, CaseContext, Evidence, Leftover, Target};
+use crate::cases::consumer::SIGNING_NAME;
+use crate::cases::{RunnableCase, Tamper};
+use crate::openstack::{Client, NewImage, NewSecret};
+use crate::spec::{ImageState, Observed};
+use crate::tag::RunTag;
+
+pub use request::{ConsumerAdapter, ConsumerRequest};
+
+/// Who decides.
+#[derive(Debug, Clone)]
+pub enum Consumer {
+    /// imgsig's model of Nova's download path ([`reference::decide`]).
+    Reference,
+    /// A process speaking the consumer request (protocol 3).
+    Adapter(Arc<ConsumerAdapter>),
+}
+
+/// A consumer on a cloud.
+#[derive(Debug)]
+pub struct ConsumerTarget {
+    client: Client,
+    name: String,
+    consumer: Consumer,
+    command_line: Option<String>,
+}
+
+impl ConsumerTarget {
+    /// `consumer` deciding on images of `client`'s cloud, called `name`
+    /// in reports.
+    pub fn new(client: Client, name: impl Into<String>, consumer: Consumer) -> ConsumerTarget {
+        ConsumerTarget {
+            client,
+            name: name.into(),
+            consumer,
+            command_line: None,
+        }
+    }
+
+    /// How `imgsig` is pointed at this cloud on a command line, for the
+    /// cleanup command of a report.
+    pub fn with_command_line(mut self, args: impl Into<String>) -> ConsumerTarget {
+        self.command_line = Some(args.into());
+        self
+    }
+}
+
+impl Target for ConsumerTarget {
+    fn describe(&self) -> String {
+        let who = match &self.consumer {
+            Consumer::Reference => "the reference consumer".to_owned(),
+            Consumer::Adapter(a) => format!("consumer `{}`", a.command()),
+        };
+        format!("{who} on {} ({})", self.name, self.client.describe())
+    }
+
+    fn preflight(&self) -> BoxFuture<'_, crate::Result<()>> {
+        Box::pin(self.client.reach())
+    }
+
+    fn attempt(&self, case_id: &str) -> Box<dyn Attempt> {
+        Box::new(ConsumerAttempt {
+            scope: self.client.scope(),
+            case_id: case_id.to_owned(),
+            consumer: self.consumer.clone(),
+            answers: Mutex::default(),
+        })
+    }
+
+    fn sweep_command(&self, tag: &RunTag) -> Option<String> {
+        let args = self.command_line.as_deref()?;
+        Some(format!("imgsig cleanup --run {tag} {args}"))
+    }
+}
+
+struct ConsumerAttempt {
+    scope: Client,
+    case_id: String,
+    consumer: Consumer,
+    /// The consumer's own evidence (its steps, an adapter's answer).
+    answers: Mutex<Vec<Evidence>>,
+}
+
+/// The cloud prepared for one case.
+struct Prepared {
+    image_id: String,
+    trusted_ids: Vec<String>,
+    /// Secret id → the case's name for it.
+    names: Vec<(String, String)>,
+}
+
+impl Prepared {
+    /// `text` with every secret id replaced by the case's name for it.
+    fn named(&self, text: &str) -> String {
+        self.names
+            .iter()
+            .fold(text.to_owned(), |t, (id, name)| t.replace(id, name))
+    }
+}
+
+impl ConsumerAttempt {
+    fn note(&self, evidence: Evidence) {
+        self.answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(evidence);
+    }
+
+    /// Secrets, image, upload, tamper; `Err(observed)` when the case cannot
+    /// run here.
+    async fn prepare(
+        &self,
+        case: &dyn RunnableCase,
+        context: &CaseContext,
+    ) -> crate::Result<Result<Prepared, Observed>> {
+        let Some(side) = case.consumer() else {
+            return Ok(Err(Observed::Skipped {
+                why: "an upload case: consumer targets run the consumer catalogue".into(),
+            }));
+        };
+        let name = context.run_tag.name(case.id());
+        let client = &self.scope;
+        let mut names = Vec::new();
+        let mut signing_id = None;
+        if let Some(secret) = case.secret() {
+            let stored = client
+                .store_secret(&NewSecret {
+                    name: name.clone(),
+                    payload: secret.payload,
+                    secret_type: secret.secret_type,
+                    algorithm: None,
+                    expiration: None,
+                })
+                .await?;
+            names.push((stored.id.clone(), SIGNING_NAME.to_owned()));
+            signing_id = Some(stored.id);
+        }
+        let mut trusted_ids = Vec::new();
+        for t in &side.trusted {
+            let id = match &t.certificate {
+                Some(cert) => {
+                    let pem = cert.to_pem()?;
+                    client
+                        .store_certificate(&format!("{name}-trusted-{}", t.name), &pem)
+                        .await?
+                        .id
+                }
+                None => missing_id(&format!("{name}-missing-{}", t.name)),
+            };
+            names.push((id.clone(), t.name.clone()));
+            trusted_ids.push(id);
+        }
+        let properties = case.properties(signing_id.as_deref());
+        let image = client
+            .create_image(&NewImage::new(name).with_properties(properties))
+            .await?;
+        let upload = client
+            .upload_blocking(&image.id, case.image(), Some(case.image_len()))
+            .await?;
+        if !upload.accepted() {
+            return Ok(Err(Observed::Error {
+                detail: format!(
+                    "the cloud refused the case's upload ({}), so there is nothing to consume",
+                    upload.message()
+                ),
+            }));
+        }
+        match side.tamper {
+            None => {}
+            Some(Tamper::ServeData(data)) => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut data.reader(), &mut bytes)?;
+                if !client.replace_served_data(&image.id, bytes).await? {
+                    return Ok(Err(Observed::Skipped {
+                        why: "the cloud cannot swap an image's data (the mock Glance's \
+                              test control, imgsig-mock --test-controls)"
+                            .into(),
+                    }));
+                }
+            }
+            Some(Tamper::DeleteSigningCertificate) => {
+                if let Some(id) = &signing_id {
+                    client.delete_secret(id).await?;
+                }
+            }
+        }
+        Ok(Ok(Prepared {
+            image_id: image.id,
+            trusted_ids,
+            names,
+        }))
+    }
+
+    async fn ask(&self, prepared: &Prepared, context: &CaseContext) -> crate::Result<Observed> {
+        let (verdict, evidence) = match &self.consumer {
+            Consumer::Reference => {
+                let decision = reference::decide(
+                    &self.scope,
+                    &prepared.image_id,
+                    &prepared.trusted_ids,
+                    reference::Settings::now(context.profile),
+                )
+                .await?;
+                let evidence = Evidence {
+                    request: format!("reference consumer, image {}", prepared.image_id),
+                    status: None,
+                    body_excerpt: decision.steps.join("; "),
+                };
+                let verdict = decision.verdict.map(|_| ()).map_err(|r| {
+                    let mut message = r.rejection.to_string();
+                    for reason in r.reasons {
+                        message.push_str(&format!(" ({reason})"));
+                    }
+                    message
+                });
+                (Ok(verdict), evidence)
+            }
+            Consumer::Adapter(adapter) => {
+                let request = ConsumerRequest::new(
+                    &self.scope,
+                    &self.case_id,
+                    context.profile,
+                    &prepared.image_id,
+                    &prepared.trusted_ids,
+                )
+                .await?;
+                adapter.ask(&request, context.timeout).await
+            }
+        };
+        self.note(Evidence {
+            request: prepared.named(&evidence.request),
+            status: evidence.status,
+            body_excerpt: prepared.named(&evidence.body_excerpt),
+        });
+        Ok(match verdict {
+            Ok(Ok(())) => Observed::Accepted {
+                image: ImageState::Unknown,
+            },
+            Ok(Err(message)) => Observed::Rejected {
+                status: None,
+                message: prepared.named(&message),
+                image: ImageState::Unknown,
+                data_retained: false,
+            },
+            Err(detail) => Observed::Error { detail },
+        })
+    }
+}
+
+/// An id no secret has, in Barbican's form (a UUID: python-barbicanclient
+/// refuses anything else before asking), derived from `seed`.
+fn missing_id(seed: &str) -> String {
+    let mut hasher = crate::crypto::BackendKind::for_hashing()
+        .backend()
+        .hasher(crate::spec::HashMethod::Sha256);
+    hasher.update(seed.as_bytes());
+    let digest = hasher.finalize().unwrap_or_default();
+    let h: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    if h.len() < 32 {
+        return "00000000-0000-4000-8000-000000000000".to_owned();
+    }
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+impl Attempt for ConsumerAttempt {
+    fn run<'a>(
+        &'a self,
+        case: &'a dyn RunnableCase,
+        context: &'a CaseContext,
+    ) -> BoxFuture<'a, Observed> {
+        Box::pin(async move {
+            let result = async {
+                match self.prepare(case, context).await? {
+                    Ok(prepared) => self.ask(&prepared, context).await,
+                    Err(observed) => Ok(observed),
+                }
+            }
+            .await;
+            result.unwrap_or_else(|e| Observed::Error {
+                detail: e.to_string(),
+            })
+        })
+    }
+
+    fn evidence(&self) -> Vec<Evidence> {
+        let mut out: Vec<Evidence> = self
+            .scope
+            .exchanges()
+            .iter()
+            .map(super::openstack::evidence)
+            .collect();
+        out.extend(
+            self.answers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .cloned(),
+        );
+        out
+    }
+
+    fn cleanup(&self) -> BoxFuture<'_, Vec<Leftover>> {
+        Box::pin(super::openstack::clean(&self.scope, &self.case_id))
+    }
+
+    fn keep(&self) {
+        self.scope.cleanup().keep();
+    }
+}
