@@ -30,21 +30,11 @@
 use std::io::Write;
 use std::process::{Command, ExitCode, Stdio};
 
-use std::sync::Arc;
-
-use imgsig::cases::{consumer, trust};
+use imgsig::cases::trust;
 use imgsig::cli::session::{exit, run_session, SessionArgs};
-use imgsig::openstack::{Client, ClientOptions, CloudConfig};
-use imgsig::outcome::Verdict;
-use imgsig::run::{run_cases, RunOptions};
 use imgsig::spec::Profile;
-use imgsig::spec::{Expected, Observed};
-use imgsig::tag::RunTag;
 use imgsig::targets::adapter::AdapterMode;
-use imgsig::targets::consumer::{Consumer, ConsumerAdapter};
 use imgsig::targets::AdapterTarget;
-use imgsig::targets::ConsumerTarget;
-use imgsig_mock::{MockCloud, MockConfig};
 
 use crate::util::{root, target_dir, Result};
 use crate::venv::{Env, Venv};
@@ -96,7 +86,17 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    rt.block_on(real_consumer(&venv, args.session.profile))?;
+    let consumer = format!(
+        "{} {}",
+        venv.python().display(),
+        root().join("adapters/cursive/consumer.py").display()
+    );
+    rt.block_on(crate::consumer::on_the_mocks(
+        &consumer,
+        "cursive as Nova's download path calls it (castellan's Barbican key manager, Glance \
+         over HTTP)",
+        args.session.profile,
+    ))?;
     if args.trust_only {
         return Ok(ExitCode::SUCCESS);
     }
@@ -242,75 +242,6 @@ fn consumer_differential(venv: &Venv, show: bool) -> Result<()> {
         "consumer: {} cert.trust.* cases in Nova's order through cursive (get_verifier, \
          verify_certificate, verify), {} disagreements with the catalogue, in {:.1}s",
         cases.len(),
-        problems.len(),
-        started.elapsed().as_secs_f64()
-    );
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("\n"))
-    }
-}
-
-/// The consumer catalogue through the real cursive as a consumer
-/// (`adapters/cursive/consumer.py`) against the embedded mocks, held to
-/// `profile`: an error unless every case passes (or is
-/// implementation-defined) and every refusal carries upstream's wording.
-async fn real_consumer(venv: &Venv, profile: Profile) -> Result<()> {
-    let started = std::time::Instant::now();
-    let cloud = MockCloud::start(MockConfig {
-        test_controls: true,
-        ..MockConfig::default()
-    })
-    .await
-    .map_err(|e| format!("cannot start the mocks: {e}"))?;
-    let config = CloudConfig::from_vars(&cloud.admin().env_vars()).map_err(|e| e.to_string())?;
-    let client = Client::connect(&config, &ClientOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    let command = format!(
-        "{} {}",
-        venv.python().display(),
-        root().join("adapters/cursive/consumer.py").display()
-    );
-    let adapter = ConsumerAdapter::new(command, AdapterMode::Session).map_err(|e| e.to_string())?;
-    let target = ConsumerTarget::new(client, "embedded mocks", Consumer::Adapter(adapter));
-    let cases = consumer::catalogue().map_err(|e| e.to_string())?;
-    let options = RunOptions {
-        profile,
-        jobs: 4,
-        timeout: std::time::Duration::from_secs(60),
-        keep: false,
-        run_tag: RunTag::generate(),
-        progress: false,
-    };
-    let report = run_cases(cases, Arc::new(target), &options).await;
-    cloud.shutdown().await;
-    let mut problems = Vec::new();
-    for o in &report.outcomes {
-        match o.verdict {
-            Verdict::Pass | Verdict::Acceptable => {}
-            _ => problems.push(format!("{}: {} ({})", o.id, o.explanation, o.observed)),
-        }
-        let wording = match (o.expected.get(&profile), &o.observed) {
-            (Some(Expected::Reject { reason: Some(r) }), Observed::Rejected { message, .. }) => {
-                (!message.contains(&r.to_string())).then(|| (r.to_string(), message.clone()))
-            }
-            _ => None,
-        };
-        if let Some((want, seen)) = wording {
-            problems.push(format!(
-                "{}: upstream says {want:?}, the consumer said {seen:?}",
-                o.id
-            ));
-        }
-    }
-    println!(
-        "consumer: {} cases of the consumer catalogue through cursive as Nova's download path \
-         calls it (castellan's Barbican key manager, Glance over HTTP, the mocks), under {profile}: \
-         {}, {} disagreements with the library, in {:.1}s",
-        report.outcomes.len(),
-        report.summary.line(),
         problems.len(),
         started.elapsed().as_secs_f64()
     );

@@ -4,9 +4,11 @@
 //! through cargo; this file only dispatches.
 
 mod adapter_cursive;
+mod adapter_nova;
 mod bench_upload;
 mod bench_verify;
 mod conformance;
+mod consumer;
 mod fuzz;
 mod guide;
 mod live;
@@ -33,6 +35,8 @@ struct Xtask {
 enum Task {
     /// Run the catalogue through the real cursive library (adapter protocol).
     AdapterCursive(Box<adapter_cursive::Args>),
+    /// Run the consumer catalogue through the real Nova code (its image download path).
+    AdapterNova(adapter_nova::Args),
     /// Time a verified upload to the mock against the limit of its hashes.
     BenchUpload(bench_upload::Args),
     /// Time `imgsig verify` against `openssl dgst -verify` on one file.
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
     let xtask = Xtask::parse();
     let result = match xtask.task {
         Task::AdapterCursive(args) => adapter_cursive::run(*args),
+        Task::AdapterNova(args) => adapter_nova::run(args),
         Task::BenchUpload(args) => bench_upload::run(args),
         Task::BenchVerify(args) => bench_verify::run(args),
         Task::Conformance(args) => conformance::run(*args),

@@ -36,7 +36,13 @@ pub enum Env {
     /// The live stack's legacy Glance: [`Env::Live`] with
     /// [`LEGACY_CRYPTOGRAPHY`].
     LiveLegacy,
+    /// The real Nova code's download path (`cargo xtask adapter-nova`):
+    /// [`NOVA`] without its dependencies over what that path imports.
+    Nova,
 }
+
+/// The Nova release of Glance 33's series.
+pub const NOVA: &str = "nova==34.0.0";
 
 impl Env {
     /// The committed lock file.
@@ -46,6 +52,7 @@ impl Env {
             Env::MockInterop => "mock-interop.txt",
             Env::Live | Env::LiveLegacy => "live.txt",
             Env::ReportTools => "report-tools.txt",
+            Env::Nova => "nova.txt",
         };
         root().join("xtask/venvs").join(name)
     }
@@ -54,6 +61,7 @@ impl Env {
     fn forced(self) -> &'static [&'static str] {
         match self {
             Env::CursiveLegacy | Env::LiveLegacy => &[LEGACY_CRYPTOGRAPHY],
+            Env::Nova => &[NOVA],
             Env::Cursive | Env::MockInterop | Env::Live | Env::ReportTools => &[],
         }
     }
@@ -217,6 +225,7 @@ mod tests {
             Env::Live,
             Env::LiveLegacy,
             Env::ReportTools,
+            Env::Nova,
         ] {
             let path = env.lock_file();
             let text = std::fs::read_to_string(&path).expect("lock file");

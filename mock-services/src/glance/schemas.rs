@@ -12,6 +12,18 @@ fn nullable_string(description: &str) -> Value {
     json!({"type": ["null", "string"], "description": description})
 }
 
+/// A property Glance 33 does not count as its own: it marks every property
+/// of a deployment's `schema-image.json` `"is_base": false` (`get_schema`),
+/// and without that file the signature properties are not in the schema at
+/// all. Clients read the flag: Nova's `_extract_attributes_v2` files a
+/// non-base property under the image's `properties`, where its download
+/// path looks for the signature (a base one it would not find).
+fn custom_string(description: &str) -> Value {
+    let mut v = nullable_string(description);
+    v["is_base"] = json!(false);
+    v
+}
+
 fn image_schema() -> Value {
     let hash_props = json!({"type": ["null", "string"], "readOnly": true});
     json!({
@@ -43,10 +55,10 @@ fn image_schema() -> Value {
             "stores": {"type": "string", "readOnly": true},
             "schema": {"type": "string", "readOnly": true},
             "locations": {"type": "array", "items": {"type": "object"}},
-            "img_signature": nullable_string("The signature of the image data, base64"),
-            "img_signature_hash_method": nullable_string("The hash method the signature was made with"),
-            "img_signature_key_type": nullable_string("The key type of the signature"),
-            "img_signature_certificate_uuid": nullable_string("The Barbican secret holding the signing certificate"),
+            "img_signature": custom_string("The signature of the image data, base64"),
+            "img_signature_hash_method": custom_string("The hash method the signature was made with"),
+            "img_signature_key_type": custom_string("The key type of the signature"),
+            "img_signature_certificate_uuid": custom_string("The Barbican secret holding the signing certificate"),
         },
         "links": [
             {"href": "{self}", "rel": "self"},

@@ -1,0 +1,109 @@
+//! The consumer catalogue through a real consumer (a process speaking the
+//! adapter protocol's consumer request, in sessions), on the embedded mocks
+//! or a cloud: every verdict must be the library's
+//! (`imgsig::cases::consumer`) and every refusal carry upstream's wording.
+//! `cargo xtask adapter-cursive` and `cargo xtask adapter-nova` share it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use imgsig::cases::consumer;
+use imgsig::openstack::{Client, ClientOptions, CloudConfig, Lookup};
+use imgsig::outcome::{RunReport, Verdict};
+use imgsig::run::{run_cases, RunOptions};
+use imgsig::spec::{Expected, Observed, Profile};
+use imgsig::tag::RunTag;
+use imgsig::targets::adapter::AdapterMode;
+use imgsig::targets::consumer::{Consumer, ConsumerAdapter};
+use imgsig::targets::ConsumerTarget;
+use imgsig_mock::{MockCloud, MockConfig};
+
+use crate::util::Result;
+
+/// `command` as the consumer on fresh embedded mocks (their test control
+/// on, so data can be swapped), held to `profile`; `what` names it.
+pub async fn on_the_mocks(command: &str, what: &str, profile: Profile) -> Result<()> {
+    let cloud = MockCloud::start(MockConfig {
+        test_controls: true,
+        ..MockConfig::default()
+    })
+    .await
+    .map_err(|e| format!("cannot start the mocks: {e}"))?;
+    let config = CloudConfig::from_vars(&cloud.admin().env_vars()).map_err(|e| e.to_string())?;
+    let result = on_cloud(command, what, &config, "the mocks", profile).await;
+    cloud.shutdown().await;
+    result
+}
+
+/// `command` as the consumer on the clouds.yaml entry `name`.
+pub async fn on_named_cloud(command: &str, what: &str, name: &str, profile: Profile) -> Result<()> {
+    let config = CloudConfig::load(name, &Lookup::process()).map_err(|e| e.to_string())?;
+    on_cloud(command, what, &config, &format!("cloud {name}"), profile).await
+}
+
+async fn on_cloud(
+    command: &str,
+    what: &str,
+    config: &CloudConfig,
+    place: &str,
+    profile: Profile,
+) -> Result<()> {
+    let started = Instant::now();
+    let client = Client::connect(config, &ClientOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let adapter = ConsumerAdapter::new(command, AdapterMode::Session).map_err(|e| e.to_string())?;
+    let target = ConsumerTarget::new(client, place, Consumer::Adapter(adapter));
+    let cases = consumer::catalogue().map_err(|e| e.to_string())?;
+    let options = RunOptions {
+        profile,
+        jobs: 4,
+        timeout: Duration::from_secs(60),
+        keep: false,
+        run_tag: RunTag::generate(),
+        progress: false,
+    };
+    let report = run_cases(cases, Arc::new(target), &options).await;
+    let problems = disagreements(&report, profile);
+    println!(
+        "consumer: {} cases of the consumer catalogue through {what}, on {place}, under \
+         {profile}: {}, {} disagreements with the library, in {:.1}s",
+        report.outcomes.len(),
+        report.summary.line(),
+        problems.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if !report.leftovers.is_empty() {
+        return Err(format!("left behind: {:?}", report.leftovers));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// Cases that did not pass (skipped ones excepted: a cloud without the
+/// mock's test control cannot swap data), and refusals whose message lacks
+/// upstream's wording.
+fn disagreements(report: &RunReport, profile: Profile) -> Vec<String> {
+    let mut problems = Vec::new();
+    for o in &report.outcomes {
+        match o.verdict {
+            Verdict::Pass | Verdict::Acceptable | Verdict::Skipped => {}
+            _ => problems.push(format!("{}: {} ({})", o.id, o.explanation, o.observed)),
+        }
+        if let (Some(Expected::Reject { reason: Some(r) }), Observed::Rejected { message, .. }) =
+            (o.expected.get(&profile), &o.observed)
+        {
+            let want = r.to_string();
+            if !message.contains(&want) {
+                problems.push(format!(
+                    "{}: upstream says {want:?}, the consumer said {message:?}",
+                    o.id
+                ));
+            }
+        }
+    }
+    problems
+}
