@@ -261,12 +261,14 @@ pub async fn run_session(args: &SessionArgs, target: Box<dyn Target>) -> Result<
         let Some(cases) = prepare(args.quiet, move || select.select_consumer()).await? else {
             return Ok(exit::INTERRUPTED);
         };
-        return run_prepared(args, cases, target).await;
+        // Evidence files are written for upload cases only.
+        return run_prepared(args, cases, Vec::new(), target).await;
     }
     let Some(cases) = prepare(args.quiet, move || select.select()).await? else {
         return Ok(exit::INTERRUPTED);
     };
-    run_prepared(args, cases, target).await
+    let kept = cases.clone();
+    run_prepared(args, cases, kept, target).await
 }
 
 /// Build the cases off the async threads; `None` if Ctrl-C came first.
@@ -297,9 +299,12 @@ async fn prepare<C: Send + 'static>(
     Ok(Some(cases))
 }
 
+/// Run `cases` and report; `kept` are the catalogue cases whose evidence
+/// files the report may write.
 async fn run_prepared<C: RunnableCase + 'static>(
     args: &SessionArgs,
     cases: Vec<C>,
+    kept: Vec<crate::cases::Case>,
     target: Box<dyn Target>,
 ) -> Result<u8> {
     target.preflight().await?;
@@ -311,7 +316,6 @@ async fn run_prepared<C: RunnableCase + 'static>(
         run_tag: RunTag::generate(),
         progress: !args.quiet,
     };
-    let kept = cases.clone();
     let mut report = run_cases(cases, Arc::from(target), &options).await;
     if let Some(path) = &args.expected_failures {
         let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
