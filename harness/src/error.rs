@@ -31,6 +31,15 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// An input file larger than such a file can be (`/dev/zero`, an image
+    /// given as a certificate).
+    #[error("{}: larger than {} MiB, the limit for a certificate, key, CA bundle, clouds.yaml or list file: is this the right file?", path.display(), limit >> 20)]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A stream (not a named file) failed.
     #[error("I/O error: {0}")]
     Stream(#[from] std::io::Error),

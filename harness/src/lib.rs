@@ -15,6 +15,7 @@ pub use imgsig_crypto::{trust, verify};
 pub mod cases;
 pub mod cli;
 mod error;
+pub mod files;
 pub mod openstack;
 pub mod outcome;
 pub mod report;

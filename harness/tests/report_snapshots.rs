@@ -192,6 +192,7 @@ fn fixed_report() -> RunReport {
         },
         interrupted: false,
         evidence_dir: None,
+        stopped: None,
     }
 }
 

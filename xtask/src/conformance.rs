@@ -5,10 +5,11 @@
 //! mocks' test control on so data can be swapped).
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use imgsig::cli::session::{cloud_target, exit, run_session, target_from_args, SessionArgs};
-use imgsig::openstack::{Client, ClientOptions};
+use imgsig::cli::session::{
+    client_options, cloud_target, exit, run_session, target_from_args, SessionArgs,
+};
+use imgsig::openstack::Client;
 use imgsig::spec::Profile;
 use imgsig_mock::{MockCloud, MockConfig};
 
@@ -35,7 +36,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let code = rt.block_on(async {
-        let timeout = Duration::from_secs(args.session.timeout);
+        let timeout = args.session.case_timeout;
         if args.session.target.is_given() {
             let target = target_from_args(&args.session.target, timeout).await?;
             return run_session(&args.session, target).await;
@@ -65,7 +66,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// Run a session against running mocks, as their admin user.
 pub async fn session_on(cloud: &MockCloud, name: String, args: &SessionArgs) -> imgsig::Result<u8> {
     let config = imgsig::openstack::CloudConfig::from_vars(&cloud.admin().env_vars())?;
-    let client = Client::connect(&config, &ClientOptions::default()).await?;
+    let options = client_options(&args.target, args.case_timeout);
+    let client = Client::connect(&config, &options).await?;
     run_session(args, cloud_target(&args.target, client, name, None)?).await
 }
 

@@ -87,9 +87,10 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Read a whole (small) file, naming it in the error.
+/// Read a whole small file (at most [`crate::files::SMALL_FILE_LIMIT`]
+/// bytes), naming it in the error.
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(Error::io(path))
+    crate::files::read_small(path)
 }
 
 /// Where the verifying key comes from: a certificate or a bare public key.

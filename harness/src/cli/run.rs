@@ -1,7 +1,5 @@
 //! `imgsig run` and `imgsig cleanup`.
 
-use std::time::Duration;
-
 use super::session::{
     client_from_args, exit, run_session, target_from_args, SessionArgs, TargetArgs,
 };
@@ -41,11 +39,7 @@ pub(crate) fn run(args: RunArgs) -> Result<Outcome> {
     }
     let rt = runtime()?;
     rt.block_on(async {
-        let target = target_from_args(
-            &args.session.target,
-            Duration::from_secs(args.session.timeout),
-        )
-        .await?;
+        let target = target_from_args(&args.session.target, args.session.case_timeout).await?;
         match run_session(&args.session, target).await? {
             exit::OK => Ok(Outcome::Success),
             exit::INTERRUPTED => Ok(Outcome::Interrupted),
@@ -63,7 +57,7 @@ pub(crate) fn cleanup(args: CleanupArgs) -> Result<Outcome> {
     let tag = RunTag::new(&args.run_tag)?;
     let rt = runtime()?;
     rt.block_on(async {
-        let (client, _, _) = client_from_args(&args.target, Duration::from_secs(60)).await?;
+        let (client, _, _) = client_from_args(&args.target, args.target.request_timeout).await?;
         let report = client.sweep(&tag).await?;
         for r in &report.deleted {
             println!("deleted {}", r.name());

@@ -21,7 +21,7 @@ use crate::{Error, Result};
 
 /// Where to run: a cloud, explicit endpoints, or an adapter. With none of
 /// them, `cargo xtask conformance` starts the mocks.
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct TargetArgs {
     /// A clouds.yaml entry (found as openstacksdk finds it, secure.yaml
     /// merged), or `envvars` for the OS_* variables.
@@ -58,6 +58,30 @@ pub struct TargetArgs {
     /// Trust this CA bundle (PEM), as OS_CACERT.
     #[arg(long, value_name = "FILE")]
     pub cacert: Option<std::path::PathBuf>,
+    /// Time to establish a connection (TCP and TLS) to any endpoint,
+    /// Keystone included; also the whole of each pre-flight probe. Seconds,
+    /// or a duration such as `500ms` or `2m`.
+    #[arg(long, value_name = "DURATION", default_value = "10", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+    /// Time for one ordinary request, from sending it to the end of the
+    /// answer: Keystone authentication, every Glance and Barbican call
+    /// except image data transfers (bounded by --case-timeout), deletes.
+    #[arg(long, value_name = "DURATION", default_value = "60", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+}
+
+/// Seconds (`30`) or a duration with units (`500ms`, `2m`, `1h 30m`);
+/// zero is refused (it would fail every request).
+fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let d = match s.trim().parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => humantime::parse_duration(s.trim())
+            .map_err(|e| format!("{e}: give seconds (30) or a duration (500ms, 2m)"))?,
+    };
+    if d.is_zero() {
+        return Err("must be more than zero".into());
+    }
+    Ok(d)
 }
 
 impl TargetArgs {
@@ -88,9 +112,17 @@ pub struct SessionArgs {
     /// Cases in flight at once.
     #[arg(long, short = 'j', default_value_t = 8)]
     pub jobs: usize,
-    /// Seconds one case may take.
-    #[arg(long, default_value_t = 120)]
-    pub timeout: u64,
+    /// Time one case may take, all its requests and its data transfer
+    /// included (its cleanup comes after, with --request-timeout per
+    /// delete). Seconds, or a duration such as `90s` or `5m`.
+    #[arg(
+        long,
+        visible_alias = "timeout",
+        value_name = "DURATION",
+        default_value = "120",
+        value_parser = parse_duration
+    )]
+    pub case_timeout: Duration,
     /// Keep the images and secrets the run created (for debugging).
     #[arg(long)]
     pub keep: bool,
@@ -132,14 +164,17 @@ fn parse_profile(s: &str) -> Result<Profile> {
     Ok(s.parse()?)
 }
 
-/// The client options the arguments ask for.
-fn client_options(args: &TargetArgs, timeout: Duration) -> ClientOptions {
+/// The client options the arguments ask for: their TLS settings and
+/// timeouts; data transfers may take as long as a case may.
+pub fn client_options(args: &TargetArgs, case_timeout: Duration) -> ClientOptions {
     let mut options = ClientOptions {
         insecure: args.insecure,
         cacert: args.cacert.clone(),
         ..ClientOptions::default()
     };
-    options.timeouts.transfer = options.timeouts.transfer.max(timeout);
+    options.timeouts.connect = args.connect_timeout;
+    options.timeouts.request = args.request_timeout;
+    options.timeouts.transfer = case_timeout;
     options
 }
 
@@ -147,9 +182,9 @@ fn client_options(args: &TargetArgs, timeout: Duration) -> ClientOptions {
 /// and how to name the target in reports and on a command line.
 pub async fn client_from_args(
     args: &TargetArgs,
-    timeout: Duration,
+    case_timeout: Duration,
 ) -> Result<(Client, String, String)> {
-    let options = client_options(args, timeout);
+    let options = client_options(args, case_timeout);
     if let (Some(glance), Some(barbican), Some(token)) =
         (&args.glance_url, &args.barbican_url, &args.token)
     {
@@ -180,14 +215,17 @@ pub async fn client_from_args(
 }
 
 /// Build the target the arguments name.
-pub async fn target_from_args(args: &TargetArgs, timeout: Duration) -> Result<Box<dyn Target>> {
+pub async fn target_from_args(
+    args: &TargetArgs,
+    case_timeout: Duration,
+) -> Result<Box<dyn Target>> {
     if let Some(command) = &args.adapter {
         return Ok(Box::new(AdapterTarget::with_mode(
             command.clone(),
             args.adapter_mode,
         )?));
     }
-    let (client, name, command_line) = client_from_args(args, timeout).await?;
+    let (client, name, command_line) = client_from_args(args, case_timeout).await?;
     cloud_target(args, client, name, Some(command_line))
 }
 
@@ -311,14 +349,14 @@ async fn run_prepared<C: RunnableCase + 'static>(
     let options = RunOptions {
         profile: args.profile,
         jobs: args.jobs,
-        timeout: Duration::from_secs(args.timeout),
+        timeout: args.case_timeout,
         keep: args.keep,
         run_tag: RunTag::generate(),
         progress: !args.quiet,
     };
     let mut report = run_cases(cases, Arc::from(target), &options).await;
     if let Some(path) = &args.expected_failures {
-        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+        let text = crate::files::read_small_text(path)?;
         let unknown = ExpectedFailures::parse(&text).apply(&mut report.outcomes);
         for id in unknown {
             eprintln!("warning: {} lists {id}, which was not run", path.display());
@@ -338,6 +376,9 @@ async fn run_prepared<C: RunnableCase + 'static>(
     print!("{}", report::terminal(&report));
     Ok(if report.interrupted {
         exit::INTERRUPTED
+    } else if let Some(why) = &report.stopped {
+        eprintln!("imgsig: error: {why}");
+        exit::ERROR
     } else if report.all_as_expected() {
         exit::OK
     } else {

@@ -12,6 +12,7 @@ use super::config::CloudConfig;
 use super::evidence::{Exchange, Redactor};
 use super::failure::ApiFailure;
 use super::keystone::{self, KeystoneAuth, Session};
+use super::origin;
 use super::retry::{RetryPolicy, Timeouts};
 use super::transport::{self, Outgoing, Payload, Reply};
 use crate::{Error, Result};
@@ -115,10 +116,11 @@ fn http_client(
 ) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(options.timeouts.connect)
+        .redirect(origin::redirect_policy())
         .danger_accept_invalid_certs(!verify || options.insecure)
         .user_agent(concat!("imgsig/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = options.cacert.as_ref().or(cacert) {
-        let pem = std::fs::read(path).map_err(Error::io(path))?;
+        let pem = crate::files::read_small(path)?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
             Error::Config(format!(
                 "{}: not a PEM CA bundle ({e}); give the CA certificate(s) in PEM with \
@@ -407,7 +409,14 @@ impl Client {
         result
     }
 
+    /// `Ok` if `url` is on Glance's or Barbican's origin, the only places
+    /// the token goes.
+    fn check_token_target(&self, url: &str) -> Result<()> {
+        origin::check_token_target(url, &[&self.core.glance, &self.core.barbican])
+    }
+
     async fn execute_inner(&self, service: &'static str, mut out: Outgoing) -> Result<Reply> {
+        self.check_token_target(&out.url)?;
         let (token, generation) = self.token().await?;
         out.token = Some(token);
         let options = &self.core.options;
@@ -460,6 +469,7 @@ impl Client {
         service: &'static str,
         mut out: Outgoing,
     ) -> Result<(reqwest::Response, Exchange)> {
+        self.check_token_target(&out.url)?;
         let (token, _) = self.token().await?;
         out.token = Some(token);
         let result = transport::send(

@@ -325,7 +325,7 @@ struct Documents<'a> {
 }
 
 fn read_yaml(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+    let text = crate::files::read_small_text(path)?;
     serde_yaml_ng::from_str(&text)
         .map_err(|e| Error::Config(format!("{}: not valid YAML: {e}", path.display())))
 }

@@ -21,6 +21,9 @@
 //! - Image data is streamed, never held whole; uploads are never retried
 //!   (a stream cannot be replayed). Other requests are retried only for
 //!   transient failures ([`retry`]).
+//! - The token goes only to the origins of the endpoints the client was
+//!   given; `next` links and redirects to another origin are not followed
+//!   ([`origin`]).
 //! - Nothing is deleted unless this run created it: the cleanup registry
 //!   holds what a scope created; the sweep matches the run tag in the name.
 
@@ -34,6 +37,7 @@ mod evidence;
 mod failure;
 mod glance;
 mod keystone;
+mod origin;
 pub mod retry;
 mod transport;
 

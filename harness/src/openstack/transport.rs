@@ -8,6 +8,7 @@ use reqwest::Method;
 
 use super::evidence::{excerpt, Exchange, Redactor, BODY_EXCERPT_CHARS, HEADERS_OF_INTEREST};
 use super::failure::TransportFailure;
+use super::origin::{cross_origin_redirect, same_origin};
 use super::retry::{retry_after, transient_status, transient_transport, RetryPolicy};
 use crate::{Error, Result};
 
@@ -148,6 +149,17 @@ fn describe(e: &reqwest::Error, redactor: &Redactor) -> String {
     redactor.redact(&text)
 }
 
+/// Where a redirect the client did not follow leads, if `response` is one
+/// (the redirect rule stops only at another origin: [`super::origin`]).
+fn unfollowed_redirect(response: &reqwest::Response) -> Option<String> {
+    if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response.headers().get(reqwest::header::LOCATION)?;
+    let target = response.url().join(location.to_str().ok()?).ok()?;
+    (!same_origin(target.as_str(), response.url().as_str())).then(|| target.to_string())
+}
+
 /// Send `out`, retrying transient failures; the response (body unread)
 /// and its evidence, or a [`TransportFailure`].
 pub(crate) async fn send(
@@ -183,6 +195,13 @@ pub(crate) async fn send(
             }
             Ok(response) => {
                 let status = response.status().as_u16();
+                if let Some(location) = unfollowed_redirect(&response) {
+                    return Err(cross_origin_redirect(
+                        service,
+                        &exchange.request_line(),
+                        &redactor.redact(&location),
+                    ));
+                }
                 if !last && transient_status(&out.method, status) {
                     let pause = policy.backoff(attempt, retry_after(response.headers()));
                     drop(response);

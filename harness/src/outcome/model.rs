@@ -136,6 +136,10 @@ pub struct RunReport {
     /// Whether Ctrl-C stopped the run before every case ran.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// Why the run stopped before every case ran, when its breaker tripped
+    /// (the target stopped answering).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
     /// Which harness made the report, where and when.
     #[serde(default)]
     pub provenance: Provenance,

@@ -9,6 +9,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::progress::Progress;
+use super::breaker::{self, Breaker};
 use crate::cases::RunnableCase;
 use crate::outcome::{detect_profile, CaseOutcome, Provenance, RunReport, Summary};
 use crate::spec::{judge, Observed, Profile, Verdict};
@@ -48,7 +49,10 @@ impl RunOptions {
 /// report what could not be deleted. On Ctrl-C it stops scheduling: cases
 /// in flight finish and clean up, the rest are reported as skipped and the
 /// report says it was interrupted; a second Ctrl-C aborts the cases in
-/// flight, whose cleanup still runs.
+/// flight, whose cleanup still runs. When [`breaker::THRESHOLD`] cases in a
+/// row could not reach the target it stops too: it aborts the cases in
+/// flight (their cleanup still runs), skips the rest and says why in
+/// [`RunReport::stopped`].
 pub async fn run_cases<C: RunnableCase + 'static>(
     cases: Vec<C>,
     target: Arc<dyn Target>,
@@ -63,15 +67,20 @@ pub async fn run_cases<C: RunnableCase + 'static>(
     let mut interrupted = false;
     let mut slots: Vec<Option<CaseOutcome>> = vec![None; cases.len()];
     let mut leftovers: Vec<Leftover> = Vec::new();
-    let (abort, aborted) = tokio::sync::watch::channel(false);
+    let (abort, aborted) = tokio::sync::watch::channel(None::<String>);
+    let mut breaker = Breaker::new(breaker::THRESHOLD);
+    let mut stopped: Option<String> = None;
     let mut presses = 0u8;
     let note = |line: &str| progress.note(line);
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
 
     let mut next = 0;
-    while (next < cases.len() && !interrupted) || !set.is_empty() {
-        let can_start = next < cases.len() && !interrupted;
+    loop {
+        let can_start = next < cases.len() && !interrupted && stopped.is_none();
+        if !can_start && set.is_empty() {
+            break;
+        }
         tokio::select! {
             permit = permits.clone().acquire_owned(), if can_start => {
                 let Ok(permit) = permit else { break };
@@ -88,10 +97,15 @@ pub async fn run_cases<C: RunnableCase + 'static>(
                 });
             }
             Some(done) = set.join_next(), if !set.is_empty() => {
-                if let Ok((index, (outcome, left))) = done {
+                if let Ok((index, (outcome, left, unreachable))) = done {
                     progress.case_done(&outcome);
                     slots[index] = Some(outcome);
                     leftovers.extend(left);
+                    if let Some(reason) = breaker.record(unreachable.as_deref()) {
+                        note(&format!("{reason}; aborting the cases in flight and cleaning up"));
+                        let _ = abort.send(Some("aborted: the run was stopped".into()));
+                        stopped = Some(reason);
+                    }
                 }
             }
             _ = &mut ctrl_c, if presses < 2 => {
@@ -101,7 +115,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
                     note("interrupted: finishing the cases in flight and cleaning up \
                           (Ctrl-C again aborts them; their cleanup still runs)");
                 } else {
-                    let _ = abort.send(true);
+                    let _ = abort.send(Some("aborted by a second Ctrl-C".into()));
                     note("aborting the cases in flight; cleaning up what they created");
                 }
                 ctrl_c.set(tokio::signal::ctrl_c());
@@ -115,14 +129,14 @@ pub async fn run_cases<C: RunnableCase + 'static>(
         .zip(&cases)
         .map(|(slot, case)| {
             slot.unwrap_or_else(|| {
-                let why = if interrupted {
-                    "interrupted"
-                } else {
-                    "not run"
+                let why = match &stopped {
+                    _ if interrupted => "interrupted".to_owned(),
+                    Some(reason) => format!("not run: {reason}"),
+                    None => "not run".to_owned(),
                 };
                 judged(
                     case.as_ref(),
-                    Observed::Skipped { why: why.into() },
+                    Observed::Skipped { why },
                     Vec::new(),
                     options,
                     Duration::ZERO,
@@ -149,6 +163,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
         provenance,
         interrupted,
         evidence_dir: None,
+        stopped,
     }
 }
 
@@ -189,26 +204,35 @@ fn judged(
 }
 
 /// Run one case with its time limit, then clean up after it (also when it
-/// timed out): the judged outcome and what could not be deleted.
+/// timed out): the judged outcome, what could not be deleted, and what went
+/// wrong if the case could not reach the target (for the breaker).
 async fn run_one<C: RunnableCase>(
     case: &C,
     target: &dyn Target,
     options: &RunOptions,
-    mut aborted: tokio::sync::watch::Receiver<bool>,
-) -> (CaseOutcome, Vec<Leftover>) {
+    mut aborted: tokio::sync::watch::Receiver<Option<String>>,
+) -> (CaseOutcome, Vec<Leftover>, Option<String>) {
     let started = Instant::now();
     let context = options.context();
     let attempt = target.attempt(case.id());
+    let mut timed_out = false;
     let observed = tokio::select! {
         run = tokio::time::timeout(options.timeout, attempt.run(case, &context)) => match run {
             Ok(observed) => observed,
-            Err(_) => Observed::Error {
-                detail: format!("no answer within {}s", options.timeout.as_secs()),
-            },
+            Err(_) => {
+                timed_out = true;
+                Observed::Error {
+                    detail: format!("no answer within {}s", options.timeout.as_secs()),
+                }
+            }
         },
-        _ = aborted.wait_for(|a| *a) => Observed::Error {
-            detail: "aborted by a second Ctrl-C".to_owned(),
+        why = aborted.wait_for(Option::is_some) => Observed::Error {
+            detail: why.ok().and_then(|w| w.clone()).unwrap_or_default(),
         },
+    };
+    let unreachable = match &observed {
+        Observed::Error { detail } if timed_out || attempt.unreachable() => Some(detail.clone()),
+        _ => None,
     };
     let leftovers = if options.keep {
         attempt.keep();
@@ -223,5 +247,5 @@ async fn run_one<C: RunnableCase>(
         options,
         started.elapsed(),
     );
-    (outcome, leftovers)
+    (outcome, leftovers, unreachable)
 }

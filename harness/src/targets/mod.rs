@@ -102,4 +102,11 @@ pub trait Attempt: Send + Sync {
 
     /// Keep what the attempt created (`--keep`) and forget it.
     fn keep(&self);
+
+    /// Whether [`Attempt::run`] failed because the target could not be
+    /// reached or did not answer in time (counted by the runner's breaker,
+    /// `crate::run::breaker`).
+    fn unreachable(&self) -> bool {
+        false
+    }
 }

@@ -3,6 +3,8 @@
 //! attempt works in its own scope of the client, whose registry records
 //! every object it creates.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use futures_util::future::BoxFuture;
 
 use super::{Attempt, CaseContext, Evidence, Leftover, Target};
@@ -10,6 +12,7 @@ use crate::cases::RunnableCase;
 use crate::openstack::{Client, Exchange, NewImage, NewSecret};
 use crate::spec::{ImageState, Observed};
 use crate::tag::RunTag;
+use crate::Error;
 
 /// The OpenStack APIs of a cloud.
 #[derive(Debug)]
@@ -50,6 +53,7 @@ impl Target for OpenStackTarget {
         Box::new(OpenStackAttempt {
             scope: self.client.scope(),
             case_id: case_id.to_owned(),
+            unreachable: AtomicBool::new(false),
         })
     }
 
@@ -62,6 +66,8 @@ impl Target for OpenStackTarget {
 struct OpenStackAttempt {
     scope: Client,
     case_id: String,
+    /// Whether the run ended in a transport failure (no answer).
+    unreachable: AtomicBool,
 }
 
 impl Attempt for OpenStackAttempt {
@@ -73,8 +79,13 @@ impl Attempt for OpenStackAttempt {
         Box::pin(async move {
             run_case(&self.scope, case, context)
                 .await
-                .unwrap_or_else(|e| Observed::Error {
-                    detail: e.to_string(),
+                .unwrap_or_else(|e| {
+                    if matches!(e, Error::Transport(_)) {
+                        self.unreachable.store(true, Ordering::SeqCst);
+                    }
+                    Observed::Error {
+                        detail: e.to_string(),
+                    }
                 })
         })
     }
@@ -89,6 +100,10 @@ impl Attempt for OpenStackAttempt {
 
     fn keep(&self) {
         self.scope.cleanup().keep();
+    }
+
+    fn unreachable(&self) -> bool {
+        self.unreachable.load(Ordering::SeqCst)
     }
 }
 

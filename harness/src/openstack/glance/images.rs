@@ -8,10 +8,11 @@ use serde_json::{json, Value};
 use super::super::cleanup::Resource;
 use super::super::client::{expect_ok, Client};
 use super::super::evidence::Exchange;
+use super::super::origin::{origin_of, same_origin};
 use super::super::transport::Outgoing;
 use super::types::parse_image;
 use super::{not_json, Image, ImportMethod, NewImage, PatchOp, Task, GLANCE};
-use crate::Result;
+use crate::{Error, Result};
 
 /// Images asked for per page when listing.
 const PAGE: usize = 200;
@@ -20,18 +21,31 @@ const MAX_PAGES: usize = 500;
 
 /// The URL of the page after `current` in an image list `page`, or `None`
 /// at the end. Glance's `next` is relative to its root
-/// (`/v2/images?marker=…`); an absolute `http…` link is taken as it is; a
-/// link back to `current` or anything else ends the listing.
-pub fn next_page(glance_root: &str, current: &str, page: &Value) -> Option<String> {
-    let next = page.get("next").and_then(Value::as_str)?;
+/// (`/v2/images?marker=…`); an absolute `http…` link is taken only on the
+/// origin of `glance_root` (scheme, host, port), as the token goes with it:
+/// another origin is an error. A link back to `current` or anything else
+/// ends the listing.
+pub fn next_page(glance_root: &str, current: &str, page: &Value) -> Result<Option<String>> {
+    let Some(next) = page.get("next").and_then(Value::as_str) else {
+        return Ok(None);
+    };
     let url = if next.starts_with("/v2/") {
         format!("{glance_root}{next}")
     } else if next.starts_with("http") {
+        if !same_origin(next, glance_root) {
+            return Err(Error::Config(format!(
+                "{GLANCE}'s image list gives {} as its next page, outside {GLANCE}'s origin \
+                 {}: not followed, so the token is not sent there; check the {GLANCE} endpoint \
+                 (catalog or --glance-url) and any proxy that rewrites links",
+                origin_of(next),
+                origin_of(glance_root)
+            )));
+        }
         next.to_owned()
     } else {
-        return None;
+        return Ok(None);
     };
-    (url != current).then_some(url)
+    Ok((url != current).then_some(url))
 }
 
 impl Client {
@@ -108,7 +122,7 @@ impl Client {
                     .filter_map(Image::from_json)
                     .filter(|i| i.name.as_deref().is_some_and(|n| n.starts_with(prefix))),
             );
-            match next_page(&self.core.glance, &url, &page) {
+            match next_page(&self.core.glance, &url, &page)? {
                 Some(next) => url = next,
                 None => break,
             }
