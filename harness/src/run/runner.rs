@@ -222,7 +222,7 @@ async fn run_one<C: RunnableCase>(
             Err(_) => {
                 timed_out = true;
                 Observed::Error {
-                    detail: format!("no answer within {}s", options.timeout.as_secs()),
+                    detail: format!("no answer within {}", seconds(options.timeout)),
                 }
             }
         },
@@ -248,4 +248,13 @@ async fn run_one<C: RunnableCase>(
         started.elapsed(),
     );
     (outcome, leftovers, unreachable)
+}
+
+/// `120s`, or `1500ms` for a limit that is not whole seconds.
+fn seconds(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
 }
