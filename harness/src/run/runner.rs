@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::progress::Progress;
 use super::breaker::{self, Breaker};
+use super::progress::Progress;
 use crate::cases::RunnableCase;
 use crate::outcome::{detect_profile, CaseOutcome, Provenance, RunReport, Summary};
 use crate::spec::{judge, Observed, Profile, Verdict};
