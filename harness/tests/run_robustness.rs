@@ -220,7 +220,9 @@ async fn failed_deletes_are_kept_and_the_sweep_finishes_them() {
         })
         .await
         .expect("stored");
-    cloud.faults().set_barbican_status(Some(500));
+    cloud
+        .faults()
+        .add("barbican:DELETE:/v1/secrets/*=500".parse().expect("rule"));
     let report = scope.cleanup().run().await;
     assert_eq!(report.failed.len(), 1, "{report:?}");
     assert!(report.failed[0].1.contains("500"), "{report:?}");
@@ -239,7 +241,7 @@ async fn ctrl_c_half_way_exits_130_with_a_report_and_nothing_left() {
     // Slow Barbican down so the run is still going when Ctrl-C comes.
     cloud
         .faults()
-        .set_barbican_delay(Duration::from_millis(150));
+        .add("barbican:*:/**=delay-150".parse().expect("rule"));
     let dir = tempfile::tempdir().expect("tempdir");
     let clouds = dir.path().join("clouds.yaml");
     std::fs::write(&clouds, cloud.clouds_yaml("mock")).expect("clouds.yaml");

@@ -15,10 +15,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::Token;
+use crate::faults::{self, Injector};
 use crate::http::{
     header_str, iso_micros_naive, json_response, media_type, now_micros, request_id, REQUEST_ID,
 };
-use crate::Cloud;
+use crate::{Cloud, Service};
 
 /// The secret types Barbican knows.
 const SECRET_TYPES: [&str; 6] = [
@@ -99,7 +100,14 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
         .route("/v1/", get(version))
         .merge(secrets)
         .fallback(fallback)
-        .layer(axum::middleware::from_fn_with_state(cloud.clone(), faults))
+        .layer(axum::middleware::from_fn_with_state(
+            Injector {
+                service: Service::Barbican,
+                faults: cloud.faults.clone(),
+                render: injected,
+            },
+            faults::inject,
+        ))
         .layer(axum::middleware::map_response(barbican_headers))
         .with_state(cloud)
 }
@@ -121,17 +129,9 @@ async fn barbican_headers(mut resp: Response) -> Response {
     resp
 }
 
-/// Injected delay and forced status (unreachability is in the listener).
-async fn faults(State(cloud): State<Arc<Cloud>>, req: Request, next: Next) -> Response {
-    let delay = cloud.faults.barbican_delay();
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    if let Some(code) = cloud.faults.barbican_status() {
-        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return error(status, "Injected fault: the key manager is failing.");
-    }
-    next.run(req).await
+/// An injected fault's answer.
+fn injected(status: StatusCode) -> Response {
+    error(status, "Injected fault (imgsig-mock --fault).")
 }
 
 /// Barbican's error body: `{"code": …, "title": …, "description": …}`.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use imgsig_contract::Profile;
 use serde::{Deserialize, Serialize};
 
-use crate::{ConnectionLimits, MockError};
+use crate::{ConnectionLimits, FaultRule, MockError};
 
 /// The default admin password.
 pub const DEFAULT_ADMIN_PASSWORD: &str = "imgsig-admin";
@@ -93,6 +93,9 @@ pub struct MockConfig {
     /// image serves, its signature untouched, for the consumer cases
     /// (`imgsig-mock --test-controls`).
     pub test_controls: bool,
+    /// Fault rules in force from the start, as `imgsig-mock --fault` takes
+    /// them (`"glance:DELETE:/v2/images/*=503*1"`).
+    pub faults: Vec<FaultRule>,
 }
 
 impl Default for MockConfig {
@@ -133,6 +136,7 @@ impl Default for MockConfig {
             data_dir: None,
             connections: ConnectionLimits::default(),
             test_controls: false,
+            faults: Vec::new(),
         }
     }
 }

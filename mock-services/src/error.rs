@@ -28,6 +28,14 @@ pub enum MockError {
         /// Why.
         reason: String,
     },
+    /// A fault rule (`--fault`, the configuration's `faults`) is malformed.
+    #[error("invalid fault {rule:?}: {reason}")]
+    Fault {
+        /// The rule as given.
+        rule: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A file-system operation on the image store failed.
     #[error("image store: {0}")]
     Io(#[from] io::Error),

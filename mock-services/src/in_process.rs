@@ -2,8 +2,9 @@
 //! straight into a service's router (`tower::ServiceExt::oneshot`), and
 //! Glance reaches Barbican through the Barbican router of the same cloud.
 //! This is what the fuzz targets drive (`fuzz/src/lib.rs`): one cloud,
-//! [`InProcessCloud::reset`] to a fresh state before each input, no sockets. Barbican's "unreachable" fault lives
-//! in its listener and has no effect here; every other fault does.
+//! [`InProcessCloud::reset`] to a fresh state before each input, no sockets.
+//! Fault rules apply as over sockets; a `reset` answer is a response whose
+//! body fails.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -30,6 +31,32 @@ pub enum Service {
 impl Service {
     /// The three, in catalog order.
     pub const ALL: [Service; 3] = [Service::Keystone, Service::Barbican, Service::Glance];
+
+    /// `keystone`, `barbican` or `glance`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Keystone => "keystone",
+            Service::Barbican => "barbican",
+            Service::Glance => "glance",
+        }
+    }
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Service {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Service, String> {
+        Service::ALL
+            .into_iter()
+            .find(|service| service.name() == s)
+            .ok_or_else(|| format!("unknown service {s:?} (keystone, barbican or glance)"))
+    }
 }
 
 /// A mock cloud without listeners ([`crate::MockCloud`] has them). Its
@@ -55,7 +82,8 @@ impl InProcessCloud {
         let cloud = Arc::new_cyclic(|weak| {
             let key_manager =
                 glance::KeyManager::in_process(weak.clone(), urls.barbican.clone(), timeout);
-            Cloud::assemble(config, urls, Faults::default(), store, key_manager)
+            let faults = Faults::with_rules(&config.faults);
+            Cloud::assemble(config, urls, faults, store, key_manager)
         });
         let routers = [
             keystone::router(cloud.clone()),
@@ -99,7 +127,7 @@ impl InProcessCloud {
     }
 
     /// Back to the state of a fresh cloud: no images (and no data files),
-    /// no secrets, no tokens, no faults, the configured Glance profile.
+    /// no secrets, no tokens, the configured fault rules and Glance profile.
     /// Cheaper than a new cloud (no directory, no routers to build).
     pub fn reset(&self) {
         let cloud = &self.cloud;
@@ -107,6 +135,9 @@ impl InProcessCloud {
         cloud.secrets.clear();
         cloud.identity.forget_tokens();
         cloud.faults.clear();
+        for rule in &cloud.identity.config().faults {
+            cloud.faults.add(rule.clone());
+        }
         self.set_profile(cloud.identity.config().profile);
     }
 

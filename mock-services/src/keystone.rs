@@ -12,11 +12,12 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::auth::{AuthFailure, Token};
+use crate::faults::{self, Injector};
 use crate::http::{
     compact_json, header_str, iso_micros_z, json_response, raw_json_response, request_id,
     REQUEST_ID,
 };
-use crate::Cloud;
+use crate::{Cloud, Service};
 
 /// Keystone's API version in discovery documents.
 const VERSION: &str = "v3.14";
@@ -35,6 +36,14 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
                 .delete(revoke),
         )
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Injector {
+                service: Service::Keystone,
+                faults: cloud.faults.clone(),
+                render: injected,
+            },
+            faults::inject,
+        ))
         .layer(axum::middleware::map_response(keystone_headers))
         .with_state(cloud)
 }
@@ -91,6 +100,11 @@ fn unauthorized(cloud: &Cloud) -> Response {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
     resp
+}
+
+/// An injected fault's answer.
+fn injected(status: StatusCode) -> Response {
+    error(status, "Injected fault (imgsig-mock --fault).")
 }
 
 async fn not_found() -> Response {

@@ -6,7 +6,7 @@
 //! # async fn demo() -> Result<(), imgsig_mock::MockError> {
 //! let cloud = imgsig_mock::MockCloud::start(imgsig_mock::MockConfig::default()).await?;
 //! println!("{}", cloud.openrc());
-//! cloud.faults().set_barbican_status(Some(500));
+//! cloud.faults().add("barbican:*:/**=500".parse()?);
 //! cloud.shutdown().await;
 //! # Ok(()) }
 //! ```
@@ -41,7 +41,7 @@ pub use clouds::clouds_yaml;
 pub use config::{MockConfig, Ports, ProjectConfig, UserConfig, DEFAULT_ADMIN_PASSWORD};
 pub use connection::ConnectionLimits;
 pub use error::MockError;
-pub use faults::Faults;
+pub use faults::{FaultAnswer, FaultRule, Faults, PathGlob, MAX_DELAY_MS};
 pub use in_process::{InProcessCloud, Service};
 
 use auth::Identity;
@@ -168,12 +168,9 @@ impl MockCloud {
     pub async fn start(config: MockConfig) -> Result<MockCloud, MockError> {
         let config = config.normalised()?;
         let limits = config.connections.effective()?;
-        let faults = Faults::default();
+        let faults = Faults::with_rules(&config.faults);
         let keystone = Listener::plain(bind("keystone", config.ports.keystone).await?);
-        let barbican = Listener::barbican(
-            bind("barbican", config.ports.barbican).await?,
-            faults.clone(),
-        );
+        let barbican = Listener::plain(bind("barbican", config.ports.barbican).await?);
         let glance = Listener::plain(bind("glance", config.ports.glance).await?);
         let urls = Urls {
             keystone: url_of(&keystone)?,

@@ -1,6 +1,5 @@
 //! The accept loop: a bounded number of connections per service, each
-//! served under [`connection::serve`]'s timeouts; Barbican's loop can play
-//! unreachable.
+//! served under [`connection::serve`]'s timeouts.
 
 use std::io;
 use std::net::SocketAddr;
@@ -14,7 +13,6 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::connection::{self, ConnectionLimits};
-use crate::faults::Faults;
 
 /// What a shed connection is told, if its socket takes it at once.
 const SHED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\
@@ -23,24 +21,12 @@ connection: close\r\nretry-after: 1\r\n\r\n";
 /// A loopback listener.
 pub(crate) struct Listener {
     inner: TcpListener,
-    faults: Option<Faults>,
 }
 
 impl Listener {
     /// Accept every connection.
     pub(crate) fn plain(inner: TcpListener) -> Listener {
-        Listener {
-            inner,
-            faults: None,
-        }
-    }
-
-    /// Close connections at once while Barbican is "unreachable".
-    pub(crate) fn barbican(inner: TcpListener, faults: Faults) -> Listener {
-        Listener {
-            inner,
-            faults: Some(faults),
-        }
+        Listener { inner }
     }
 
     /// The address it listens on.
@@ -53,14 +39,6 @@ impl Listener {
         loop {
             match self.inner.accept().await {
                 Ok((stream, _)) => {
-                    if self
-                        .faults
-                        .as_ref()
-                        .is_some_and(Faults::barbican_unreachable)
-                    {
-                        drop(stream);
-                        continue;
-                    }
                     let _ = stream.set_nodelay(true);
                     return stream;
                 }

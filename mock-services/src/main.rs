@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use imgsig_contract::Profile;
-use imgsig_mock::{MockCloud, MockConfig};
+use imgsig_mock::{FaultRule, MockCloud, MockConfig};
 
 /// Mock OpenStack (Keystone v3, Barbican v1, Glance v2) for image
 /// signature verification tests. Listens on 127.0.0.1 only.
@@ -62,6 +62,15 @@ struct Args {
     /// consumer runs; real Glance has no such call).
     #[arg(long)]
     test_controls: bool,
+    /// A fault rule, SERVICE:METHOD:PATH-GLOB=ANSWER[*N] (repeatable; added
+    /// after the configuration file's): SERVICE keystone, barbican or
+    /// glance; METHOD or * for any; in the glob `*` matches within one path
+    /// segment and `**` across them; ANSWER an error status (400-599),
+    /// `reset` (drop the connection) or `delay-MS`; `*N` only the first N
+    /// matching requests of each distinct path. E.g.
+    /// 'glance:DELETE:/v2/images/*=503*1'.
+    #[arg(long = "fault", value_name = "RULE", value_parser = parse_fault)]
+    faults: Vec<FaultRule>,
     /// Name of the cloud in the printed clouds.yaml entry.
     #[arg(long, default_value = "imgsig-mock")]
     cloud_name: String,
@@ -79,6 +88,7 @@ async fn run(args: Args) -> Result<(), imgsig_mock::MockError> {
     if args.data_dir.is_some() {
         config.data_dir = args.data_dir.clone();
     }
+    config.faults.extend(args.faults.iter().cloned());
     if args.no_checksums {
         config.checksums = false;
     }
@@ -124,6 +134,9 @@ async fn run(args: Args) -> Result<(), imgsig_mock::MockError> {
         cloud.profile()
     );
     println!("# image data in {}", cloud.data_dir().display());
+    for rule in cloud.faults().rules() {
+        println!("# fault {rule}");
+    }
     println!("# openrc");
     print!("{}", cloud.openrc());
     println!("# clouds.yaml");
@@ -133,6 +146,15 @@ async fn run(args: Args) -> Result<(), imgsig_mock::MockError> {
     // Dropping the cloud removes its image data directory.
     cloud.shutdown().await;
     Ok(())
+}
+
+/// `--fault`'s parser: the rule's own error, without the rule repeated
+/// (clap quotes it).
+fn parse_fault(rule: &str) -> Result<FaultRule, String> {
+    FaultRule::parse(rule).map_err(|e| match e {
+        imgsig_mock::MockError::Fault { reason, .. } => reason,
+        other => other.to_string(),
+    })
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM (what `kill` and process

@@ -264,21 +264,21 @@ async fn faults_make_barbican_fail_slow_or_unreachable() {
     let token = admin_token(&cloud).await;
     let url = format!("{}/v1/secrets", cloud.urls().barbican);
 
-    cloud.faults().set_barbican_status(Some(500));
+    cloud.faults().add("barbican:*:/**=500".parse().unwrap());
     let resp = get(&url, &token).await;
     assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
     cloud.faults().clear();
 
     cloud
         .faults()
-        .set_barbican_delay(Duration::from_millis(300));
+        .add("barbican:GET:/v1/secrets=delay-300".parse().unwrap());
     let t = Instant::now();
     let resp = get(&url, &token).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(t.elapsed() >= Duration::from_millis(300));
     cloud.faults().clear();
 
-    cloud.faults().set_barbican_unreachable(true);
+    cloud.faults().add("barbican:*:/**=reset".parse().unwrap());
     // A fresh client: no pooled connection to reuse.
     let err = client()
         .get(&url)

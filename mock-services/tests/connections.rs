@@ -183,7 +183,7 @@ async fn a_slow_answer_is_not_cut_off() {
     // Longer than every timeout: only the client's stalls count.
     cloud
         .faults()
-        .set_barbican_delay(Duration::from_millis(2500));
+        .add("barbican:*:/**=delay-2500".parse().unwrap());
     let resp = client()
         .get(format!("{}/v1/secrets", cloud.urls().barbican))
         .send()

@@ -395,11 +395,8 @@ async fn barbican_failures_mean_unable_to_retrieve_the_certificate() {
     let cloud = start().await;
     let token = admin_token(&cloud).await;
     let cert = store_cert(&cloud, &token).await;
-    for fault in ["500", "unreachable"] {
-        match fault {
-            "500" => cloud.faults().set_barbican_status(Some(500)),
-            _ => cloud.faults().set_barbican_unreachable(true),
-        }
+    for fault in ["barbican:*:/**=500", "barbican:*:/**=reset"] {
+        cloud.faults().add(fault.parse().unwrap());
         let id = create_image(&cloud, &token, signed_props(DATA, &cert)).await;
         let resp = upload(&cloud, &token, &id, DATA.to_vec()).await;
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{fault}");
@@ -414,7 +411,7 @@ async fn barbican_failures_mean_unable_to_retrieve_the_certificate() {
     // A slow Barbican is waited for, up to the key manager timeout.
     cloud
         .faults()
-        .set_barbican_delay(std::time::Duration::from_millis(200));
+        .add("barbican:*:/**=delay-200".parse().unwrap());
     let id = create_image(&cloud, &token, signed_props(DATA, &cert)).await;
     assert_eq!(
         upload(&cloud, &token, &id, DATA.to_vec()).await.status(),
@@ -851,7 +848,7 @@ async fn a_barbican_slower_than_the_timeout_is_unavailable() {
     let id = create_image(&cloud, &token, signed_props(DATA, &cert)).await;
     cloud
         .faults()
-        .set_barbican_delay(std::time::Duration::from_millis(1300));
+        .add("barbican:*:/**=delay-1300".parse().unwrap());
     let resp = upload(&cloud, &token, &id, DATA.to_vec()).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert!(resp

@@ -26,8 +26,9 @@ pub use store::{Image, Store};
 use crate::auth::Token;
 use serde_json::{json, Value};
 
+use crate::faults::{self, Injector};
 use crate::http::{header_str, json_response, request_id, REQUEST_ID};
-use crate::Cloud;
+use crate::{Cloud, Service};
 
 /// Versions Glance 33 lists, in the order it lists them.
 const VERSIONS: [(&str, &str); 16] = [
@@ -89,8 +90,21 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
         .route("/v2/", get(versions))
         .route("/healthcheck", get(healthcheck))
         .merge(api)
+        .layer(axum::middleware::from_fn_with_state(
+            Injector {
+                service: Service::Glance,
+                faults: cloud.faults.clone(),
+                render: injected,
+            },
+            faults::inject,
+        ))
         .layer(axum::middleware::from_fn(errors::render_errors))
         .with_state(cloud)
+}
+
+/// An injected fault's answer (rendered as Glance renders its errors).
+fn injected(status: StatusCode) -> Response {
+    Failure::new(status, "Injected fault (imgsig-mock --fault).").into_response()
 }
 
 async fn not_found() -> Failure {
