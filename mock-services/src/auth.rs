@@ -35,11 +35,30 @@ pub enum AuthFailure {
     NoRoleOnProject,
 }
 
+/// What a token string stands for, as Keystone's token validation tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// Issued, not expired, not revoked.
+    Valid(Box<Token>),
+    /// Issued, but expired or revoked since (Keystone: "Failed to validate
+    /// token").
+    Invalid,
+    /// Never issued here (Keystone: "Could not recognize Fernet token").
+    Unknown,
+}
+
+/// An issued token and whether it was revoked.
+#[derive(Debug)]
+struct Issued {
+    token: Token,
+    revoked: bool,
+}
+
 /// Users, projects and the issued tokens.
 #[derive(Debug)]
 pub struct Identity {
     config: MockConfig,
-    tokens: Mutex<HashMap<String, Token>>,
+    tokens: Mutex<HashMap<String, Issued>>,
     faults: Faults,
 }
 
@@ -118,22 +137,40 @@ impl Identity {
         };
         let mut tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
         // Forget expired tokens so a long run does not grow without bound.
-        tokens.retain(|_, t| t.expires_at > issued_at);
-        tokens.insert(token.id.clone(), token.clone());
+        tokens.retain(|_, t| t.token.expires_at > issued_at);
+        tokens.insert(
+            token.id.clone(),
+            Issued {
+                token: token.clone(),
+                revoked: false,
+            },
+        );
         Ok(token)
     }
 
-    /// The token `id`, if it was issued and has not expired.
+    /// What the token `id` stands for.
+    pub fn lookup(&self, id: &str) -> Lookup {
+        let tokens = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(issued) = tokens.get(id) else {
+            return Lookup::Unknown;
+        };
+        let token = &issued.token;
+        let live = now_micros() < token.expires_at
+            && token.issued_at >= self.faults.tokens_revoked_before()
+            && !issued.revoked;
+        if live {
+            Lookup::Valid(Box::new(token.clone()))
+        } else {
+            Lookup::Invalid
+        }
+    }
+
+    /// The token `id`, if it was issued and is neither expired nor revoked.
     pub fn validate(&self, id: &str) -> Option<Token> {
-        let token = self
-            .tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(id)
-            .cloned()?;
-        let now = now_micros();
-        (now < token.expires_at && token.issued_at >= self.faults.tokens_revoked_before())
-            .then_some(token)
+        match self.lookup(id) {
+            Lookup::Valid(token) => Some(*token),
+            Lookup::Invalid | Lookup::Unknown => None,
+        }
     }
 
     /// Forget every issued token.
@@ -144,12 +181,16 @@ impl Identity {
             .clear();
     }
 
-    /// Revoke a token (`DELETE /v3/auth/tokens`).
-    pub fn revoke(&self, id: &str) -> bool {
-        self.tokens
+    /// Revoke a token (`DELETE /v3/auth/tokens`); it stays known as
+    /// revoked until it would have expired.
+    pub fn revoke(&self, id: &str) {
+        if let Some(issued) = self
+            .tokens
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(id)
-            .is_some()
+            .get_mut(id)
+        {
+            issued.revoked = true;
+        }
     }
 }

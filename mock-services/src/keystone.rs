@@ -11,7 +11,7 @@ use axum::Router;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use crate::auth::{AuthFailure, Token};
+use crate::auth::{AuthFailure, Lookup, Token};
 use crate::faults::{self, Injector};
 use crate::http::{
     compact_json, header_str, iso_micros_z, json_response, raw_json_response, request_id,
@@ -269,31 +269,94 @@ fn caller(cloud: &Cloud, headers: &HeaderMap) -> Option<Token> {
     header_str(headers, "x-auth-token").and_then(|t| cloud.identity.validate(t))
 }
 
-async fn validate(State(cloud): State<Arc<Cloud>>, headers: HeaderMap) -> Response {
-    if caller(&cloud, &headers).is_none() {
-        return unauthorized(&cloud);
+/// Keystone 30's token policies (keystone/common/policies/token.py). The
+/// mock has no system scope, so `(role:reader and system_scope:all)` never
+/// holds; `rule:admin_required` is `role:admin` on any scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenPolicy {
+    /// `identity:validate_token` (GET and, in Keystone 30, HEAD too):
+    /// admin, service or the token's own user.
+    Validate,
+    /// `identity:revoke_token` (DELETE): admin or the token's own user.
+    Revoke,
+}
+
+impl TokenPolicy {
+    fn name(self) -> &'static str {
+        match self {
+            TokenPolicy::Validate => "identity:validate_token",
+            TokenPolicy::Revoke => "identity:revoke_token",
+        }
     }
-    let subject = header_str(&headers, "x-subject-token").unwrap_or_default();
-    match cloud.identity.validate(subject) {
-        Some(token) => token_response(&cloud, StatusCode::OK, &token),
-        None => error(
-            StatusCode::NOT_FOUND,
-            &format!("Could not find token: {subject}."),
-        ),
+
+    /// Whether `caller` may act on `subject`.
+    fn allows(self, caller: &Token, subject: &Token) -> bool {
+        let has = |role: &str| caller.user.roles.iter().any(|r| r == role);
+        let service = self == TokenPolicy::Validate && has("service");
+        has("admin") || service || caller.user.id == subject.user.id
+    }
+}
+
+/// Why a token call is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// The caller's own token is not valid: 401.
+    Unauthenticated,
+    /// The subject token is missing, unknown or no longer valid: 404.
+    NotFound(&'static str),
+    /// The policy does not allow it: 403.
+    Forbidden(TokenPolicy),
+}
+
+impl Refusal {
+    fn response(self, cloud: &Cloud) -> Response {
+        match self {
+            Refusal::Unauthenticated => unauthorized(cloud),
+            Refusal::NotFound(message) => error(StatusCode::NOT_FOUND, message),
+            Refusal::Forbidden(policy) => error(
+                StatusCode::FORBIDDEN,
+                &format!(
+                    "You are not authorized to perform the requested action: {}.",
+                    policy.name()
+                ),
+            ),
+        }
+    }
+}
+
+/// The subject token of a GET, HEAD or DELETE, once the caller is
+/// authenticated: looked up first (404s), then the policy (403), as
+/// Keystone does.
+fn subject(cloud: &Cloud, headers: &HeaderMap, policy: TokenPolicy) -> Result<Token, Refusal> {
+    let caller = caller(cloud, headers).ok_or(Refusal::Unauthenticated)?;
+    let subject = match header_str(headers, "x-subject-token").filter(|s| !s.is_empty()) {
+        None => return Err(Refusal::NotFound("No token in the request")),
+        Some(id) => match cloud.identity.lookup(id) {
+            Lookup::Valid(token) => *token,
+            Lookup::Invalid => return Err(Refusal::NotFound("Failed to validate token")),
+            Lookup::Unknown => return Err(Refusal::NotFound("Could not recognize Fernet token")),
+        },
+    };
+    if policy.allows(&caller, &subject) {
+        Ok(subject)
+    } else {
+        Err(Refusal::Forbidden(policy))
+    }
+}
+
+async fn validate(State(cloud): State<Arc<Cloud>>, headers: HeaderMap) -> Response {
+    match subject(&cloud, &headers, TokenPolicy::Validate) {
+        Ok(token) => token_response(&cloud, StatusCode::OK, &token),
+        Err(refusal) => refusal.response(&cloud),
     }
 }
 
 async fn revoke(State(cloud): State<Arc<Cloud>>, headers: HeaderMap) -> Response {
-    if caller(&cloud, &headers).is_none() {
-        return unauthorized(&cloud);
-    }
-    let subject = header_str(&headers, "x-subject-token").unwrap_or_default();
-    if cloud.identity.revoke(subject) {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        error(
-            StatusCode::NOT_FOUND,
-            &format!("Could not find token: {subject}."),
-        )
+    match subject(&cloud, &headers, TokenPolicy::Revoke) {
+        Ok(token) => {
+            cloud.identity.revoke(&token.id);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(refusal) => refusal.response(&cloud),
     }
 }

@@ -227,3 +227,101 @@ async fn tokens_expire_by_lifetime_and_by_fault() {
     );
     assert_eq!(validate(&cloud, &new, &new).await.status(), StatusCode::OK);
 }
+
+/// `method` on `/v3/auth/tokens` as `auth` about `subject`: status and body.
+async fn token_call(
+    cloud: &MockCloud,
+    method: reqwest::Method,
+    auth: &str,
+    subject: Option<&str>,
+) -> (StatusCode, String) {
+    let mut req = client()
+        .request(method, format!("{}/auth/tokens", cloud.auth_url()))
+        .header("X-Auth-Token", auth);
+    if let Some(subject) = subject {
+        req = req.header("X-Subject-Token", subject);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
+/// The answers of a real Keystone 30.0.0 (`cargo xtask live up`, a
+/// `demo` user with member and reader on project `demo`), to the byte.
+#[tokio::test]
+async fn only_the_owner_or_an_admin_reads_or_revokes_a_token() {
+    use reqwest::Method;
+    let cloud = start().await;
+    let admin = token_for(&cloud, "admin", "admin").await;
+    let demo = token_for(&cloud, "demo", "demo").await;
+    let demo2 = token_for(&cloud, "demo", "demo").await;
+    let forbidden = |rule: &str| {
+        format!(
+            "{{\"error\":{{\"code\":403,\"message\":\"You are not authorized to perform the \
+             requested action: identity:{rule}.\",\"title\":\"Forbidden\"}}}}\n"
+        )
+    };
+    let not_found = |message: &str| {
+        format!(
+            "{{\"error\":{{\"code\":404,\"message\":\"{message}\",\"title\":\"Not Found\"}}}}\n"
+        )
+    };
+    // Another user's token: neither shown nor revoked.
+    assert_eq!(
+        token_call(&cloud, Method::GET, &demo, Some(&admin)).await,
+        (StatusCode::FORBIDDEN, forbidden("validate_token"))
+    );
+    assert_eq!(
+        token_call(&cloud, Method::HEAD, &demo, Some(&admin))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        token_call(&cloud, Method::DELETE, &demo, Some(&admin)).await,
+        (StatusCode::FORBIDDEN, forbidden("revoke_token"))
+    );
+    // The admin's token still works.
+    assert_eq!(
+        token_call(&cloud, Method::GET, &admin, Some(&admin))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    // The admin may read anyone's; a user reads and revokes its own.
+    assert_eq!(
+        token_call(&cloud, Method::GET, &admin, Some(&demo)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        token_call(&cloud, Method::GET, &demo, Some(&demo2)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        token_call(&cloud, Method::DELETE, &demo, Some(&demo2)).await,
+        (StatusCode::NO_CONTENT, String::new())
+    );
+    assert_eq!(
+        token_call(&cloud, Method::GET, &demo, Some(&demo2)).await,
+        (StatusCode::NOT_FOUND, not_found("Failed to validate token"))
+    );
+    assert_eq!(
+        token_call(&cloud, Method::GET, &demo, Some("gAAAAAbogus")).await,
+        (
+            StatusCode::NOT_FOUND,
+            not_found("Could not recognize Fernet token")
+        )
+    );
+    assert_eq!(
+        token_call(&cloud, Method::GET, &admin, None).await,
+        (StatusCode::NOT_FOUND, not_found("No token in the request"))
+    );
+    // The admin may revoke anyone's; the revoked token is refused after.
+    assert_eq!(
+        token_call(&cloud, Method::DELETE, &admin, Some(&demo)).await,
+        (StatusCode::NO_CONTENT, String::new())
+    );
+    assert_eq!(
+        token_call(&cloud, Method::GET, &demo, Some(&demo)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
