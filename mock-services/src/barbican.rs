@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 use crate::auth::Token;
 use crate::faults::{self, Injector};
 use crate::http::{
-    header_str, iso_micros_naive, json_response, media_type, now_micros, request_id, REQUEST_ID,
+    header_str, iso_micros_naive, json_response, media_type, now_micros, python_int, request_id,
+    REQUEST_ID,
 };
 use crate::{Cloud, Service};
 
@@ -30,6 +31,61 @@ const SECRET_TYPES: [&str; 6] = [
     "certificate",
     "opaque",
 ];
+
+/// Barbican's supported payload content types, in its order
+/// (`plugin/util/mime_types.py` `SUPPORTED`).
+const SUPPORTED_CONTENT_TYPES: [&str; 5] = [
+    "text/plain",
+    "text/plain;charset=utf-8",
+    "text/plain; charset=utf-8",
+    "application/octet-stream",
+    "application/pkcs8",
+];
+
+/// A payload content type Barbican takes, in its internal form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ContentType {
+    /// `text/plain` (with or without `charset=utf-8`): no encoding.
+    Text,
+    /// `application/octet-stream`: base64.
+    Binary,
+    /// `application/pkcs8`: base64.
+    Pkcs8,
+}
+
+impl ContentType {
+    /// Barbican's `normalize_content_type` followed by `is_supported`: the
+    /// media type (case-insensitive) and, if given, a `charset=utf-8`;
+    /// `application/aes` is known but not supported.
+    fn parse(content_type: &str) -> Option<ContentType> {
+        let mut parts = content_type.split(';').map(str::trim);
+        let mime = parts.next().unwrap_or_default().to_ascii_lowercase();
+        if let Some(charset) = parts.next() {
+            let charset = charset.to_ascii_lowercase();
+            let value = charset.split('=').nth(1).map(str::trim);
+            if value != Some("utf-8") {
+                // Barbican keeps such a type as given, and no supported
+                // spelling has another charset.
+                return None;
+            }
+        }
+        match mime.as_str() {
+            "text/plain" => Some(ContentType::Text),
+            "application/octet-stream" => Some(ContentType::Binary),
+            "application/pkcs8" => Some(ContentType::Pkcs8),
+            _ => None,
+        }
+    }
+
+    /// The internal form, as secret metadata shows it.
+    fn as_str(self) -> &'static str {
+        match self {
+            ContentType::Text => "text/plain",
+            ContentType::Binary => "application/octet-stream",
+            ContentType::Pkcs8 => "application/pkcs8",
+        }
+    }
+}
 
 /// A stored secret.
 #[derive(Debug, Clone)]
@@ -286,6 +342,12 @@ struct NewSecret {
     expiration: Option<String>,
 }
 
+/// A list of strings as Python prints it: `['a', 'b']`.
+fn python_list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("'{i}'")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
 fn bad_request(description: &str) -> Response {
     error(StatusCode::BAD_REQUEST, description)
 }
@@ -320,22 +382,64 @@ async fn create(
              {SECRET_TYPES:?}. Invalid property: 'secret_type'"
         ));
     }
+    let invalid = |reason: &str, property: &str| {
+        bad_request(&format!(
+            "Provided object does not match schema 'Secret': {reason}. Invalid property: \
+             '{property}'"
+        ))
+    };
+    let mut content_type = None;
     let payload = match (&new.payload, &new.payload_content_type) {
-        (None, _) => None,
-        (Some(p), _) if p.is_empty() => {
-            return bad_request(
-                "Provided object does not match schema 'Secret': If 'payload' specified, must \
-                 be non empty. Invalid property: 'payload'",
+        (None, Some(_)) => {
+            return invalid(
+                "payload must be provided when payload_content_type is specified",
+                "payload",
             )
         }
+        (None, None) => None,
         (Some(_), None) => {
-            return bad_request(
-                "Provided object does not match schema 'Secret': If 'payload' is supplied, \
-                 'payload_content_type' must also be supplied. Invalid property: \
-                 'payload_content_type'",
+            return invalid(
+                "If 'payload' is supplied, 'payload_content_type' must also be supplied",
+                "payload_content_type",
             )
         }
-        (Some(p), Some(_)) => match new.payload_content_encoding.as_deref() {
+        (Some(p), Some(given)) => {
+            let Some(parsed) = ContentType::parse(given) else {
+                return invalid(
+                    &format!(
+                        "payload_content_type is not one of {}",
+                        python_list(&SUPPORTED_CONTENT_TYPES)
+                    ),
+                    "payload_content_type",
+                );
+            };
+            let encoding = new.payload_content_encoding.as_deref();
+            match (parsed, encoding) {
+                (ContentType::Text, None) | (ContentType::Binary | ContentType::Pkcs8, Some(_)) => {
+                }
+                (ContentType::Text, Some(_)) => {
+                    return invalid(
+                        "payload_content_encoding is not one of None",
+                        "payload_content_encoding",
+                    )
+                }
+                (ContentType::Binary | ContentType::Pkcs8, None) => {
+                    return invalid(
+                        "payload_content_encoding is not one of ['base64', 'binary']",
+                        "payload_content_encoding",
+                    )
+                }
+            }
+            if p.is_empty() {
+                return invalid("If 'payload' specified, must be non empty", "payload");
+            }
+            content_type = Some(parsed);
+            Some(p)
+        }
+    };
+    let payload = match payload {
+        None => None,
+        Some(p) => match new.payload_content_encoding.as_deref() {
             Some("base64") => {
                 let compact: String = p.split_whitespace().collect();
                 match base64::engine::general_purpose::STANDARD.decode(compact) {
@@ -364,7 +468,7 @@ async fn create(
         name: new.name,
         secret_type,
         payload,
-        payload_content_type: new.payload_content_type,
+        payload_content_type: content_type.map(|c| c.as_str().to_owned()),
         algorithm: new.algorithm,
         bit_length: new.bit_length,
         mode: new.mode,
@@ -387,17 +491,36 @@ struct ListQuery {
     name: Option<String>,
 }
 
+/// Barbican's `default_limit_paging` and `max_limit_paging`.
+const DEFAULT_LIMIT: usize = 10;
+/// See [`DEFAULT_LIMIT`].
+const MAX_LIMIT: usize = 100;
+
+/// `offset` and `limit` as Barbican's `clean_paging_values` makes them: an
+/// offset that is not a number, negative or past `sys.maxsize` is 0; a
+/// limit that is not a number is 10, and it is held within 1 to 100.
+fn paging(offset: Option<&str>, limit: Option<&str>) -> (usize, usize) {
+    let offset = offset
+        .filter(|o| !o.is_empty())
+        .and_then(python_int)
+        .filter(|o| (0..=i128::from(i64::MAX)).contains(o))
+        .and_then(|o| usize::try_from(o).ok())
+        .unwrap_or(0);
+    let limit = limit
+        .filter(|l| !l.is_empty())
+        .map_or(Some(DEFAULT_LIMIT as i128), python_int)
+        .map_or(DEFAULT_LIMIT, |l| {
+            usize::try_from(l.clamp(1, MAX_LIMIT as i128)).unwrap_or(MAX_LIMIT)
+        });
+    (offset, limit)
+}
+
 async fn list(
     State(cloud): State<Arc<Cloud>>,
     Extension(Caller { project_id, .. }): Extension<Caller>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let limit = q
-        .limit
-        .and_then(|l| l.parse::<usize>().ok())
-        .unwrap_or(10)
-        .clamp(1, 100);
-    let offset = q.offset.and_then(|o| o.parse::<usize>().ok()).unwrap_or(0);
+    let (offset, limit) = paging(q.offset.as_deref(), q.limit.as_deref());
     let mut mine: Vec<Secret> = cloud
         .secrets
         .lock()

@@ -223,3 +223,52 @@ mod tests {
         );
     }
 }
+
+/// A query parameter read as Python's `int()` reads it (surrounding
+/// whitespace, an optional sign, digits with single `_` between them), so
+/// the mocks take and refuse what Glance and Barbican do; `None` where
+/// Python raises `ValueError`. Values beyond `i128` saturate (Python's
+/// integers are unbounded; every use here caps them far lower).
+pub(crate) fn python_int(text: &str) -> Option<i128> {
+    let text = text.trim();
+    let (negative, digits) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let well_formed = !digits.is_empty()
+        && !digits.starts_with('_')
+        && !digits.ends_with('_')
+        && !digits.contains("__")
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    if !well_formed {
+        return None;
+    }
+    let magnitude = digits
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0i128, |n, d| {
+            n.saturating_mul(10).saturating_add(i128::from(d - b'0'))
+        });
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+#[cfg(test)]
+mod python_int_tests {
+    use super::python_int;
+
+    #[test]
+    fn reads_integers_as_python_does() {
+        assert_eq!(python_int(" 42 "), Some(42));
+        assert_eq!(python_int("+7"), Some(7));
+        assert_eq!(python_int("-5"), Some(-5));
+        assert_eq!(python_int("1_000"), Some(1000));
+        assert_eq!(
+            python_int("99999999999999999999999999999999999999999"),
+            Some(i128::MAX)
+        );
+        for bad in ["", "-", "abc", "1.5", "1__0", "_1", "1_", "0x10", "--1"] {
+            assert_eq!(python_int(bad), None, "{bad}");
+        }
+    }
+}

@@ -198,10 +198,11 @@ async fn list_pages_and_delete_removes() {
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
-/// An offset at usize's end (debug builds, as `cargo test` runs, panic on
-/// overflow): the page is empty and there is no next link.
+/// An offset at u64's end (once an overflow: a panic in debug builds):
+/// past `sys.maxsize`, so Barbican's `clean_paging_values` makes it 0 and
+/// the answer is the first page.
 #[tokio::test]
-async fn an_offset_at_the_end_of_the_integers_is_an_empty_last_page() {
+async fn an_offset_past_sys_maxsize_is_the_first_page() {
     let cloud = start().await;
     let token = admin_token(&cloud).await;
     store_secret(&cloud, &token, "opaque", b"x").await;
@@ -217,12 +218,9 @@ async fn an_offset_at_the_end_of_the_integers_is_an_empty_last_page() {
     assert_eq!(resp.status(), StatusCode::OK);
     let page: Value = resp.json().await.unwrap();
     assert_eq!(page["total"], 1);
-    assert_eq!(page["secrets"], json!([]));
+    assert_eq!(page["secrets"].as_array().map(Vec::len), Some(1));
     assert!(page.get("next").is_none(), "{page}");
-    assert!(page["previous"]
-        .as_str()
-        .unwrap()
-        .ends_with(&format!("?limit=10&offset={}", u64::MAX - 10)));
+    assert!(page.get("previous").is_none(), "{page}");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use super::store::{Image, ImageStatus};
 use super::{empty, project_of, Failure};
 use crate::auth::Token;
-use crate::http::{json_response, media_type, now_secs};
+use crate::http::{json_response, media_type, now_secs, python_int};
 use crate::Cloud;
 
 /// Fields the server sets; clients may not.
@@ -47,6 +47,83 @@ const CONTAINER_FORMATS: [&str; 8] = [
     "compressed",
 ];
 const VISIBILITIES: [&str; 4] = ["public", "private", "shared", "community"];
+
+/// Glance's `image_property_quota`: extra properties an image may have
+/// (those in the reserved `os_glance` namespace are not counted).
+const PROPERTY_QUOTA: usize = 128;
+/// Glance's `limit_param_default`.
+const DEFAULT_LIMIT: usize = 25;
+/// Glance's `api_limit_max`: a list's `limit` is capped at it.
+const MAX_LIMIT: usize = 1000;
+/// The longest custom property name Glance takes on create.
+const MAX_KEY_CHARS: usize = 255;
+
+/// Glance 33's default policies for the writes (`glance/policies/`,
+/// `glance/api/v2/policy.py`): `context_is_admin` is the `admin` role on
+/// any project; a project member has the `member` role and a token scoped
+/// to the image's project.
+struct Policy<'a>(&'a Token);
+
+impl Policy<'_> {
+    fn has(&self, role: &str) -> bool {
+        self.0.user.roles.iter().any(|r| r == role)
+    }
+
+    fn is_admin(&self) -> bool {
+        self.has("admin")
+    }
+
+    /// `rule:context_is_admin or (role:member and project_id:%(project_id)s)`.
+    fn admin_or_member_of(&self, project: &str) -> bool {
+        self.is_admin() || (self.has("member") && project_of(self.0) == project)
+    }
+
+    /// `action` on an image owned by `owner`, or Glance's 403.
+    fn enforce(&self, action: &str, owner: &str) -> Result<(), Failure> {
+        if self.admin_or_member_of(owner) {
+            Ok(())
+        } else {
+            Err(not_authorized(action))
+        }
+    }
+
+    /// `_enforce_image_visibility`: `public` needs `publicize_image`
+    /// (admin only), `community` needs `communitize_image`.
+    fn visibility(&self, visibility: &str, owner: &str) -> Result<(), Failure> {
+        match visibility {
+            "public" if !self.is_admin() => Err(not_authorized("publicize_image")),
+            "community" => self.enforce("communitize_image", owner),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Glance's policy refusal.
+fn not_authorized(action: &str) -> Failure {
+    Failure::new(
+        StatusCode::FORBIDDEN,
+        format!("You are not authorized to complete {action} action."),
+    )
+}
+
+/// 413 past the property quota (Glance's `ImagePropertyLimitExceeded`).
+fn check_property_quota(image: &Image) -> Result<(), Failure> {
+    let attempted = image
+        .extra
+        .keys()
+        .filter(|k| !k.starts_with("os_glance"))
+        .count();
+    if attempted > PROPERTY_QUOTA {
+        return Err(Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "The limit has been exceeded on the number of allowed image properties. \
+                 Attempted: {attempted}, Maximum: {PROPERTY_QUOTA}"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 fn schema_error(detail: impl std::fmt::Display) -> Failure {
     Failure::bad_request(format!(
@@ -199,8 +276,25 @@ pub(super) async fn create(
             image.id = id.to_owned();
             continue;
         }
+        if key.chars().count() > MAX_KEY_CHARS && !is_attribute(key) {
+            return Err(Failure::bad_request(
+                "Custom property should not be greater than 255 characters.",
+            ));
+        }
         set_property(&mut image, key, value)?;
     }
+    let policy = Policy(&token);
+    if !policy.admin_or_member_of(&image.owner) {
+        if image.owner != project_of(&token) {
+            return Err(Failure::denied(format!(
+                "You are not permitted to create images owned by '{}'",
+                image.owner
+            )));
+        }
+        return Err(not_authorized("add_image"));
+    }
+    policy.visibility(&image.visibility, &image.owner)?;
+    check_property_quota(&image)?;
     {
         let mut images = cloud.glance.lock();
         if images.contains_key(&image.id) {
@@ -256,10 +350,12 @@ pub(super) async fn list(
         images.drain(..=pos);
     }
     let limit = match q.get("limit") {
-        Some(l) => l
-            .parse::<usize>()
-            .map_err(|_| Failure::bad_request("limit param must be an integer"))?,
-        None => 25,
+        Some(l) => match python_int(l) {
+            None => return Err(Failure::bad_request("limit param must be an integer")),
+            Some(n) if n < 0 => return Err(Failure::bad_request("limit param must be positive")),
+            Some(n) => usize::try_from(n.min(MAX_LIMIT as i128)).unwrap_or(MAX_LIMIT),
+        },
+        None => DEFAULT_LIMIT,
     };
     let more = images.len() > limit;
     images.truncate(limit);
@@ -288,8 +384,27 @@ pub(super) async fn show(
     Ok(image_response(StatusCode::OK, &image))
 }
 
-/// Apply one JSON-patch operation.
-fn apply(image: &mut Image, op: &Value) -> Result<(), Failure> {
+/// Whether `key` is one of the image's own writable attributes (not a
+/// custom property).
+fn is_attribute(key: &str) -> bool {
+    matches!(
+        key,
+        "name"
+            | "disk_format"
+            | "container_format"
+            | "visibility"
+            | "protected"
+            | "os_hidden"
+            | "min_ram"
+            | "min_disk"
+            | "tags"
+            | "owner"
+    )
+}
+
+/// Apply one JSON-patch operation as `policy`'s caller, checking what
+/// Glance's `_do_add`, `_do_replace` and `_do_remove` check, in their order.
+fn apply(image: &mut Image, op: &Value, policy: &Policy<'_>) -> Result<(), Failure> {
     let bad = || {
         Failure::bad_request("Unable to find `op` in JSON Schema change. It must be one of the following: add, remove, replace.")
     };
@@ -306,24 +421,22 @@ fn apply(image: &mut Image, op: &Value) -> Result<(), Failure> {
         })?
         .replace("~1", "/")
         .replace("~0", "~");
-    let core = matches!(
-        key.as_str(),
-        "name"
-            | "disk_format"
-            | "container_format"
-            | "visibility"
-            | "protected"
-            | "os_hidden"
-            | "min_ram"
-            | "min_disk"
-            | "tags"
-            | "owner"
-    );
+    let core = is_attribute(&key);
     match kind {
         "add" | "replace" => {
             let value = op.get("value").ok_or_else(|| {
                 Failure::bad_request("Unable to find `value` in JSON Schema change")
             })?;
+            // Glance 33 refuses `replace` of the owner to non-admins but
+            // lets `add` through (found on the live Glance; see the tests).
+            if kind == "replace" && key == "owner" && !policy.is_admin() {
+                return Err(Failure::denied("Owner can't be updated by non admin."));
+            }
+            if key == "visibility" {
+                let wanted = as_enum(&key, value, &VISIBILITIES)?.unwrap_or_default();
+                policy.visibility(&wanted, &image.owner)?;
+            }
+            policy.enforce("modify_image", &image.owner)?;
             if kind == "replace"
                 && !core
                 && !READ_ONLY.contains(&key.as_str())
@@ -334,6 +447,7 @@ fn apply(image: &mut Image, op: &Value) -> Result<(), Failure> {
             set_property(image, &key, value)
         }
         "remove" => {
+            policy.enforce("modify_image", &image.owner)?;
             if READ_ONLY.contains(&key.as_str()) || core || key == "id" {
                 return Err(Failure::new(
                     StatusCode::FORBIDDEN,
@@ -378,12 +492,24 @@ pub(super) async fn patch(
         .filter(|i| i.owner == project_of(&token))
         .ok_or_else(|| Failure::no_image(&id))?;
     // All or nothing, as Glance does.
+    let policy = Policy(&token);
     let mut changed = image.clone();
     for op in &ops {
-        apply(&mut changed, op)?;
+        apply(&mut changed, op, &policy)?;
+    }
+    if changed.extra.keys().any(|k| !image.extra.contains_key(k)) {
+        check_property_quota(&changed)?;
     }
     changed.updated_at = now_secs();
     *image = changed;
+    // Glance saves, then reads the image back as the caller: one given
+    // away (`add` of another owner) is changed, and the answer is 403.
+    if !image.visible_to(project_of(&token)) {
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            format!("Forbidding request, image {id} not visible"),
+        ));
+    }
     Ok(image_response(StatusCode::OK, image))
 }
 
@@ -398,7 +524,13 @@ pub(super) async fn delete(
         let image = images
             .get(&id)
             .filter(|i| i.owner == project_of(&token))
-            .ok_or_else(|| Failure::no_image(&id))?;
+            .ok_or_else(|| {
+                Failure::new(
+                    StatusCode::NOT_FOUND,
+                    format!("Failed to find image {id} to delete"),
+                )
+            })?;
+        Policy(&token).enforce("delete_image", &image.owner)?;
         if image.protected {
             return Err(Failure::new(
                 StatusCode::FORBIDDEN,
