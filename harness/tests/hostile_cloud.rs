@@ -252,7 +252,7 @@ async fn a_glance_that_stops_answering_half_way_trips_the_breaker() {
     // Glance stops answering.
     cloud
         .faults()
-        .set_barbican_delay(Duration::from_millis(150));
+        .add("barbican:*:/**=delay-150".parse().expect("a fault rule"));
     let proxy = Proxy::start(&cloud.urls().glance).await;
     let mut config = CloudConfig::from_vars(&cloud.admin().env_vars()).expect("config");
     let admin = Client::connect(&config, &ClientOptions::default())
