@@ -62,12 +62,21 @@ async fn leftovers(cloud: &MockCloud, tag: &RunTag) -> (Vec<String>, Vec<String>
     (images, secrets)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_first_delete_that_fails_is_retried_and_nothing_is_left() {
+/// The mocks with every Glance and Barbican DELETE answering 503 (`limit`:
+/// a fault rule's `*N`, empty for always), and an `imgsig run` of [`CASES`]
+/// against them; the clouds.yaml lives in the returned directory.
+async fn run_with_delete_faults(
+    limit: &str,
+) -> (
+    MockCloud,
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::process::Output,
+) {
     let cloud = MockCloud::start(MockConfig {
         faults: rules(&[
-            "glance:DELETE:/v2/images/*=503*1",
-            "barbican:DELETE:/v1/secrets/*=503*1",
+            &format!("glance:DELETE:/v2/images/*=503{limit}"),
+            &format!("barbican:DELETE:/v1/secrets/*=503{limit}"),
         ]),
         ..MockConfig::default()
     })
@@ -85,6 +94,12 @@ async fn a_first_delete_that_fails_is_retried_and_nothing_is_left() {
     })
     .await
     .expect("joined");
+    (cloud, dir, clouds, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_delete_that_fails_is_retried_and_nothing_is_left() {
+    let (cloud, _dir, _clouds, out) = run_with_delete_faults("*1").await;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(
         out.status.code(),
@@ -99,27 +114,7 @@ async fn a_first_delete_that_fails_is_retried_and_nothing_is_left() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deletes_that_always_fail_are_listed_and_the_cleanup_command_finishes_them() {
-    let cloud = MockCloud::start(MockConfig {
-        faults: rules(&[
-            "glance:DELETE:/v2/images/*=503",
-            "barbican:DELETE:/v1/secrets/*=503",
-        ]),
-        ..MockConfig::default()
-    })
-    .await
-    .expect("mocks");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let clouds = dir.path().join("clouds.yaml");
-    std::fs::write(&clouds, cloud.clouds_yaml("mock")).expect("clouds.yaml");
-    let clouds2 = clouds.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        imgsig(
-            &clouds2,
-            &["run", "--cloud", "mock", "-f", CASES, "-j", "2", "--quiet"],
-        )
-    })
-    .await
-    .expect("joined");
+    let (cloud, _dir, clouds, out) = run_with_delete_faults("").await;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_ne!(out.status.code(), Some(0), "{stdout}");
     let tag = run_tag(&stdout);
