@@ -398,12 +398,9 @@ fn evidence_directory_files_and_scripts() {
     );
 }
 
-/// docs/report-format.md documents every field of the JSON report, and
-/// nothing the report does not have: the first cells of its tables are
-/// compared with the keys of a report that has every optional field.
-#[test]
-fn report_format_documents_every_field() {
-    use std::collections::BTreeSet;
+/// [`fixed_report`] with every optional field set: interrupted, with an
+/// evidence directory and an object cleanup could not delete.
+fn report_with_every_field() -> RunReport {
     let mut r = fixed_report();
     r.interrupted = true;
     r.evidence_dir = Some("/tmp/imgsig-evidence/r0000".into());
@@ -415,6 +412,23 @@ fn report_format_documents_every_field() {
         delete_command: "openstack image delete 1".into(),
     }];
     r.outcomes[3].evidence[0].body_excerpt = "{}".into();
+    r
+}
+
+/// The leftovers' own test suite, beside the cases' (`cargo xtask
+/// report-check` validates both JUnit snapshots against a published XSD).
+#[test]
+fn junit_report_with_leftovers() {
+    insta::assert_snapshot!(report::junit_xml(&report_with_every_field()));
+}
+
+/// docs/report-format.md documents every field of the JSON report, and
+/// nothing the report does not have: the first cells of its tables are
+/// compared with the keys of a report that has every optional field.
+#[test]
+fn report_format_documents_every_field() {
+    use std::collections::BTreeSet;
+    let r = report_with_every_field();
     let json: serde_json::Value = serde_json::from_str(&report::json(&r)).expect("json");
     let mut keys = BTreeSet::new();
     let mut add = |v: &serde_json::Value| {

@@ -9,9 +9,14 @@
 //! - the subunit stream is read by the real python-subunit
 //!   (`subunit-stats`, `subunit2pyunit`; a virtualenv from
 //!   `xtask/venvs/report-tools.txt`): its counts must be the report's, and
-//!   `subunit2pyunit` must fail exactly when the report has failures.
+//!   `subunit2pyunit` must fail exactly when the report has failures;
+//! - the run's JUnit file and the two committed JUnit snapshots (with
+//!   failures, errors, skips and leftovers) are validated against the
+//!   published Jenkins/Surefire `junit-10.xsd` (from the source
+//!   distribution pinned in `xtask/venvs/junit-xsd.txt`) by xmlschema, and
+//!   their counts must match their children (`xtask/checks/junit.py`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use imgsig::cli::session::SessionArgs;
@@ -20,7 +25,7 @@ use imgsig_mock::{MockCloud, MockConfig};
 
 use crate::conformance::{session_args, session_on};
 
-use crate::util::{output, target_dir, Result};
+use crate::util::{output, root, target_dir, Result};
 use crate::venv::{Env, Venv};
 
 /// Arguments of `cargo xtask report-check`.
@@ -58,9 +63,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let text = std::fs::read_to_string(work.join("report.json")).map_err(|e| e.to_string())?;
     let report: RunReport = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     check_html(&args.chromium, &work.join("report.html"), &report)?;
-    check_subunit(&work, &report)?;
+    let venv = Venv::at(target_dir().join("report-tools-venv"));
+    venv.ensure(
+        Env::ReportTools,
+        &target_dir().join("report-tools-install.log"),
+    )?;
+    check_subunit(&venv, &work, &report)?;
+    check_junit(&venv, &work)?;
     println!(
-        "report-check: Chromium ran the HTML report's filters; python-subunit read the stream"
+        "report-check: Chromium ran the HTML report's filters; python-subunit read the stream; \
+         the JUnit files are valid against junit-10.xsd"
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -137,12 +149,7 @@ fn check_html(chromium: &str, page: &Path, report: &RunReport) -> Result<()> {
 }
 
 /// `subunit-stats` and friends from the report-tools virtualenv.
-fn check_subunit(work: &Path, report: &RunReport) -> Result<()> {
-    let venv = Venv::at(target_dir().join("report-tools-venv"));
-    venv.ensure(
-        Env::ReportTools,
-        &target_dir().join("report-tools-install.log"),
-    )?;
+fn check_subunit(venv: &Venv, work: &Path, report: &RunReport) -> Result<()> {
     let stream = work.join("report.subunit");
     let feed = |tool: &str| -> Result<(bool, String)> {
         let input = std::fs::File::open(&stream).map_err(|e| e.to_string())?;
@@ -197,4 +204,135 @@ fn check_subunit(work: &Path, report: &RunReport) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The committed JUnit snapshots (insta files: a header, then the XML).
+const JUNIT_SNAPSHOTS: [&str; 2] = [
+    "harness/tests/snapshots/report_snapshots__junit_report.snap",
+    "harness/tests/snapshots/report_snapshots__junit_report_with_leftovers.snap",
+];
+
+/// The run's `junit.xml` and the snapshots' XML through
+/// `xtask/checks/junit.py`: valid against the XSD, counts as the children.
+fn check_junit(venv: &Venv, work: &Path) -> Result<()> {
+    let schema = junit_schema(venv)?;
+    let mut files = vec![work.join("junit.xml")];
+    for snapshot in JUNIT_SNAPSHOTS {
+        let text = std::fs::read_to_string(root().join(snapshot))
+            .map_err(|e| format!("cannot read {snapshot}: {e}"))?;
+        let xml = text
+            .find("<?xml")
+            .map(|at| &text[at..])
+            .ok_or_else(|| format!("{snapshot} holds no XML"))?;
+        let name = Path::new(snapshot)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let file = work.join(format!("{name}.xml"));
+        std::fs::write(&file, xml).map_err(|e| format!("{}: {e}", file.display()))?;
+        files.push(file);
+    }
+    let script = root().join("xtask/checks/junit.py");
+    let validate = |files: &[PathBuf]| -> Result<(bool, String)> {
+        let out = Command::new(venv.python())
+            .arg(&script)
+            .arg(&schema)
+            .args(files)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        Ok((
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        ))
+    };
+    eprintln!("$ python {} {} …", script.display(), schema.display());
+    let (valid, said) = validate(&files)?;
+    eprint!("{said}");
+    if !valid {
+        return Err(format!(
+            "the JUnit files are not valid against {}",
+            schema.display()
+        ));
+    }
+    // The check itself must refuse what the XSD refuses (an attribute the
+    // root does not have) and a count that is not its children's.
+    let run = std::fs::read_to_string(&files[0]).map_err(|e| e.to_string())?;
+    for (name, broken) in [
+        (
+            "skipped-on-root",
+            run.replacen("<testsuites ", "<testsuites skipped=\"0\" ", 1),
+        ),
+        (
+            "wrong-count",
+            run.replacen(" failures=\"0\"", " failures=\"1\"", 1),
+        ),
+    ] {
+        let file = work.join(format!("junit-{name}.xml"));
+        std::fs::write(&file, broken).map_err(|e| format!("{}: {e}", file.display()))?;
+        if validate(std::slice::from_ref(&file))?.0 {
+            return Err(format!("{} passed the JUnit check", file.display()));
+        }
+    }
+    eprintln!("  and refused a root with `skipped` and a wrong count, as it must");
+    Ok(())
+}
+
+/// `junit-10.xsd`, extracted once from the source distribution pinned
+/// (with its hash, which pip checks) in `xtask/venvs/junit-xsd.txt`.
+fn junit_schema(venv: &Venv) -> Result<PathBuf> {
+    const MEMBER: &str = "testing/example_scripts/junit-10.xsd";
+    let pin = root().join("xtask/venvs/junit-xsd.txt");
+    let wanted =
+        std::fs::read_to_string(&pin).map_err(|e| format!("cannot read {}: {e}", pin.display()))?;
+    let dir = target_dir().join("junit-xsd");
+    let xsd = dir.join("junit-10.xsd");
+    let marker = dir.join("pinned.txt");
+    if xsd.exists() && std::fs::read_to_string(&marker).is_ok_and(|have| have == wanted) {
+        return Ok(xsd);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    eprintln!(
+        "downloading the source distribution pinned in {}",
+        pin.display()
+    );
+    output(
+        Command::new(venv.python())
+            .args(["-m", "pip", "download", "--disable-pip-version-check"])
+            .args([
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--require-hashes",
+                "-r",
+            ])
+            .arg(&pin)
+            .arg("-d")
+            .arg(&dir)
+            .stdin(Stdio::null()),
+    )?;
+    let sdist = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with(".tar.gz"))
+        .ok_or_else(|| format!("pip left no .tar.gz in {}", dir.display()))?;
+    let stem = sdist
+        .file_name()
+        .map(|n| n.to_string_lossy().trim_end_matches(".tar.gz").to_owned())
+        .unwrap_or_default();
+    let text = output(
+        Command::new("tar")
+            .arg("-xzOf")
+            .arg(&sdist)
+            .arg(format!("{stem}/{MEMBER}")),
+    )
+    .map_err(|e| format!("{} holds no {MEMBER}: {e}", sdist.display()))?;
+    std::fs::write(&xsd, text).map_err(|e| format!("{}: {e}", xsd.display()))?;
+    std::fs::write(&marker, wanted).map_err(|e| format!("{}: {e}", marker.display()))?;
+    Ok(xsd)
 }
