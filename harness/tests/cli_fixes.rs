@@ -136,6 +136,11 @@ fn inspect_and_verify_share_the_length_rule_and_sign_shows_the_secret_step() {
         "{printed}"
     );
     assert!(!printed.contains("'$SECRET_ID'"), "{printed}");
+    // keygen's certificate beside the key is the payload, ready to paste.
+    assert!(
+        printed.contains("--payload \"$(base64 -w0 k/certificate.pem)\""),
+        "{printed}"
+    );
     let signature = printed
         .lines()
         .find_map(|l| l.strip_prefix("img_signature="))

@@ -31,6 +31,11 @@ pub(crate) struct Args {
     /// The Barbican secret id of the certificate, for the printed command.
     #[arg(long, value_name = "UUID")]
     cert_uuid: Option<String>,
+    /// The signing certificate's PEM file, for the printed `openstack secret
+    /// store` step (default: `certificate.pem` beside the key, as `imgsig
+    /// keygen` writes it, if it is there).
+    #[arg(long, value_name = "FILE", conflicts_with = "cert_uuid")]
+    cert: Option<PathBuf>,
     /// Image name for the printed command (default: the file name).
     #[arg(long)]
     name: Option<String>,
@@ -91,8 +96,27 @@ pub(crate) fn run(args: Args) -> Result<Outcome> {
     });
     println!();
     if args.cert_uuid.is_none() {
-        println!("# store the signing certificate in Barbican first (CERT: its PEM or DER file):");
-        println!("{}", secret_store(&name, "certificate", "CERT"));
+        let beside = args.key.with_file_name("certificate.pem");
+        match args
+            .cert
+            .clone()
+            .or_else(|| beside.exists().then_some(beside))
+        {
+            Some(cert) => {
+                println!("# store the signing certificate in Barbican first:");
+                println!(
+                    "{}",
+                    secret_store(&name, "certificate", &cert.to_string_lossy())
+                );
+            }
+            None => {
+                println!(
+                    "# store the signing certificate in Barbican first (CERT: its PEM file; \
+                     Glance's key manager refuses a DER one):"
+                );
+                println!("{}", secret_store(&name, "certificate", "CERT"));
+            }
+        }
     }
     println!("openstack image create --container-format bare --disk-format raw \\");
     for prop in properties::ALL {
