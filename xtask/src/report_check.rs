@@ -25,7 +25,7 @@ use imgsig_mock::{MockCloud, MockConfig};
 
 use crate::conformance::{session_args, session_on};
 
-use crate::util::{output, root, target_dir, Result};
+use crate::util::{output, root, run_and_read, target_dir, Result};
 use crate::venv::{Env, Venv};
 
 /// Arguments of `cargo xtask report-check`.
@@ -151,20 +151,9 @@ fn check_html(chromium: &str, page: &Path, report: &RunReport) -> Result<()> {
 /// `subunit-stats` and friends from the report-tools virtualenv.
 fn check_subunit(venv: &Venv, work: &Path, report: &RunReport) -> Result<()> {
     let stream = work.join("report.subunit");
-    let feed = |tool: &str| -> Result<(bool, String)> {
+    let feed = |tool: &str| -> Result<(std::process::ExitStatus, String)> {
         let input = std::fs::File::open(&stream).map_err(|e| e.to_string())?;
-        let out = Command::new(venv.bin(tool))
-            .stdin(input)
-            .output()
-            .map_err(|e| format!("cannot run {tool}: {e}"))?;
-        Ok((
-            out.status.success(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        ))
+        run_and_read(Command::new(venv.bin(tool)).stdin(input))
     };
     let (_, stats) = feed("subunit-stats")?;
     eprintln!(
@@ -197,9 +186,9 @@ fn check_subunit(venv: &Venv, work: &Path, report: &RunReport) -> Result<()> {
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default();
     eprintln!("$ subunit2pyunit < {} | tail -1\n{last}", stream.display());
-    if ok != (s.failed == 0) {
+    if ok.success() != (s.failed == 0) {
         return Err(format!(
-            "subunit2pyunit exit {ok} for {} failures:\n{pyunit}",
+            "subunit2pyunit ended {ok} for {} failures:\n{pyunit}",
             s.failed
         ));
     }
@@ -233,27 +222,19 @@ fn check_junit(venv: &Venv, work: &Path) -> Result<()> {
         files.push(file);
     }
     let script = root().join("xtask/checks/junit.py");
-    let validate = |files: &[PathBuf]| -> Result<(bool, String)> {
-        let out = Command::new(venv.python())
-            .arg(&script)
-            .arg(&schema)
-            .args(files)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        Ok((
-            out.status.success(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        ))
+    let validate = |files: &[PathBuf]| {
+        run_and_read(
+            Command::new(venv.python())
+                .arg(&script)
+                .arg(&schema)
+                .args(files)
+                .stdin(Stdio::null()),
+        )
     };
     eprintln!("$ python {} {} …", script.display(), schema.display());
-    let (valid, said) = validate(&files)?;
+    let (status, said) = validate(&files)?;
     eprint!("{said}");
-    if !valid {
+    if !status.success() {
         return Err(format!(
             "the JUnit files are not valid against {}",
             schema.display()
@@ -274,7 +255,7 @@ fn check_junit(venv: &Venv, work: &Path) -> Result<()> {
     ] {
         let file = work.join(format!("junit-{name}.xml"));
         std::fs::write(&file, broken).map_err(|e| format!("{}: {e}", file.display()))?;
-        if validate(std::slice::from_ref(&file))?.0 {
+        if validate(std::slice::from_ref(&file))?.0.success() {
             return Err(format!("{} passed the JUnit check", file.display()));
         }
     }

@@ -14,7 +14,7 @@ use imgsig::outcome::{Observed, RunReport};
 use imgsig_mock::MockCloud;
 
 use crate::conformance::{session_args, session_on};
-use crate::util::Result;
+use crate::util::{run_and_read, Result};
 
 /// The cases reproduced.
 const CASES: [&str; 3] = [
@@ -62,27 +62,22 @@ pub fn check(
         }
         let script = Path::new(&dir).join(&o.id).join("reproduce.sh");
         eprintln!("$ sh {}", script.display());
-        let out = Command::new("sh")
-            .arg(&script)
-            .env_clear()
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .output()
-            .map_err(|e| format!("cannot run sh: {e}"))?;
-        let printed = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (status, printed) = run_and_read(
+            Command::new("sh")
+                .arg(&script)
+                .env_clear()
+                .envs(env.iter().map(|(k, v)| (k, v))),
+        )?;
         let accepted = matches!(o.observed, Observed::Accepted { .. });
         let as_seen = if accepted {
-            out.status.success() && printed.contains("active")
+            status.success() && printed.contains("active")
         } else {
-            !out.status.success()
+            !status.success()
         };
         if !as_seen {
             return Err(format!(
                 "{}: the run saw {}, the reproduction ended {} :\n{printed}",
-                o.id, o.observed, out.status
+                o.id, o.observed, status
             ));
         }
         eprintln!(

@@ -1,7 +1,7 @@
 //! Helpers shared by the tasks: the workspace root and running commands.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 
 /// An xtask failure, as text for the user.
 pub type Result<T> = std::result::Result<T, String>;
@@ -23,6 +23,23 @@ pub fn cargo() -> Command {
 /// Cargo's target directory (`CARGO_TARGET_DIR`, or `target/` in the root).
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+/// Run a command to completion: how it ended, and what it printed
+/// (standard output, then standard error). Only a command that could not
+/// start is an error.
+pub fn run_and_read(cmd: &mut Command) -> Result<(ExitStatus, String)> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {:?}: {e}", cmd.get_program()))?;
+    Ok((
+        out.status,
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    ))
 }
 
 /// Run a command to completion and return its standard output; a failure
