@@ -139,8 +139,8 @@ pub fn verify_verdict(data: &[u8]) -> Option<Result<(), Rejection>> {
     };
     let lookup = CertificateLookup::Found(CERTIFICATES[index].as_bytes().to_vec());
     let default = UploadVerifier::new(props.clone(), lookup, profile).and_then(feed);
-    let other = BackendKind::for_algorithm(key.algorithm()).other();
-    if other.backend().supports(key.algorithm()) {
+    let other = BackendKind::for_key(key).other();
+    if other.backend().reads(key) {
         let alone = UploadVerifier::with_public_key(props, key.clone(), profile.pss_verify_salt())
             .map(|v| v.using(other))
             .and_then(feed);
@@ -336,7 +336,7 @@ pub fn verify_keys(data: &[u8]) {
     }
     let verdicts: Vec<(BackendKind, bool)> = BackendKind::ALL
         .into_iter()
-        .filter(|b| b.backend().supports(key.algorithm()))
+        .filter(|b| b.backend().reads(&key))
         .map(|b| {
             let ok = b
                 .backend()

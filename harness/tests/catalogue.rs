@@ -81,8 +81,9 @@ fn every_rule_has_a_case() {
     };
     // (4 RSA sizes + 4 DSA sizes + 6 curves) × 4 hashes; every cell of the
     // 4 hashes × 8 key types matrix.
-    // Plus the key forms: 9 RSASSA-PSS key cases, 2 RSA-8192, 2 explicit EC.
-    assert_eq!(ids("sig.*.valid"), 14 * 4 + 13);
+    // Plus the key forms: 9 RSASSA-PSS key cases, 2 RSA-8192, 2 explicit EC,
+    // a hybrid and a compressed EC point.
+    assert_eq!(ids("sig.*.valid"), 14 * 4 + 15);
     let cells: BTreeSet<_> = CATALOGUE.iter().filter_map(|c| c.matrix).collect();
     assert_eq!(cells.len(), 4 * 8);
     assert_eq!(ids("reg.pss-salt."), 4 * 4 * 4);

@@ -56,6 +56,12 @@ pub trait Backend: Sync {
     fn kind(&self) -> BackendKind;
     /// Whether it can handle keys of this algorithm.
     fn supports(&self, algorithm: &KeyAlgorithm) -> bool;
+    /// Whether it can read this key: its algorithm is supported and its
+    /// encoding readable (RustCrypto supports P-384 but cannot read a point
+    /// in hybrid form, which OpenSSL and pyca/cryptography read).
+    fn reads(&self, key: &PublicKey) -> bool {
+        self.supports(key.algorithm())
+    }
     /// A fresh hasher.
     fn hasher(&self, hash: HashMethod) -> Box<dyn StreamHasher>;
     /// Sign a digest made with `hash`. RSA keys sign RSA-PSS with MGF1(`hash`)
@@ -129,10 +135,21 @@ impl BackendKind {
         BackendKind::OpenSsl
     }
 
-    /// The preferred backend for a key: RustCrypto where it can, OpenSSL
-    /// for what only OpenSSL has (binary curves, other curves).
+    /// The preferred backend for keys of an algorithm: RustCrypto where it
+    /// can, OpenSSL for what only OpenSSL has (binary curves, other curves).
     pub fn for_algorithm(algorithm: &KeyAlgorithm) -> BackendKind {
         if rustcrypto::RustCrypto.supports(algorithm) {
+            BackendKind::RustCrypto
+        } else {
+            BackendKind::OpenSsl
+        }
+    }
+
+    /// The preferred backend for this key: RustCrypto where it reads the
+    /// key, OpenSSL for the rest (what only OpenSSL has, and encodings
+    /// only OpenSSL reads, such as an EC point in hybrid form).
+    pub fn for_key(key: &PublicKey) -> BackendKind {
+        if rustcrypto::RustCrypto.reads(key) {
             BackendKind::RustCrypto
         } else {
             BackendKind::OpenSsl

@@ -118,6 +118,36 @@ pub(super) fn generate_dsa_pkcs8(size: DsaSize) -> Result<Vec<u8>> {
     Ok(key.to_pkcs8_der().map_err(bad_key)?.as_bytes().to_vec())
 }
 
+/// A public key as the RustCrypto crates hold it.
+enum Public {
+    /// With its modulus size in bits.
+    Rsa(rsa::RsaPublicKey, usize),
+    Dsa(dsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
+    P521(p521::ecdsa::VerifyingKey),
+}
+
+/// Read `key`'s SubjectPublicKeyInfo with the RustCrypto crates.
+fn read_public(key: &PublicKey) -> Result<Public> {
+    let der = key.spki_der();
+    Ok(match key.algorithm() {
+        KeyAlgorithm::Rsa { bits } => Public::Rsa(rsa_public_key(der)?, *bits),
+        KeyAlgorithm::Dsa { .. } => {
+            Public::Dsa(dsa::VerifyingKey::from_public_key_der(der).map_err(bad_key)?)
+        }
+        KeyAlgorithm::Ec(EcCurve::Named(Curve::Secp384r1)) => {
+            Public::P384(p384::ecdsa::VerifyingKey::from_public_key_der(der).map_err(bad_key)?)
+        }
+        KeyAlgorithm::Ec(EcCurve::Named(Curve::Secp521r1)) => {
+            let public = p521::PublicKey::from_public_key_der(der).map_err(bad_key)?;
+            Public::P521(
+                p521::ecdsa::VerifyingKey::from_affine(*public.as_affine()).map_err(bad_key)?,
+            )
+        }
+        other => return Err(unsupported(other)),
+    })
+}
+
 impl Backend for RustCrypto {
     fn kind(&self) -> BackendKind {
         BackendKind::RustCrypto
@@ -198,11 +228,9 @@ impl Backend for RustCrypto {
         if digest.len() != hash.digest_len() {
             return Ok(false);
         }
-        let der = key.spki_der();
-        Ok(match key.algorithm() {
-            KeyAlgorithm::Rsa { bits } => {
-                let k = rsa_public_key(der)?;
-                let salt_len = match salt.required(*bits, hash) {
+        Ok(match read_public(key)? {
+            Public::Rsa(k, bits) => {
+                let salt_len = match salt.required(bits, hash) {
                     Some(n) => n,
                     // Auto-detection: read the salt length off the encoding,
                     // then let the rsa crate verify at that length.
@@ -215,28 +243,22 @@ impl Backend for RustCrypto {
                 k.verify(pss_scheme(hash, salt_len), digest, &signature)
                     .is_ok()
             }
-            KeyAlgorithm::Dsa { .. } => {
-                let k = dsa::VerifyingKey::from_public_key_der(der).map_err(bad_key)?;
-                dsa::Signature::try_from(signature)
-                    .is_ok_and(|sig| k.verify_prehash(digest, &sig).is_ok())
-            }
-            KeyAlgorithm::Ec(EcCurve::Named(Curve::Secp384r1)) => {
-                let k = p384::ecdsa::VerifyingKey::from_public_key_der(der).map_err(bad_key)?;
-                p384::ecdsa::Signature::from_der(signature).is_ok_and(|sig| {
-                    k.verify_prehash(&ecdsa_prehash(P384_FIELD, digest), &sig)
-                        .is_ok()
-                })
-            }
-            KeyAlgorithm::Ec(EcCurve::Named(Curve::Secp521r1)) => {
-                let public = p521::PublicKey::from_public_key_der(der).map_err(bad_key)?;
-                let k =
-                    p521::ecdsa::VerifyingKey::from_affine(*public.as_affine()).map_err(bad_key)?;
-                p521::ecdsa::Signature::from_der(signature).is_ok_and(|sig| {
-                    k.verify_prehash(&ecdsa_prehash(P521_FIELD, digest), &sig)
-                        .is_ok()
-                })
-            }
-            other => return Err(unsupported(other)),
+            Public::Dsa(k) => dsa::Signature::try_from(signature)
+                .is_ok_and(|sig| k.verify_prehash(digest, &sig).is_ok()),
+            Public::P384(k) => p384::ecdsa::Signature::from_der(signature).is_ok_and(|sig| {
+                k.verify_prehash(&ecdsa_prehash(P384_FIELD, digest), &sig)
+                    .is_ok()
+            }),
+            Public::P521(k) => p521::ecdsa::Signature::from_der(signature).is_ok_and(|sig| {
+                k.verify_prehash(&ecdsa_prehash(P521_FIELD, digest), &sig)
+                    .is_ok()
+            }),
         })
+    }
+
+    /// Supported, and the key's encoding read by the RustCrypto crates
+    /// themselves (they refuse, for one, an EC point in hybrid form).
+    fn reads(&self, key: &PublicKey) -> bool {
+        self.supports(key.algorithm()) && read_public(key).is_ok()
     }
 }

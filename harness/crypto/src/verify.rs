@@ -172,7 +172,7 @@ impl UploadVerifier {
         if props.signature.is_empty() {
             return Err(Rejection::VerifierCreation);
         }
-        let backend = BackendKind::for_algorithm(key.algorithm()).backend();
+        let backend = BackendKind::for_key(&key).backend();
         Ok(UploadVerifier {
             hasher: BackendKind::for_hashing()
                 .backend()
@@ -186,10 +186,10 @@ impl UploadVerifier {
 
     /// Hash and check with this backend alone, instead of hashing with
     /// [`BackendKind::for_hashing`] and checking with the key's preferred
-    /// backend (it must support the key; call it before feeding data).
+    /// backend (it must read the key; call it before feeding data).
     pub fn using(mut self, backend: BackendKind) -> UploadVerifier {
         let backend = backend.backend();
-        if backend.supports(self.key.algorithm()) {
+        if backend.reads(&self.key) {
             self.backend = backend;
             self.hasher = backend.hasher(self.props.hash_method);
         }

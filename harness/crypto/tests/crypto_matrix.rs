@@ -27,7 +27,7 @@ fn backend_verifies(
 ) -> Option<bool> {
     let backend = checker.backend();
     let public = key.public_key().expect("public key");
-    if !backend.supports(public.algorithm()) {
+    if !backend.reads(&public) {
         return None;
     }
     let digest = digest_bytes(backend, hash, data).expect("digest");

@@ -1,6 +1,7 @@
 //! Keys upstream reads that are written in less common forms: RSASSA-PSS
-//! keys (with and without restrictions), RSA keys over 4096 bits, and EC
-//! keys with explicit curve parameters. Each loads in both backends where
+//! keys (with and without restrictions), RSA keys over 4096 bits, EC keys
+//! with explicit curve parameters, and EC points in compressed and hybrid
+//! form. Each loads in both backends where
 //! the backend can read it, verifies as upstream does, and a key that cannot
 //! be used is never reported as a bad signature.
 
@@ -535,5 +536,73 @@ fn ec_keys_with_explicit_parameters_are_read_by_openssl_and_verify_as_upstream()
             &data,
             CliSalt::Auto
         ));
+    }
+}
+
+/// SEC 1 allows an EC point in compressed (02/03) and hybrid (06/07) form
+/// beside the uncompressed one. pyca/cryptography 41.0.7 and 50.0.2 load
+/// both from a certificate and verify with them (tried), so Glance accepts
+/// such images. The RustCrypto crates read compressed points but no hybrid
+/// one: that key goes to OpenSSL, and the default verifier accepts the
+/// good signature (it reported the certificate as unreadable until the
+/// `verify_keys` fuzz target found the disagreement).
+#[test]
+fn ec_points_in_compressed_and_hybrid_form_verify_as_upstream() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // (name, curve, the point's first octets, its length, who reads it)
+    for (name, curve, tag, point_len, reader) in [
+        (
+            "ecc-secp384r1-hybrid",
+            Curve::Secp384r1,
+            [0x06, 0x07],
+            1 + 2 * 48,
+            BackendKind::OpenSsl,
+        ),
+        (
+            "ecc-secp521r1-compressed",
+            Curve::Secp521r1,
+            [0x02, 0x03],
+            1 + 66,
+            BackendKind::RustCrypto,
+        ),
+    ] {
+        let pem = std::fs::read(pinned(&format!("{name}.crt.pem"))).expect("pinned certificate");
+        let cert = Certificate::from_pem_or_der(&pem).expect("reads");
+        let public = cert.public_key().expect("a key");
+        assert_eq!(public.algorithm(), &KeyAlgorithm::Ec(EcCurve::Named(curve)));
+        // The point ends the SPKI (the BIT STRING's contents).
+        let spki = public.spki_der();
+        let first = spki[spki.len() - point_len];
+        assert!(
+            tag.contains(&first),
+            "{name}: the point starts {first:#04x}"
+        );
+        assert_eq!(BackendKind::for_key(&public), reader, "{name}");
+        assert!(BackendKind::OpenSsl.backend().reads(&public));
+
+        let key = pinned_key(&format!("{name}.pem"));
+        let hash = HashMethod::Sha384;
+        let data = image(5000);
+        let sig = sign(&key, BackendKind::OpenSsl, hash, PssSignSalt::Max, &data);
+        assert!(openssl_verifies(
+            dir.path(),
+            &public,
+            hash,
+            &sig,
+            &data,
+            CliSalt::Auto
+        ));
+        let key_type = imgsig_contract::KeyType::Ecc(curve);
+        for profile in [Profile::GlanceCurrent, Profile::GlanceLegacy] {
+            let check = |data: &[u8]| upload(&cert, &sig, hash, key_type, data, profile, None);
+            assert_eq!(check(&data), Ok(()), "{name} {profile}");
+            let mut tampered = data.clone();
+            tampered[0] ^= 1;
+            assert_eq!(
+                check(&tampered),
+                Err(Rejection::SignatureMismatch),
+                "{name} {profile}"
+            );
+        }
     }
 }

@@ -59,6 +59,8 @@ pub const PINNED: &[Pinned] = pinned!(
     "ecc-secp384r1-other",
     "ecc-secp384r1-explicit",
     "ecc-secp521r1-explicit",
+    "ecc-secp384r1-hybrid",
+    "ecc-secp521r1-compressed",
 );
 
 static KEYS: LazyLock<BTreeMap<&'static str, PrivateKey>> = LazyLock::new(|| {

@@ -1,6 +1,7 @@
 //! `sig.*` over keys in the less common forms upstream reads: RSASSA-PSS
 //! keys (`sig.rsa-pss-key.*`, their parameters ignored by upstream), RSA
-//! keys over 4096 bits, and EC keys with explicit curve parameters.
+//! keys over 4096 bits, EC keys with explicit curve parameters, and EC
+//! points in compressed and hybrid form.
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
@@ -107,6 +108,37 @@ pub(super) fn cases() -> Result<Vec<Case>> {
                     .into(),
             )?,
         );
+    }
+    // The point's encoding in the certificate: SEC 1 allows uncompressed
+    // (04), compressed (02/03) and hybrid (06/07). pyca/cryptography 50.0.2
+    // and 41.0.7 both load the compressed and the hybrid form and verify
+    // with it (tried); the RustCrypto crates read no hybrid point, so the
+    // verifier must leave such a key to OpenSSL.
+    for (name, hash, form) in [
+        (
+            "ecc-secp384r1-hybrid",
+            HashMethod::Sha384,
+            "hybrid form (06/07: x, y and y's parity)",
+        ),
+        (
+            "ecc-secp521r1-compressed",
+            HashMethod::Sha512,
+            "compressed form (02/03: x and y's parity)",
+        ),
+    ] {
+        let id = format!("sig.{name}.{}.valid", hash.slug());
+        let v = Valid::new(
+            name,
+            hash,
+            ImageSource::seeded(seed(&id), IMAGE_LEN),
+            PssSignSalt::Max,
+        )?;
+        out.push(v.case(
+            id,
+            format!(
+                "a certificate whose EC point is in {form}: pyca/cryptography 41 and 50 read it"
+            ),
+        )?);
     }
     Ok(out)
 }
