@@ -118,8 +118,10 @@ fn wrapper_rustflags() -> String {
     flags.trim().to_owned()
 }
 
-/// Build `targets` (release, debug info, no sanitizer) and return the
-/// directory of the binaries.
+/// Build `targets` (release with debug assertions, so an integer overflow
+/// is a crash; debug info; no sanitizer) and return the directory of the
+/// binaries. The flags are `.clusterfuzzlite/build.sh`'s with
+/// `SANITIZER=none`, so `--check-build` after a fuzz run reuses the build.
 fn build(targets: &[String]) -> Result<PathBuf> {
     let mut host = Command::new("rustc");
     host.arg("-vV");
@@ -136,10 +138,17 @@ fn build(targets: &[String]) -> Result<PathBuf> {
     };
     for name in builds {
         let mut cmd = nightly_cargo();
-        cmd.args(["fuzz", "build", "--sanitizer", "none"])
-            .args(name)
-            .env("RUSTC_WRAPPER", fuzz_dir().join("uninstrumented-rustc.sh"))
-            .env("RUSTFLAGS", wrapper_rustflags());
+        cmd.args([
+            "fuzz",
+            "build",
+            "-O",
+            "--debug-assertions",
+            "--sanitizer",
+            "none",
+        ])
+        .args(name)
+        .env("RUSTC_WRAPPER", fuzz_dir().join("uninstrumented-rustc.sh"))
+        .env("RUSTFLAGS", wrapper_rustflags());
         let status = cmd
             .status()
             .map_err(|e| format!("cannot run cargo fuzz build: {e}"))?;
