@@ -190,11 +190,24 @@ impl Certificate {
             what: "certificate",
             detail: e.to_string(),
         };
-        let x509 = if super::keys::is_pem(bytes) {
-            X509::from_pem(bytes).map_err(bad)?
+        let (x509, der) = if super::keys::is_pem(bytes) {
+            (X509::from_pem(bytes).map_err(bad)?, pem_body(bytes))
         } else {
-            X509::from_der(bytes).map_err(bad)?
+            (X509::from_der(bytes).map_err(bad)?, Some(bytes.to_vec()))
         };
+        // OpenSSL reads some BER (a length in more octets than needed);
+        // pyca/cryptography, which Glance loads certificates with, reads
+        // DER only ("error parsing asn1 value: … InvalidLength", 41.0.7 and
+        // 50.0.2 alike, tried).
+        if let Some(der) = der {
+            strict_der(&der).map_err(|e| Error::BadKey {
+                what: "certificate",
+                detail: format!(
+                    "not DER ({e}): OpenSSL reads it, but pyca/cryptography, which Glance \
+                     loads certificates with, refuses it"
+                ),
+            })?;
+        }
         Certificate::from_x509(x509)
     }
 
@@ -217,4 +230,42 @@ impl Certificate {
     pub(crate) fn openssl(&self) -> &X509 {
         &self.x509
     }
+}
+
+/// The DER of the first `CERTIFICATE` (or `X509 CERTIFICATE`) block of a
+/// PEM text, as OpenSSL and pyca/cryptography pick it; `None` where the
+/// block cannot be decoded here (OpenSSL's reading then stands alone).
+fn pem_body(pem: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let mut lines = text.lines().map(str::trim);
+    lines.find(|l| {
+        *l == "-----BEGIN CERTIFICATE-----" || *l == "-----BEGIN X509 CERTIFICATE-----"
+    })?;
+    let body: String = lines.take_while(|l| !l.starts_with("-----END")).collect();
+    imgsig_contract::base64::decode_strict(&body).ok()
+}
+
+/// Whether `bytes` is one DER element whose every length is in its
+/// shortest form and definite, all the way down through constructed
+/// elements (the encoding rules pyca/cryptography's parser enforces on
+/// any structure; the contents of primitive elements are its business).
+fn strict_der(bytes: &[u8]) -> std::result::Result<(), x509_cert::der::Error> {
+    use x509_cert::der::asn1::AnyRef;
+    use x509_cert::der::{Decode, Reader, SliceReader, Tagged};
+
+    fn elements(bytes: &[u8]) -> std::result::Result<(), x509_cert::der::Error> {
+        let mut reader = SliceReader::new(bytes)?;
+        while !reader.is_finished() {
+            let element = AnyRef::decode(&mut reader)?;
+            if element.tag().is_constructed() {
+                elements(element.value())?;
+            }
+        }
+        Ok(())
+    }
+    let element = AnyRef::from_der(bytes)?;
+    if element.tag().is_constructed() {
+        elements(element.value())?;
+    }
+    Ok(())
 }

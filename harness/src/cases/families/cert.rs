@@ -34,6 +34,20 @@ pub(super) fn cases() -> Result<Vec<Case>> {
     // PEM or DER; until that is settled either answer conforms.
     c.implementation_defined = true;
     out.push(c);
+    let mut c = rsa.case(
+        "cert.payload-ber".into(),
+        "the certificate in PEM, its outer length written in one octet more than DER allows: \
+         OpenSSL reads such BER, pyca/cryptography 41 and 50 refuse it ('error parsing asn1 \
+         value', tried), so upstream raises an uncaught ValueError (implementation-defined); \
+         a verifier that reads it with OpenSSL accepts what upstream cannot load"
+            .into(),
+    )?;
+    let der = keys::pinned_certificate("rsa-1024")?.der().to_vec();
+    c.secret = Some(Secret {
+        secret_type: "certificate".into(),
+        payload: pem_certificate(&long_outer_length(&der)?),
+    });
+    out.push(c);
     for (what, nb, na, reason) in [
         (
             "expired",
@@ -66,4 +80,31 @@ pub(super) fn cases() -> Result<Vec<Case>> {
     c.implementation_defined = true;
     out.push(c);
     Ok(out)
+}
+
+/// `der` with its outermost length in one octet more than DER allows (a
+/// leading zero octet in the long form): BER that OpenSSL reads.
+fn long_outer_length(der: &[u8]) -> Result<Vec<u8>> {
+    match der {
+        [tag, first, rest @ ..] if first & 0x80 != 0 && (first & 0x7f) < 0x7e => {
+            let mut out = vec![*tag, first + 1, 0];
+            out.extend_from_slice(rest);
+            Ok(out)
+        }
+        _ => Err(crate::Error::Catalogue(
+            "a certificate whose length is not in the long form".into(),
+        )),
+    }
+}
+
+/// `der` as a PEM `CERTIFICATE` block, 64 base64 characters a line.
+fn pem_certificate(der: &[u8]) -> Vec<u8> {
+    let b64 = encode(der);
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem.into_bytes()
 }
