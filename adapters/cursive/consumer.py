@@ -17,36 +17,14 @@ trusted ids are given, and the message Nova wraps a validation failure in
 ("Image signature certificate validation failed for certificate: …").
 """
 
-import json
 import os
-import signal
 import sys
 
-PROTOCOL = 3
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir, "common"))
+import imgsig_consumer as common  # noqa: E402
+
 CHUNK = 1 << 20
-# cursive 0.3.1 never returns on CAs that issued each other.
-HANG_SECONDS = 10
-
-
-class Hang(Exception):
-    pass
-
-
-def on_alarm(signum, frame):
-    raise Hang()
-
-
-def configure(cloud):
-    from oslo_config import cfg
-    from castellan import options
-
-    conf = cfg.CONF
-    options.set_defaults(conf, backend="barbican")
-    conf.set_override("barbican_endpoint", cloud["barbican_url"], group="barbican")
-    conf.set_override("barbican_api_version", "v1", group="barbican")
-    if cloud.get("auth_url"):
-        conf.set_override("auth_endpoint", cloud["auth_url"], group="barbican")
-    return conf
 
 
 def consume(request):
@@ -55,10 +33,11 @@ def consume(request):
     from cursive import certificate_utils
     from cursive import exception as cursive_exception
     from cursive import signature_utils
+    from oslo_config import cfg
     from oslo_context import context as oslo_context
 
     cloud = request["cloud"]
-    configure(cloud)
+    common.configure_barbican(cfg.CONF, cloud)
     context = oslo_context.RequestContext(
         auth_token=cloud["token"], project_id=cloud.get("project_id"))
     headers = {"X-Auth-Token": cloud["token"]}
@@ -80,69 +59,42 @@ def consume(request):
             img_signature_key_type=props.get("img_signature_key_type"),
         )
     except cursive_exception.SignatureVerificationError as e:
-        return {"result": "reject", "reason": str(e)}
+        return common.reject(str(e))
     # ... then the certificate, against the trusted ids (Nova's own check
     # when there are none, with enable_certificate_validation on).
     if not trusted:
-        return {"result": "reject", "reason": (
+        return common.reject(
             "Image signature certificate validation enabled, but no trusted "
             "certificate IDs were provided. Unable to validate the "
-            "certificate used to verify the image signature.")}
-    signal.alarm(HANG_SECONDS)
+            "certificate used to verify the image signature.")
     try:
-        certificate_utils.verify_certificate(
-            context=context, certificate_uuid=uuid,
-            trusted_certificate_uuids=trusted)
+        with common.limited():
+            certificate_utils.verify_certificate(
+                context=context, certificate_uuid=uuid,
+                trusted_certificate_uuids=trusted)
     except cursive_exception.SignatureVerificationError as e:
-        return {"result": "reject", "reason": (
+        return common.reject(
             "Image signature certificate validation failed for certificate: "
-            "%s. %s" % (uuid, e))}
-    except Hang:
-        return {"result": "reject", "reason": (
-            "no answer: cursive's verify_certificate did not return within "
-            "%d s (chain building loops)" % HANG_SECONDS)}
-    finally:
-        signal.alarm(0)
+            "%s. %s" % (uuid, e))
+    except common.Hang:
+        return common.reject(common.hang_reason("cursive's verify_certificate"))
     # Nova's _verify_and_write: the chunks through the verifier.
     data = requests.get(image_url + "/file", headers=headers, stream=True,
                         timeout=600)
     if data.status_code != 200:
-        return {"result": "reject",
-                "reason": "Image has no associated data (Glance answered %d)"
-                % data.status_code}
+        return common.reject(
+            "Image has no associated data (Glance answered %d)"
+            % data.status_code)
     for chunk in data.iter_content(CHUNK):
         verifier.update(chunk)
     try:
         verifier.verify()
     except crypto_exceptions.InvalidSignature:
-        return {"result": "reject", "reason": (
+        return common.reject(
             "cryptography InvalidSignature: Signature verification failed "
-            "for the downloaded data")}
-    return {"result": "accept"}
-
-
-def answer(request):
-    if request.get("kind") != "consume":
-        return {"result": "error",
-                "detail": "this adapter only answers consumer requests"}
-    try:
-        return consume(request)
-    except Exception as e:  # what upstream does not catch fails the boot
-        return {"result": "reject", "reason": "%s: %s" % (type(e).__name__, e)}
-
-
-def main():
-    import logging
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
-    signal.signal(signal.SIGALRM, on_alarm)
-    if os.environ.get("IMGSIG_ADAPTER_PROTOCOL") == str(PROTOCOL):
-        print(json.dumps({"protocol": PROTOCOL}), flush=True)
-        for line in sys.stdin:
-            if line.strip():
-                print(json.dumps(answer(json.loads(line))), flush=True)
-        return
-    print(json.dumps(answer(json.load(sys.stdin))))
+            "for the downloaded data")
+    return common.accept()
 
 
 if __name__ == "__main__":
-    main()
+    common.serve(consume)

@@ -61,6 +61,7 @@ fn case(
         reason: format!("reason for {id}"),
         hash_method: hash,
         key_type,
+        chain: None,
         expected,
         observed,
         verdict,
@@ -301,6 +302,7 @@ fn run_of(cases: &[imgsig::cases::Case], observed: &[Observed]) -> RunReport {
                 reason: c.reason().to_owned(),
                 hash_method: None,
                 key_type: None,
+                chain: c.chain(),
                 expected,
                 observed: seen.clone(),
                 verdict,
@@ -412,6 +414,19 @@ fn report_with_every_field() -> RunReport {
         delete_command: "openstack image delete 1".into(),
     }];
     r.outcomes[3].evidence[0].body_excerpt = "{}".into();
+    // A consumer run's: a chain on a case and the certificate reading.
+    r.outcomes[0].chain = Some(imgsig::spec::Chain {
+        depth: 2,
+        defect: imgsig::spec::ChainDefect::Expired(imgsig::spec::Link::Root),
+    });
+    r.detection.certificates = Some(imgsig::outcome::CertificateReading {
+        checking: imgsig::outcome::CertificateChecking::Validates,
+        untrusted: 1,
+        accepted_untrusted: Vec::new(),
+        trusted: 1,
+        refused_trusted: Vec::new(),
+        reading: "validates certificates".into(),
+    });
     r
 }
 
@@ -440,6 +455,7 @@ fn report_format_documents_every_field() {
     add(&json["summary"]);
     add(&json["provenance"]);
     add(&json["detection"]);
+    add(&json["detection"]["certificates"]);
     for list in [
         &json["outcomes"],
         &json["leftovers"],
@@ -448,6 +464,7 @@ fn report_format_documents_every_field() {
     ] {
         for item in list.as_array().expect("a list") {
             add(item);
+            add(&item["chain"]);
             for e in item["evidence"].as_array().into_iter().flatten() {
                 add(e);
             }

@@ -96,6 +96,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         "cursive as Nova's download path calls it (castellan's Barbican key manager, Glance \
          over HTTP)",
         args.session.profile,
+        crate::consumer::Check::AsTheLibrary,
     ))?;
     if args.trust_only {
         return Ok(ExitCode::SUCCESS);

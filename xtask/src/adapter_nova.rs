@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use imgsig::spec::Profile;
 
+use crate::consumer::Check;
 use crate::util::{root, target_dir, Result};
 use crate::venv::{Env, Venv};
 
@@ -23,6 +24,11 @@ pub struct Args {
     /// The profile Nova is held to.
     #[arg(long, default_value = "glance-current", value_parser = parse_profile)]
     profile: Profile,
+    /// With `[glance] enable_certificate_validation = false`: Nova checks
+    /// signatures only, and the report's detection must read "does not
+    /// validate certificates".
+    #[arg(long)]
+    no_certificate_validation: bool,
 }
 
 fn parse_profile(s: &str) -> std::result::Result<Profile, imgsig::spec::Error> {
@@ -34,20 +40,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let adapters = target_dir().join("adapters");
     let venv = Venv::at(adapters.join("nova-venv"));
     venv.ensure(Env::Nova, &adapters.join("nova-venv-install.log"))?;
-    let command = format!(
+    let mut command = format!(
         "{} {}",
         venv.python().display(),
         root().join("adapters/nova/consumer.py").display()
     );
-    let what = "nova 34.0.0's image download path (python-glanceclient, castellan, cursive)";
+    let mut what =
+        "nova 34.0.0's image download path (python-glanceclient, castellan, cursive)".to_owned();
+    let check = if args.no_certificate_validation {
+        command.push_str(" --no-certificate-validation");
+        what.push_str(" with enable_certificate_validation = false");
+        Check::ValidatesNoCertificates
+    } else {
+        Check::AsTheLibrary
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     rt.block_on(async {
         match &args.cloud {
-            Some(name) => crate::consumer::on_named_cloud(&command, what, name, args.profile).await,
-            None => crate::consumer::on_the_mocks(&command, what, args.profile).await,
+            Some(name) => {
+                crate::consumer::on_named_cloud(&command, &what, name, args.profile, check).await
+            }
+            None => crate::consumer::on_the_mocks(&command, &what, args.profile, check).await,
         }
     })?;
     Ok(ExitCode::SUCCESS)

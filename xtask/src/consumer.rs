@@ -1,15 +1,17 @@
 //! The consumer catalogue through a real consumer (a process speaking the
 //! adapter protocol's consumer request, in sessions), on the embedded mocks
 //! or a cloud: every verdict must be the library's
-//! (`imgsig::cases::consumer`) and every refusal carry upstream's wording.
-//! `cargo xtask adapter-cursive` and `cargo xtask adapter-nova` share it.
+//! (`imgsig::cases::consumer`) and every refusal carry upstream's wording —
+//! or, for a consumer that is told not to validate certificates, the
+//! report's detection must say so. `cargo xtask adapter-cursive` and
+//! `cargo xtask adapter-nova` share it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use imgsig::cases::consumer;
 use imgsig::openstack::{Client, ClientOptions, CloudConfig, Lookup};
-use imgsig::outcome::{RunReport, Verdict};
+use imgsig::outcome::{CertificateChecking, RunReport, Verdict};
 use imgsig::run::{run_cases, RunOptions};
 use imgsig::spec::{Expected, Observed, Profile};
 use imgsig::tag::RunTag;
@@ -20,9 +22,19 @@ use imgsig_mock::{MockCloud, MockConfig};
 
 use crate::util::Result;
 
+/// What a consumer run must show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Every verdict the library's, every refusal in upstream's words.
+    AsTheLibrary,
+    /// A consumer with certificate validation off: the detection must read
+    /// "does not validate certificates" (its verdicts differ, by design).
+    ValidatesNoCertificates,
+}
+
 /// `command` as the consumer on fresh embedded mocks (their test control
 /// on, so data can be swapped), held to `profile`; `what` names it.
-pub async fn on_the_mocks(command: &str, what: &str, profile: Profile) -> Result<()> {
+pub async fn on_the_mocks(command: &str, what: &str, profile: Profile, check: Check) -> Result<()> {
     let cloud = MockCloud::start(MockConfig {
         test_controls: true,
         ..MockConfig::default()
@@ -30,15 +42,21 @@ pub async fn on_the_mocks(command: &str, what: &str, profile: Profile) -> Result
     .await
     .map_err(|e| format!("cannot start the mocks: {e}"))?;
     let config = CloudConfig::from_vars(&cloud.admin().env_vars()).map_err(|e| e.to_string())?;
-    let result = on_cloud(command, what, &config, "the mocks", profile).await;
+    let result = on_cloud(command, what, &config, "the mocks", profile, check).await;
     cloud.shutdown().await;
     result
 }
 
 /// `command` as the consumer on the clouds.yaml entry `name`.
-pub async fn on_named_cloud(command: &str, what: &str, name: &str, profile: Profile) -> Result<()> {
+pub async fn on_named_cloud(
+    command: &str,
+    what: &str,
+    name: &str,
+    profile: Profile,
+    check: Check,
+) -> Result<()> {
     let config = CloudConfig::load(name, &Lookup::process()).map_err(|e| e.to_string())?;
-    on_cloud(command, what, &config, &format!("cloud {name}"), profile).await
+    on_cloud(command, what, &config, &format!("cloud {name}"), profile, check).await
 }
 
 async fn on_cloud(
@@ -47,6 +65,7 @@ async fn on_cloud(
     config: &CloudConfig,
     place: &str,
     profile: Profile,
+    check: Check,
 ) -> Result<()> {
     let started = Instant::now();
     let client = Client::connect(config, &ClientOptions::default())
@@ -75,6 +94,19 @@ async fn on_cloud(
     );
     if !report.leftovers.is_empty() {
         return Err(format!("left behind: {:?}", report.leftovers));
+    }
+    let reading = report.detection.certificates.as_ref();
+    println!(
+        "consumer: certificates: {}",
+        reading.map_or("no case says", |c| c.reading.as_str())
+    );
+    if check == Check::ValidatesNoCertificates {
+        return match reading.map(|c| c.checking) {
+            Some(CertificateChecking::DoesNotValidate) => Ok(()),
+            other => Err(format!(
+                "the detection should read \"does not validate certificates\", it reads {other:?}"
+            )),
+        };
     }
     if problems.is_empty() {
         Ok(())

@@ -9,6 +9,7 @@
 
 mod aspect;
 pub mod base64;
+mod chain;
 mod error;
 mod hash;
 mod key_type;
@@ -19,6 +20,7 @@ mod rejection;
 mod verdict;
 
 pub use aspect::Aspect;
+pub use chain::{Chain, ChainDefect, Link};
 pub use error::{Error, Result};
 pub use hash::HashMethod;
 pub use key_type::{Curve, KeyFamily, KeyType, KeyTypeSpelling};

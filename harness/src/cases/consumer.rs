@@ -26,7 +26,9 @@
 use std::collections::BTreeMap;
 
 use crate::crypto::consume::decide;
-use crate::spec::{Aspect, Expected, HashMethod, KeyType, Profile, PropertyMap, Rejection};
+use crate::spec::{
+    Aspect, Chain, ChainDefect, Expected, HashMethod, KeyType, Profile, PropertyMap, Rejection,
+};
 use crate::verify::CertificateLookup;
 use crate::Result;
 
@@ -51,6 +53,8 @@ pub struct ConsumerCase {
     pub trusted: Vec<TrustedSecret>,
     /// What changes on the cloud after the upload.
     pub tamper: Option<Tamper>,
+    /// The chain's shape and what is wrong with the situation.
+    pub chain: Chain,
     /// What the consumer must decide, per profile.
     pub expected: BTreeMap<Profile, Expected>,
 }
@@ -62,6 +66,7 @@ impl ConsumerCase {
         upload: Case,
         trusted: Vec<TrustedSecret>,
         tamper: Option<Tamper>,
+        chain: Chain,
     ) -> Result<ConsumerCase> {
         let mut case = ConsumerCase {
             id: id.into(),
@@ -69,6 +74,7 @@ impl ConsumerCase {
             upload,
             trusted,
             tamper,
+            chain,
             expected: BTreeMap::new(),
         };
         case.expected = Profile::ALL
@@ -150,6 +156,10 @@ impl RunnableCase for ConsumerCase {
         None
     }
 
+    fn chain(&self) -> Option<Chain> {
+        Some(self.chain)
+    }
+
     fn secret(&self) -> Option<Secret> {
         self.upload.secret.clone()
     }
@@ -186,6 +196,7 @@ pub fn catalogue() -> Result<Vec<ConsumerCase>> {
             upload.clone(),
             check.trusted.clone(),
             None,
+            check.chain,
         )?);
     }
     let base = uploads
@@ -204,6 +215,8 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
         .as_ref()
         .map(|t| t.trusted.clone())
         .unwrap_or_default();
+    let depth = base.trust.as_ref().map_or(2, |t| t.chain.depth);
+    let chain = |defect| Chain { depth, defect };
     let mut swapped = Vec::new();
     std::io::Read::read_to_end(&mut base.image.reader(), &mut swapped)?;
     if let Some(first) = swapped.first_mut() {
@@ -221,6 +234,7 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
             base.clone(),
             trusted.clone(),
             Some(Tamper::ServeData(ImageSource::Bytes(swapped.into()))),
+            chain(ChainDefect::DataSwapped),
         )?,
         ConsumerCase::new(
             "con.unsigned",
@@ -229,6 +243,7 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
             unsigned,
             trusted.clone(),
             None,
+            chain(ChainDefect::Unsigned),
         )?,
         ConsumerCase::new(
             "con.no-trusted-ids",
@@ -237,6 +252,7 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
             base.clone(),
             Vec::new(),
             None,
+            chain(ChainDefect::NoTrustedIds),
         )?,
         ConsumerCase::new(
             "con.trusted-id-missing",
@@ -247,6 +263,7 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
                 certificate: None,
             }],
             None,
+            chain(ChainDefect::IssuerIdMissing),
         )?,
         ConsumerCase::new(
             "con.signing-certificate-deleted",
@@ -255,6 +272,7 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
             base.clone(),
             trusted,
             Some(Tamper::DeleteSigningCertificate),
+            chain(ChainDefect::SigningCertificateDeleted),
         )?,
     ])
 }

@@ -13,7 +13,7 @@ use super::{keys, Case, CaseId, Flag, PssRecord, UuidRef};
 use crate::crypto::cert::Certificate;
 use crate::spec::base64::{decode_strict, encode};
 use crate::spec::Expected;
-use crate::spec::{HashMethod, KeyType, Profile, PropertyMap};
+use crate::spec::{Chain, HashMethod, KeyType, Profile, PropertyMap};
 use crate::{Error, Result};
 
 /// The format identifier.
@@ -127,6 +127,8 @@ pub struct TestTrust {
     /// When the verdict was derived (Unix seconds); it holds for any time
     /// in [2026-01-01, 2035-01-01).
     pub validation_time: i64,
+    /// The chain as built, for the reports' trust section.
+    pub chain: Chain,
     /// The consumer's verdict.
     pub expected: TrustVerdict,
 }
@@ -158,6 +160,7 @@ fn test_trust(check: &TrustCheck) -> Result<TestTrust> {
             })
             .collect::<Result<_>>()?,
         validation_time: VALIDATION_TIME,
+        chain: check.chain,
         expected: check.expected.clone(),
     })
 }
@@ -186,6 +189,7 @@ fn trust_check(t: &TestTrust, id: &CaseId) -> Result<TrustCheck> {
             })
             .collect::<Result<_>>()?,
         expected: t.expected.clone(),
+        chain: t.chain,
     })
 }
 

@@ -172,6 +172,10 @@ impl RunnableCase for Case {
         self.matrix
     }
 
+    fn chain(&self) -> Option<crate::spec::Chain> {
+        self.trust.as_ref().map(|t| t.chain)
+    }
+
     fn secret(&self) -> Option<Secret> {
         self.secret.clone()
     }

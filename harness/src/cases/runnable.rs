@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use crate::spec::{Aspect, Expected, HashMethod, KeyType, Profile, PropertyMap};
+use crate::spec::{Aspect, Chain, Expected, HashMethod, KeyType, Profile, PropertyMap};
 
 use super::trust::TrustedSecret;
 use super::ImageSource;
@@ -69,6 +69,11 @@ pub trait RunnableCase: Send + Sync {
     }
     /// The hash × key-type cell of the signature matrix this case fills.
     fn matrix_cell(&self) -> Option<(HashMethod, KeyType)>;
+    /// The certificate chain's shape, for the reports' trust section
+    /// (`cert.trust.*` and consumer cases).
+    fn chain(&self) -> Option<Chain> {
+        None
+    }
     /// The secret to store first, if any.
     fn secret(&self) -> Option<Secret>;
     /// The image properties, given the id the stored secret received (or

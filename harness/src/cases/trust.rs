@@ -13,6 +13,7 @@
 
 use crate::crypto::cert::{Certificate, CertificateParams, Constraints, KeyUsageExtension};
 use crate::crypto::PrivateKey;
+use crate::spec::{Chain, ChainDefect, Link};
 use crate::trust::{verify_certificate, TrustOptions, TrustedCertificate, Validation};
 use crate::Result;
 
@@ -39,6 +40,8 @@ pub struct TrustSituation {
     /// The trusted certificate ids, in the order given, with what the key
     /// manager holds for each (a missing one is `Err`).
     pub trusted: Vec<TrustedCertificate>,
+    /// The chain as built: its depth and what is wrong with it.
+    pub chain: Chain,
 }
 
 impl TrustSituation {
@@ -67,6 +70,8 @@ pub struct TrustCheck {
     pub trusted: Vec<TrustedSecret>,
     /// The consumer's verdict, from the rules.
     pub expected: TrustVerdict,
+    /// The chain's shape, for the reports' trust section.
+    pub chain: Chain,
 }
 
 /// One trusted id of a [`TrustCheck`].
@@ -118,6 +123,7 @@ impl TrustSituation {
                 })
                 .collect(),
             expected: TrustVerdict::of(&self.validate()?),
+            chain: self.chain,
         })
     }
 }
@@ -127,6 +133,8 @@ impl TrustSituation {
 struct Node {
     key: &'static PrivateKey,
     cert: Certificate,
+    /// Certificates from this one up to its self-signed root.
+    depth: u8,
 }
 
 /// How a certificate deviates from a plain CA or leaf.
@@ -164,7 +172,8 @@ fn node(key: &str, cn: &str, ca: bool, shape: Shape, issuer: Option<&Node>) -> R
         Some(i) => p.signed_by(&key.public_key()?, i.key, &i.cert)?,
         None => p.self_signed(key)?,
     };
-    Ok(Node { key, cert })
+    let depth = issuer.map_or(1, |i| i.depth.saturating_add(1));
+    Ok(Node { key, cert, depth })
 }
 
 fn ca(key: &str, cn: &str, issuer: Option<&Node>) -> Result<Node> {
@@ -198,7 +207,7 @@ struct Builder(Vec<TrustSituation>);
 impl Builder {
     fn add(
         &mut self,
-        name: &str,
+        (name, defect): (&str, ChainDefect),
         reason: &str,
         key: &str,
         signing: &Node,
@@ -210,6 +219,10 @@ impl Builder {
             signing_key: key.to_owned(),
             signing: signing.cert.clone(),
             trusted,
+            chain: Chain {
+                depth: signing.depth,
+                defect,
+            },
         });
     }
 }
@@ -239,28 +252,28 @@ fn depths(b: &mut Builder) -> Result<()> {
     let inter2 = ca("ecc-secp521r1", INTER2, Some(&inter))?;
     let direct = ca(LEAF_KEY, "imgsig self-signed signing CA", None)?;
     b.add(
-        "depth-1",
+        ("depth-1", ChainDefect::None),
         "a trusted self-signed CA signs the image itself: the chain is the certificate alone",
         LEAF_KEY,
         &direct,
         vec![trusted("signer", &direct)],
     );
     b.add(
-        "depth-2",
+        ("depth-2", ChainDefect::None),
         "root CA -> signing certificate, root trusted",
         LEAF_KEY,
         &leaf(LEAF_KEY, &root)?,
         vec![trusted("root", &root)],
     );
     b.add(
-        "depth-3",
+        ("depth-3", ChainDefect::None),
         "root -> intermediate -> signing certificate, both CAs trusted (no pathLenConstraint anywhere: no limit)",
         LEAF_KEY,
         &leaf(LEAF_KEY, &inter)?,
         vec![trusted("root", &root), trusted("inter", &inter)],
     );
     b.add(
-        "depth-4",
+        ("depth-4", ChainDefect::None),
         "root -> two intermediates -> signing certificate, trusted in bottom-up order",
         LEAF_KEY,
         &leaf(LEAF_KEY, &inter2)?,
@@ -274,9 +287,16 @@ fn depths(b: &mut Builder) -> Result<()> {
 }
 
 fn dates(b: &mut Builder) -> Result<()> {
-    for (when, range, what) in [
-        ("expired", EXPIRED, "expired (2024-2025)"),
-        ("not-yet-valid", NOT_YET_VALID, "not yet valid (from 2035)"),
+    let expired: fn(Link) -> ChainDefect = ChainDefect::Expired;
+    let not_yet_valid: fn(Link) -> ChainDefect = ChainDefect::NotYetValid;
+    for (when, range, what, defect) in [
+        ("expired", EXPIRED, "expired (2024-2025)", expired),
+        (
+            "not-yet-valid",
+            NOT_YET_VALID,
+            "not yet valid (from 2035)",
+            not_yet_valid,
+        ),
     ] {
         let dated = Shape {
             dates: Some(range),
@@ -292,7 +312,7 @@ fn dates(b: &mut Builder) -> Result<()> {
             Some(&inter),
         )?;
         b.add(
-            &format!("{when}.signing"),
+            (&format!("{when}.signing"), defect(Link::Signing)),
             &format!("the signing certificate is {what}: Nova refuses it, although Glance does not check dates"),
             LEAF_KEY,
             &signing,
@@ -300,7 +320,7 @@ fn dates(b: &mut Builder) -> Result<()> {
         );
         let old_inter = ca_shaped("rsa-3072", INTER, dated, Some(&root))?;
         b.add(
-            &format!("{when}.intermediate"),
+            (&format!("{when}.intermediate"), defect(Link::Intermediate)),
             &format!("the intermediate CA is {what}: it is skipped as an issuer, so the signing certificate has none"),
             LEAF_KEY,
             &leaf(LEAF_KEY, &old_inter)?,
@@ -309,7 +329,7 @@ fn dates(b: &mut Builder) -> Result<()> {
         let old_root = ca_shaped("ecc-secp384r1", ROOT, dated, None)?;
         let inter = ca("rsa-3072", INTER, Some(&old_root))?;
         b.add(
-            &format!("{when}.root"),
+            (&format!("{when}.root"), defect(Link::Root)),
             &format!("the root CA is {what}: the chain stops at the intermediate (upstream's message is cut short to \"certificate '<id>'\")"),
             LEAF_KEY,
             &leaf(LEAF_KEY, &inter)?,
@@ -322,7 +342,7 @@ fn dates(b: &mut Builder) -> Result<()> {
 fn issuers(b: &mut Builder) -> Result<()> {
     let variants = [
         (
-            "issuer.no-ca",
+            ("issuer.no-ca", ChainDefect::IssuerNotCa),
             "the issuer's basicConstraints say CA:FALSE (keyUsage has keyCertSign): not an issuer",
             Shape {
                 constraints: Some(Some(Constraints { ca: false, path_len: None })),
@@ -330,7 +350,7 @@ fn issuers(b: &mut Builder) -> Result<()> {
             },
         ),
         (
-            "issuer.no-basic-constraints",
+            ("issuer.no-basic-constraints", ChainDefect::IssuerWithoutBasicConstraints),
             "the issuer has no basicConstraints extension at all: not an issuer",
             Shape {
                 constraints: Some(None),
@@ -338,7 +358,7 @@ fn issuers(b: &mut Builder) -> Result<()> {
             },
         ),
         (
-            "issuer.no-key-usage",
+            ("issuer.no-key-usage", ChainDefect::IssuerWithoutKeyUsage),
             "the issuer is a CA without a keyUsage extension (RFC 5280 allows it, cursive does not): not an issuer",
             Shape {
                 key_usage: Some(KeyUsageExtension::Absent),
@@ -346,7 +366,7 @@ fn issuers(b: &mut Builder) -> Result<()> {
             },
         ),
         (
-            "issuer.no-key-cert-sign",
+            ("issuer.no-key-cert-sign", ChainDefect::IssuerWithoutKeyCertSign),
             "the issuer is a CA whose keyUsage lacks keyCertSign: not an issuer",
             Shape {
                 key_usage: Some(KeyUsageExtension::DigitalSignature),
@@ -377,21 +397,21 @@ fn path_lengths(b: &mut Builder) -> Result<()> {
         let inter = ca("rsa-3072", INTER, Some(&root))?;
         let inter2 = ca("ecc-secp384r1", INTER2, Some(&inter))?;
         b.add(
-            &format!("path-len.{n}.no-intermediate"),
+            (&format!("path-len.{n}.no-intermediate"), ChainDefect::PathLength { limit: n, below: 0 }),
             &format!("a root with pathLenConstraint {n} issues the signing certificate directly"),
             LEAF_KEY,
             &leaf(LEAF_KEY, &root)?,
             vec![trusted("root", &root)],
         );
         b.add(
-            &format!("path-len.{n}.one-intermediate"),
+            (&format!("path-len.{n}.one-intermediate"), ChainDefect::PathLength { limit: n, below: 1 }),
             &format!("a root with pathLenConstraint {n} above one intermediate"),
             LEAF_KEY,
             &leaf(LEAF_KEY, &inter)?,
             vec![trusted("root", &root), trusted("inter", &inter)],
         );
         b.add(
-            &format!("path-len.{n}.two-intermediates"),
+            (&format!("path-len.{n}.two-intermediates"), ChainDefect::PathLength { limit: n, below: 2 }),
             &format!("a root with pathLenConstraint {n} above two intermediates"),
             LEAF_KEY,
             &leaf(LEAF_KEY, &inter2)?,
@@ -406,7 +426,7 @@ fn path_lengths(b: &mut Builder) -> Result<()> {
     let inter = ca_shaped("rsa-3072", INTER, limited(0), Some(&root))?;
     let inter2 = ca("ecc-secp384r1", INTER2, Some(&inter))?;
     b.add(
-        "path-len.0.on-intermediate",
+        ("path-len.0.on-intermediate", ChainDefect::PathLength { limit: 0, below: 1 }),
         "an unconstrained root, then an intermediate with pathLenConstraint 0 above another intermediate",
         LEAF_KEY,
         &leaf(LEAF_KEY, &inter2)?,
@@ -421,28 +441,28 @@ fn names(b: &mut Builder) -> Result<()> {
     let impostor = ca("ecc-secp384r1-other", ROOT, None)?;
     let signing = leaf(LEAF_KEY, &inter)?;
     b.add(
-        "impostor.before-issuer",
+        ("impostor.before-issuer", ChainDefect::ImpostorBeforeIssuer),
         "a CA with the root's name but another key comes first in the trusted set: passed over, the real root found after it",
         LEAF_KEY,
         &signing,
         vec![trusted("impostor", &impostor), trusted("root", &root), trusted("inter", &inter)],
     );
     b.add(
-        "impostor.only",
+        ("impostor.only", ChainDefect::ImpostorOnly),
         "only a CA with the root's name but another key is trusted: the name matches, the signature does not",
         LEAF_KEY,
         &signing,
         vec![trusted("impostor", &impostor), trusted("inter", &inter)],
     );
     b.add(
-        "missing.intermediate",
+        ("missing.intermediate", ChainDefect::IntermediateNotTrusted),
         "the root is trusted but the intermediate that issued the signing certificate is not",
         LEAF_KEY,
         &signing,
         vec![trusted("root", &root)],
     );
     b.add(
-        "missing.root",
+        ("missing.root", ChainDefect::RootNotTrusted),
         "the intermediate is trusted but not the root above it: a chain must end at a trusted self-signed certificate",
         LEAF_KEY,
         &signing,
@@ -455,7 +475,7 @@ fn self_signed(b: &mut Builder) -> Result<()> {
     let root = ca("ecc-secp384r1", ROOT, None)?;
     let own = ca(LEAF_KEY, "imgsig self-signed signing CA", None)?;
     b.add(
-        "self-signed.untrusted",
+        ("self-signed.untrusted", ChainDefect::SelfSignedUntrusted),
         "a self-signed signing certificate that is not in the trusted set",
         LEAF_KEY,
         &own,
@@ -469,7 +489,7 @@ fn self_signed(b: &mut Builder) -> Result<()> {
         None,
     )?;
     b.add(
-        "self-signed.no-ca-trusted",
+        ("self-signed.no-ca-trusted", ChainDefect::SelfSignedNotCa),
         "a self-signed certificate without the CA flag (the user guide's kind), trusted: skipped as not a signing certificate, so it cannot anchor itself",
         LEAF_KEY,
         &plain,
@@ -483,7 +503,7 @@ fn mixed(b: &mut Builder) -> Result<()> {
     let inter = ca("ecc-secp521r1", INTER, Some(&root))?;
     let inter2 = ca("ecc-secp384r1", INTER2, Some(&inter))?;
     b.add(
-        "mixed.dsa-p521-p384-rsa",
+        ("mixed.dsa-p521-p384-rsa", ChainDefect::MixedKeyTypes),
         "a DSA root, a P-521 and a P-384 intermediate, an RSA signing certificate: each link checked with its issuer's key type",
         LEAF_KEY,
         &leaf(LEAF_KEY, &inter2)?,
@@ -492,7 +512,7 @@ fn mixed(b: &mut Builder) -> Result<()> {
     let root = ca("rsa-2048", ROOT, None)?;
     let inter = ca("dsa-3072-256", INTER, Some(&root))?;
     b.add(
-        "mixed.rsa-dsa-p384",
+        ("mixed.rsa-dsa-p384", ChainDefect::MixedKeyTypes),
         "an RSA root, a DSA intermediate, a P-384 signing certificate",
         "ecc-secp384r1",
         &leaf("ecc-secp384r1", &inter)?,
@@ -500,7 +520,7 @@ fn mixed(b: &mut Builder) -> Result<()> {
     );
     let root = ca("ecc-secp521r1", ROOT, None)?;
     b.add(
-        "mixed.p521-dsa",
+        ("mixed.p521-dsa", ChainDefect::MixedKeyTypes),
         "a P-521 root, a DSA signing certificate",
         "dsa-2048-256",
         &leaf("dsa-2048-256", &root)?,
@@ -514,14 +534,14 @@ fn ids(b: &mut Builder) -> Result<()> {
     let inter = ca("rsa-3072", INTER, Some(&root))?;
     let signing = leaf(LEAF_KEY, &inter)?;
     b.add(
-        "ids.one-missing",
+        ("ids.one-missing", ChainDefect::TrustedIdMissing),
         "several trusted ids, one of them missing in the key manager: skipped with a warning, the chain is found in the others",
         LEAF_KEY,
         &signing,
         vec![trusted("inter", &inter), missing("gone"), trusted("root", &root)],
     );
     b.add(
-        "ids.issuer-missing",
+        ("ids.issuer-missing", ChainDefect::IssuerIdMissing),
         "several trusted ids, and the one holding the root is missing in the key manager",
         LEAF_KEY,
         &signing,
@@ -532,7 +552,7 @@ fn ids(b: &mut Builder) -> Result<()> {
     let b_ca = ca("ecc-secp384r1", "imgsig cross CA B", Some(&a0))?;
     let a = ca("rsa-3072", "imgsig cross CA A", Some(&b_ca))?;
     b.add(
-        "loop",
+        ("loop", ChainDefect::IssuedEachOther),
         "two CAs that issued each other, both trusted, no self-signed root: chain building loops",
         LEAF_KEY,
         &leaf(LEAF_KEY, &a)?,

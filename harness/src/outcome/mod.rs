@@ -9,7 +9,10 @@ mod detect;
 mod model;
 
 pub use crate::targets::{Evidence, Leftover};
-pub use detect::{detect_profile, AspectReading, ProfileDetection, ProfileMatch};
+pub use detect::{
+    detect_profile, AspectReading, CertificateChecking, CertificateReading, ProfileDetection,
+    ProfileMatch,
+};
 pub use model::{CaseOutcome, Provenance, RunReport, Summary};
 
 // The verdict model and its rule are the contract's; they are re-exported

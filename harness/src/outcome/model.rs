@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::{Aspect, Expected, HashMethod, KeyType, Observed, Profile, Verdict};
+use crate::spec::{Aspect, Chain, Expected, HashMethod, KeyType, Observed, Profile, Verdict};
 use crate::tag::RunTag;
 use crate::targets::{Evidence, Leftover};
 
@@ -22,6 +22,10 @@ pub struct CaseOutcome {
     /// Key type, for the matrix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_type: Option<KeyType>,
+    /// The certificate chain's shape, for the trust section (`cert.trust.*`
+    /// and consumer cases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<Chain>,
     /// The aspects of the contract the case exercises (what profile
     /// detection reads off it at the end of a run; the report keeps the
     /// detection itself, so this is not serialised).

@@ -254,6 +254,30 @@ pub fn html(report: &RunReport) -> String {
         let _ = writeln!(out, "</table>\n<p class=\"muted\">{}</p>", esc(LEGEND));
     }
 
+    let rows = super::trust_rows(&report.outcomes);
+    if !rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h2>Trust</h2>\n<p>{}</p>\n<table><tr><th>depth</th><th>what is wrong</th>\
+             <th>target</th><th>cases</th></tr>",
+            esc(super::TRUST_HEADING)
+        );
+        for r in &rows {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td class=\"cell v-{}\" title=\"{}\">{}</td>\
+                 <td>{}</td></tr>",
+                r.chain.depth,
+                esc(&r.chain.defect.to_string()),
+                outcome_name(r.cell.verdict),
+                esc(&r.cell.words()),
+                esc(&r.cell.symbol()),
+                esc(&r.case_list())
+            );
+        }
+        let _ = writeln!(out, "</table>\n<p class=\"muted\">{}</p>", esc(LEGEND));
+    }
+
     out.push_str("<h2>Behaves like</h2>\n");
     let d = &report.detection;
     let _ = writeln!(
@@ -269,6 +293,9 @@ pub fn html(report: &RunReport) -> String {
             esc(a.aspect.title()),
             esc(&a.reading)
         );
+    }
+    if let Some(c) = &d.certificates {
+        let _ = writeln!(out, "<li>certificates: {}</li>", esc(&c.reading));
     }
     for p in &d.profiles {
         if !p.mismatched.is_empty() {

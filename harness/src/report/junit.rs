@@ -143,15 +143,27 @@ fn testcase(out: &mut String, o: &CaseOutcome, family: &str, report: &RunReport)
     }
 }
 
-fn properties(out: &mut String, report: &RunReport) {
+/// The suite's properties: the run's, whether the consumer validates
+/// certificates, and the suite's rows of the trust section (`trust`, one
+/// per chain shape: shape, cell, cases).
+fn properties(out: &mut String, report: &RunReport, outcomes: &[&CaseOutcome]) {
     let p = &report.provenance;
-    let props = [
+    let mut props = vec![
         ("profile", report.profile.name().to_owned()),
         ("target", report.target.clone()),
         ("run_tag", report.run_tag.to_string()),
         ("harness_version", p.harness_version.clone()),
         ("corpus_schema", p.corpus_schema.clone()),
     ];
+    if let Some(c) = &report.detection.certificates {
+        props.push(("certificates", c.reading.clone()));
+    }
+    for r in super::trust_rows(outcomes.iter().copied()) {
+        props.push((
+            "trust",
+            format!("{}: {} ({})", r.chain, r.cell.symbol(), r.case_list()),
+        ));
+    }
     out.push_str("    <properties>\n");
     for (name, value) in props {
         let _ = writeln!(
@@ -185,7 +197,7 @@ pub fn junit_xml(report: &RunReport) -> String {
         total.errors,
         report.duration.as_secs_f64()
     );
-    let suite = |out: &mut String, id: usize, family: &str, c: &Counts| {
+    let suite = |out: &mut String, id: usize, family: &str, c: &Counts, cases: &[&CaseOutcome]| {
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" {} timestamp=\"{timestamp}\" hostname=\"{hostname}\" id=\"{id}\" package=\"imgsig.{}\">",
@@ -193,7 +205,7 @@ pub fn junit_xml(report: &RunReport) -> String {
             c.attributes(),
             escape(family)
         );
-        properties(out, report);
+        properties(out, report, cases);
     };
     let mut suites = 0;
     for (family, outcomes) in families {
@@ -202,6 +214,7 @@ pub fn junit_xml(report: &RunReport) -> String {
             suites,
             family,
             &Counts::of(outcomes.iter().copied()),
+            &outcomes,
         );
         suites += 1;
         for o in outcomes {
@@ -218,7 +231,7 @@ pub fn junit_xml(report: &RunReport) -> String {
             failures: n,
             ..Counts::default()
         };
-        suite(&mut out, suites, "cleanup", &counts);
+        suite(&mut out, suites, "cleanup", &counts, &[]);
         for l in &report.leftovers {
             let command = report
                 .cleanup_command

@@ -55,6 +55,28 @@ pub fn markdown(report: &RunReport) -> String {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", super::LEGEND);
     }
+    let rows = super::trust_rows(&report.outcomes);
+    if !rows.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "### Trust");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}.", cell(super::TRUST_HEADING));
+        let _ = writeln!(out);
+        let _ = writeln!(out, "| depth | what is wrong | target | cases |");
+        let _ = writeln!(out, "| :-: | --- | :-: | --- |");
+        for r in &rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                r.chain.depth,
+                cell(&r.chain.defect.to_string()),
+                r.cell.symbol(),
+                cell(&r.case_list())
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", super::LEGEND);
+    }
     let _ = writeln!(out);
     match report.detection.best {
         Some(p) => {
@@ -66,6 +88,9 @@ pub fn markdown(report: &RunReport) -> String {
     }
     for a in &report.detection.aspects {
         let _ = writeln!(out, "- {}: {}", a.aspect.title(), a.reading);
+    }
+    if let Some(c) = &report.detection.certificates {
+        let _ = writeln!(out, "- certificates: {}", c.reading);
     }
     let acceptable: Vec<_> = words::acceptable(report).collect();
     if !acceptable.is_empty() {

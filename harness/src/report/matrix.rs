@@ -18,7 +18,7 @@ pub enum Action {
 }
 
 impl Action {
-    fn of(observed: &Observed) -> Action {
+    pub(super) fn of(observed: &Observed) -> Action {
         match observed {
             Observed::Accepted { .. } => Action::Accepted,
             Observed::Rejected { .. } => Action::Rejected,
@@ -104,7 +104,8 @@ pub struct Matrix {
     pub rows: Vec<(KeyType, [Option<Cell>; 4])>,
 }
 
-const fn rank(v: Verdict) -> u8 {
+/// How much a verdict weighs when cases share a cell (a failure most).
+pub(super) const fn rank(v: Verdict) -> u8 {
     match v {
         Verdict::Fail => 4,
         Verdict::KnownFailure => 3,

@@ -1,5 +1,6 @@
 //! Renderings of a [`RunReport`](crate::outcome::RunReport): a terminal
-//! report for people, the hash × key-type matrix, JSON, JUnit XML, subunit
+//! report for people, the hash × key-type matrix, the trust section (chain
+//! shapes × verdicts), JSON, JUnit XML, subunit
 //! v2 and Markdown for CI, and one self-contained HTML file. Each is a pure function of the report; [`evidence`]
 //! writes the files that reproduce the cases that need it.
 
@@ -10,6 +11,7 @@ mod markdown;
 mod matrix;
 mod subunit;
 mod terminal;
+mod trust;
 mod words;
 
 pub use html::html;
@@ -18,6 +20,7 @@ pub use markdown::markdown;
 pub use matrix::{matrix, Action, Cell, Matrix, LEGEND};
 pub use subunit::subunit;
 pub use terminal::terminal;
+pub use trust::{trust_lines, trust_rows, TrustRow, TRUST_HEADING};
 pub use words::{acceptable_line, profile_definition, provenance_line, target_did};
 
 use crate::outcome::RunReport;

@@ -202,6 +202,17 @@ pub fn subunit(report: &RunReport) -> Vec<u8> {
             }
             .encode(),
         );
+        if let Some(chain) = o.chain {
+            let text = chain.to_string();
+            out.extend(
+                Packet {
+                    test_id: id,
+                    file: Some(("text/plain;charset=utf8", "chain", text.as_bytes())),
+                    ..Packet::default()
+                }
+                .encode(),
+            );
+        }
         if let Some(text) = note(o) {
             out.extend(
                 Packet {

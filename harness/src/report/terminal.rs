@@ -92,6 +92,16 @@ pub fn terminal(report: &RunReport) -> String {
         }
     }
 
+    let rows = super::trust_rows(&report.outcomes);
+    if !rows.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", super::TRUST_HEADING);
+        let _ = writeln!(out, "  ({})", super::LEGEND);
+        for line in super::trust_lines(&rows) {
+            let _ = writeln!(out, "  {}", line.trim_end());
+        }
+    }
+
     let d = &report.detection;
     let _ = writeln!(out);
     match d.best {
@@ -109,6 +119,9 @@ pub fn terminal(report: &RunReport) -> String {
             format!("{}:", a.aspect.title()),
             a.reading
         );
+    }
+    if let Some(c) = &d.certificates {
+        let _ = writeln!(out, "  {:<24} {}", "certificates:", c.reading);
     }
     for m in &d.profiles {
         if !m.mismatched.is_empty() && m.mismatched.len() <= 10 {

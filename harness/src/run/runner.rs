@@ -192,6 +192,7 @@ fn judged(
         reason: case.reason().to_owned(),
         hash_method,
         key_type,
+        chain: case.chain(),
         aspects: case.aspects(),
         expected,
         observed,

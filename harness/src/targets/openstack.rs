@@ -40,6 +40,17 @@ impl OpenStackTarget {
     }
 }
 
+impl OpenStackTarget {
+    /// A new attempt at case `case_id`: its own scope of the client.
+    pub(super) fn open(&self, case_id: &str) -> OpenStackAttempt {
+        OpenStackAttempt {
+            scope: self.client.scope(),
+            case_id: case_id.to_owned(),
+            unreachable: AtomicBool::new(false),
+        }
+    }
+}
+
 impl Target for OpenStackTarget {
     fn describe(&self) -> String {
         format!("{} ({})", self.name, self.client.describe())
@@ -50,11 +61,7 @@ impl Target for OpenStackTarget {
     }
 
     fn attempt(&self, case_id: &str) -> Box<dyn Attempt> {
-        Box::new(OpenStackAttempt {
-            scope: self.client.scope(),
-            case_id: case_id.to_owned(),
-            unreachable: AtomicBool::new(false),
-        })
+        Box::new(self.open(case_id))
     }
 
     fn sweep_command(&self, tag: &RunTag) -> Option<String> {
@@ -63,11 +70,36 @@ impl Target for OpenStackTarget {
     }
 }
 
-struct OpenStackAttempt {
+/// One case on the cloud: a scope of the client whose registry records
+/// what the case creates (the consumer target's attempts build on it).
+pub(super) struct OpenStackAttempt {
     scope: Client,
     case_id: String,
     /// Whether the run ended in a transport failure (no answer).
     unreachable: AtomicBool,
+}
+
+impl OpenStackAttempt {
+    /// The attempt's scope of the client.
+    pub(super) fn scope(&self) -> &Client {
+        &self.scope
+    }
+
+    /// The case the attempt is at.
+    pub(super) fn case_id(&self) -> &str {
+        &self.case_id
+    }
+
+    /// `e` as the case's observation; a transport failure (no answer)
+    /// marks the attempt unreachable, for the breaker.
+    pub(super) fn failed(&self, e: &Error) -> Observed {
+        if matches!(e, Error::Transport(_)) {
+            self.unreachable.store(true, Ordering::SeqCst);
+        }
+        Observed::Error {
+            detail: e.to_string(),
+        }
+    }
 }
 
 impl Attempt for OpenStackAttempt {
@@ -77,16 +109,9 @@ impl Attempt for OpenStackAttempt {
         context: &'a CaseContext,
     ) -> BoxFuture<'a, Observed> {
         Box::pin(async move {
-            run_case(&self.scope, case, context)
+            upload(&self.scope, case, context)
                 .await
-                .unwrap_or_else(|e| {
-                    if matches!(e, Error::Transport(_)) {
-                        self.unreachable.store(true, Ordering::SeqCst);
-                    }
-                    Observed::Error {
-                        detail: e.to_string(),
-                    }
-                })
+                .map_or_else(|e| self.failed(&e), |u| u.observed)
         })
     }
 
@@ -110,7 +135,7 @@ impl Attempt for OpenStackAttempt {
 /// Delete what `scope` created for case `case_id`, images first, then
 /// secrets; what cannot be deleted keeps the run tag in its name for
 /// `imgsig cleanup`.
-pub(super) async fn clean(scope: &Client, case_id: &str) -> Vec<Leftover> {
+async fn clean(scope: &Client, case_id: &str) -> Vec<Leftover> {
     let report = scope.cleanup().run().await;
     report
         .failed
@@ -125,7 +150,7 @@ pub(super) async fn clean(scope: &Client, case_id: &str) -> Vec<Leftover> {
 }
 
 /// The report model's shorter form of an exchange.
-pub(super) fn evidence(exchange: &Exchange) -> Evidence {
+fn evidence(exchange: &Exchange) -> Evidence {
     Evidence {
         request: exchange.request_line(),
         status: exchange.status,
@@ -133,13 +158,23 @@ pub(super) fn evidence(exchange: &Exchange) -> Evidence {
     }
 }
 
+/// A case's upload: the ids it was given and what became of it.
+pub(super) struct Upload {
+    /// The stored secret's id, when the case stores one.
+    pub secret_id: Option<String>,
+    /// The image's id, when it was created.
+    pub image_id: Option<String>,
+    /// What the cloud did.
+    pub observed: Observed,
+}
+
 /// Store the secret, create the image, upload, and look at what became of
 /// it; everything created is registered in `client`'s scope for cleanup.
-async fn run_case(
+pub(super) async fn upload(
     client: &Client,
     case: &dyn RunnableCase,
     context: &CaseContext,
-) -> crate::Result<Observed> {
+) -> crate::Result<Upload> {
     let name = context.run_tag.name(case.id());
     let mut secret_id = None;
     if let Some(secret) = case.secret() {
@@ -163,11 +198,15 @@ async fn run_case(
         // Refusing the properties at creation is a refusal too (an
         // implementation may validate early).
         Err(crate::Error::Api(failure)) => {
-            return Ok(Observed::Rejected {
-                status: Some(failure.status()),
-                message: failure.exchange.message(),
-                image: ImageState::Deleted,
-                data_retained: false,
+            return Ok(Upload {
+                secret_id,
+                image_id: None,
+                observed: Observed::Rejected {
+                    status: Some(failure.status()),
+                    message: failure.exchange.message(),
+                    image: ImageState::Deleted,
+                    data_retained: false,
+                },
             })
         }
         Err(e) => return Err(e),
@@ -179,14 +218,19 @@ async fn run_case(
         Some(after) => ImageState::Status(after.status),
         None => ImageState::Deleted,
     };
-    if upload.accepted() {
-        return Ok(Observed::Accepted { image: state });
-    }
-    let data_retained = client.download_status(&image.id).await?.has_data;
-    Ok(Observed::Rejected {
-        status: Some(upload.status),
-        message: upload.message(),
-        image: state,
-        data_retained,
+    let observed = if upload.accepted() {
+        Observed::Accepted { image: state }
+    } else {
+        Observed::Rejected {
+            status: Some(upload.status),
+            message: upload.message(),
+            image: state,
+            data_retained: client.download_status(&image.id).await?.has_data,
+        }
+    };
+    Ok(Upload {
+        secret_id,
+        image_id: Some(image.id),
+        observed,
     })
 }

@@ -10,6 +10,10 @@
 //! A consumer's message names secrets by their ids; the attempt maps them
 //! back to the case's names ([`SIGNING_NAME`], the trusted names) so the
 //! message can be judged against the rules' wording.
+//!
+//! The cloud side is the [`OpenStackTarget`]'s: the same client scopes,
+//! upload, evidence, cleanup and breaker; a consumer attempt adds the
+//! trusted certificates, the tamper and the question.
 
 pub mod reference;
 pub mod request;
@@ -18,10 +22,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures_util::future::BoxFuture;
 
-use super::{Attempt, CaseContext, Evidence, Leftover, Target};
+use super::openstack::{self, OpenStackAttempt};
+use super::{Attempt, CaseContext, Evidence, Leftover, OpenStackTarget, Target};
 use crate::cases::consumer::SIGNING_NAME;
 use crate::cases::{RunnableCase, Tamper};
-use crate::openstack::{Client, NewImage, NewSecret};
+use crate::openstack::Client;
 use crate::spec::{ImageState, Observed};
 use crate::tag::RunTag;
 
@@ -36,13 +41,11 @@ pub enum Consumer {
     Adapter(Arc<ConsumerAdapter>),
 }
 
-/// A consumer on a cloud.
+/// A consumer on a cloud: the cloud's [`OpenStackTarget`] and who decides.
 #[derive(Debug)]
 pub struct ConsumerTarget {
-    client: Client,
-    name: String,
+    cloud: OpenStackTarget,
     consumer: Consumer,
-    command_line: Option<String>,
 }
 
 impl ConsumerTarget {
@@ -50,17 +53,15 @@ impl ConsumerTarget {
     /// in reports.
     pub fn new(client: Client, name: impl Into<String>, consumer: Consumer) -> ConsumerTarget {
         ConsumerTarget {
-            client,
-            name: name.into(),
+            cloud: OpenStackTarget::new(client, name),
             consumer,
-            command_line: None,
         }
     }
 
     /// How `imgsig` is pointed at this cloud on a command line, for the
     /// cleanup command of a report.
     pub fn with_command_line(mut self, args: impl Into<String>) -> ConsumerTarget {
-        self.command_line = Some(args.into());
+        self.cloud = self.cloud.with_command_line(args);
         self
     }
 }
@@ -71,31 +72,29 @@ impl Target for ConsumerTarget {
             Consumer::Reference => "the reference consumer".to_owned(),
             Consumer::Adapter(a) => format!("consumer `{}`", a.command()),
         };
-        format!("{who} on {} ({})", self.name, self.client.describe())
+        format!("{who} on {}", self.cloud.describe())
     }
 
     fn preflight(&self) -> BoxFuture<'_, crate::Result<()>> {
-        Box::pin(self.client.reach())
+        self.cloud.preflight()
     }
 
     fn attempt(&self, case_id: &str) -> Box<dyn Attempt> {
         Box::new(ConsumerAttempt {
-            scope: self.client.scope(),
-            case_id: case_id.to_owned(),
+            cloud: self.cloud.open(case_id),
             consumer: self.consumer.clone(),
             answers: Mutex::default(),
         })
     }
 
     fn sweep_command(&self, tag: &RunTag) -> Option<String> {
-        let args = self.command_line.as_deref()?;
-        Some(format!("imgsig cleanup --run {tag} {args}"))
+        self.cloud.sweep_command(tag)
     }
 }
 
 struct ConsumerAttempt {
-    scope: Client,
-    case_id: String,
+    /// The upload side: scope, evidence, cleanup.
+    cloud: OpenStackAttempt,
     consumer: Consumer,
     /// The consumer's own evidence (its steps, an adapter's answer).
     answers: Mutex<Vec<Evidence>>,
@@ -138,23 +137,23 @@ impl ConsumerAttempt {
                 why: "an upload case: consumer targets run the consumer catalogue".into(),
             }));
         };
+        let client = self.cloud.scope();
+        let upload = openstack::upload(client, case, context).await?;
+        let (Observed::Accepted { .. }, Some(image_id)) = (&upload.observed, upload.image_id)
+        else {
+            return Ok(Err(Observed::Error {
+                detail: format!(
+                    "the cloud refused the case's upload ({}), so there is nothing to consume",
+                    upload.observed
+                ),
+            }));
+        };
+        let signing_id = upload.secret_id;
+        let mut names: Vec<(String, String)> = signing_id
+            .iter()
+            .map(|id| (id.clone(), SIGNING_NAME.to_owned()))
+            .collect();
         let name = context.run_tag.name(case.id());
-        let client = &self.scope;
-        let mut names = Vec::new();
-        let mut signing_id = None;
-        if let Some(secret) = case.secret() {
-            let stored = client
-                .store_secret(&NewSecret {
-                    name: name.clone(),
-                    payload: secret.payload,
-                    secret_type: secret.secret_type,
-                    algorithm: None,
-                    expiration: None,
-                })
-                .await?;
-            names.push((stored.id.clone(), SIGNING_NAME.to_owned()));
-            signing_id = Some(stored.id);
-        }
         let mut trusted_ids = Vec::new();
         for t in &side.trusted {
             let id = match &t.certificate {
@@ -170,27 +169,12 @@ impl ConsumerAttempt {
             names.push((id.clone(), t.name.clone()));
             trusted_ids.push(id);
         }
-        let properties = case.properties(signing_id.as_deref());
-        let image = client
-            .create_image(&NewImage::new(name).with_properties(properties))
-            .await?;
-        let upload = client
-            .upload_blocking(&image.id, case.image(), Some(case.image_len()))
-            .await?;
-        if !upload.accepted() {
-            return Ok(Err(Observed::Error {
-                detail: format!(
-                    "the cloud refused the case's upload ({}), so there is nothing to consume",
-                    upload.message()
-                ),
-            }));
-        }
         match side.tamper {
             None => {}
             Some(Tamper::ServeData(data)) => {
                 let mut bytes = Vec::new();
                 std::io::Read::read_to_end(&mut data.reader(), &mut bytes)?;
-                if !client.replace_served_data(&image.id, bytes).await? {
+                if !client.replace_served_data(&image_id, bytes).await? {
                     return Ok(Err(Observed::Skipped {
                         why: "the cloud cannot swap an image's data (the mock Glance's \
                               test control, imgsig-mock --test-controls)"
@@ -205,7 +189,7 @@ impl ConsumerAttempt {
             }
         }
         Ok(Ok(Prepared {
-            image_id: image.id,
+            image_id,
             trusted_ids,
             names,
         }))
@@ -215,7 +199,7 @@ impl ConsumerAttempt {
         let (verdict, evidence) = match &self.consumer {
             Consumer::Reference => {
                 let decision = reference::decide(
-                    &self.scope,
+                    self.cloud.scope(),
                     &prepared.image_id,
                     &prepared.trusted_ids,
                     reference::Settings::now(context.profile),
@@ -237,8 +221,8 @@ impl ConsumerAttempt {
             }
             Consumer::Adapter(adapter) => {
                 let request = ConsumerRequest::new(
-                    &self.scope,
-                    &self.case_id,
+                    self.cloud.scope(),
+                    self.cloud.case_id(),
                     context.profile,
                     &prepared.image_id,
                     &prepared.trusted_ids,
@@ -303,19 +287,12 @@ impl Attempt for ConsumerAttempt {
                 }
             }
             .await;
-            result.unwrap_or_else(|e| Observed::Error {
-                detail: e.to_string(),
-            })
+            result.unwrap_or_else(|e| self.cloud.failed(&e))
         })
     }
 
     fn evidence(&self) -> Vec<Evidence> {
-        let mut out: Vec<Evidence> = self
-            .scope
-            .exchanges()
-            .iter()
-            .map(super::openstack::evidence)
-            .collect();
+        let mut out = self.cloud.evidence();
         out.extend(
             self.answers
                 .lock()
@@ -327,10 +304,14 @@ impl Attempt for ConsumerAttempt {
     }
 
     fn cleanup(&self) -> BoxFuture<'_, Vec<Leftover>> {
-        Box::pin(super::openstack::clean(&self.scope, &self.case_id))
+        self.cloud.cleanup()
     }
 
     fn keep(&self) {
-        self.scope.cleanup().keep();
+        self.cloud.keep();
+    }
+
+    fn unreachable(&self) -> bool {
+        self.cloud.unreachable()
     }
 }
