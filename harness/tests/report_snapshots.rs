@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use imgsig::outcome::{
-    detect_profile, judge, CaseOutcome, Evidence, Expected, ImageState, Observed, Provenance,
-    RunReport, Summary,
+    detect_profile, judge, CaseOutcome, Evidence, Expected, ImageState, Observed, RunReport,
+    Summary,
 };
 use imgsig::report;
 use imgsig::spec::{Aspect, Curve, HashMethod, KeyType, Profile, Rejection};
-use imgsig::tag::RunTag;
+
+mod support;
 
 fn same_for_all(e: Expected) -> BTreeMap<Profile, Expected> {
     Profile::ALL.into_iter().map(|p| (p, e.clone())).collect()
@@ -174,27 +175,7 @@ fn fixed_report() -> RunReport {
     outcomes[3].reproduce = vec![
         "imgsig verify --cert cert.pem --hash-method SHA-256 --key-type RSA-PSS --signature … image".into(),
     ];
-    RunReport {
-        schema: RunReport::SCHEMA,
-        target: "embedded mocks".into(),
-        profile: Profile::GlanceCurrent,
-        run_tag: RunTag::new("r0000").expect("tag"),
-        duration: Duration::from_millis(1234),
-        summary: Summary::of(&outcomes),
-        detection: detect_profile(&outcomes),
-        outcomes,
-        leftovers: Vec::new(),
-        cleanup_command: None,
-        provenance: Provenance {
-            harness_version: "0.0.0-test".into(),
-            corpus_schema: "imgsig-vectors/2".into(),
-            started: "2026-12-01T12:00:00Z".into(),
-            hostname: "ci-host".into(),
-        },
-        interrupted: false,
-        evidence_dir: None,
-        stopped: None,
-    }
+    support::fixed_run("embedded mocks", outcomes)
 }
 
 #[test]

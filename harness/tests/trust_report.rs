@@ -8,12 +8,12 @@ use std::time::Duration;
 use imgsig::cases::consumer::{catalogue, ConsumerCase};
 use imgsig::cases::RunnableCase;
 use imgsig::outcome::{
-    detect_profile, judge, CaseOutcome, CertificateChecking, Expected, ImageState, Observed,
-    Provenance, RunReport, Summary,
+    judge, CaseOutcome, CertificateChecking, Expected, ImageState, Observed, RunReport,
 };
 use imgsig::report;
 use imgsig::spec::{Profile, Rejection};
-use imgsig::tag::RunTag;
+
+mod support;
 
 /// How the simulated consumer decides.
 #[derive(Clone, Copy)]
@@ -76,32 +76,14 @@ fn run(consumer: Consumer) -> RunReport {
             }
         })
         .collect();
-    RunReport {
-        schema: RunReport::SCHEMA,
-        target: "consumer on the mocks".into(),
-        profile,
-        run_tag: RunTag::new("r0000").expect("tag"),
-        duration: Duration::from_millis(1234),
-        summary: Summary::of(&outcomes),
-        detection: detect_profile(&outcomes),
-        outcomes,
-        leftovers: Vec::new(),
-        cleanup_command: None,
-        provenance: Provenance {
-            harness_version: "0.0.0-test".into(),
-            corpus_schema: "imgsig-vectors/2".into(),
-            started: "2026-12-01T12:00:00Z".into(),
-            hostname: "ci-host".into(),
-        },
-        interrupted: false,
-        evidence_dir: None,
-        stopped: None,
-    }
+    support::fixed_run("consumer on the mocks", outcomes)
 }
 
 /// The part of `text` from `start` up to (not including) `end`.
 fn section<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text.find(start).unwrap_or_else(|| panic!("{start:?} in {text}"));
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} in {text}"));
     let rest = &text[from..];
     &rest[..rest.find(end).unwrap_or(rest.len())]
 }
@@ -160,5 +142,8 @@ fn subunit_and_json_carry_the_chains() {
     let json = report::json(&r);
     let back: RunReport = serde_json::from_str(&json).expect("parses");
     assert_eq!(back.detection, r.detection);
-    assert_eq!(report::trust_rows(&back.outcomes), report::trust_rows(&r.outcomes));
+    assert_eq!(
+        report::trust_rows(&back.outcomes),
+        report::trust_rows(&r.outcomes)
+    );
 }

@@ -56,7 +56,15 @@ pub async fn on_named_cloud(
     check: Check,
 ) -> Result<()> {
     let config = CloudConfig::load(name, &Lookup::process()).map_err(|e| e.to_string())?;
-    on_cloud(command, what, &config, &format!("cloud {name}"), profile, check).await
+    on_cloud(
+        command,
+        what,
+        &config,
+        &format!("cloud {name}"),
+        profile,
+        check,
+    )
+    .await
 }
 
 async fn on_cloud(

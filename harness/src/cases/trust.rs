@@ -397,21 +397,30 @@ fn path_lengths(b: &mut Builder) -> Result<()> {
         let inter = ca("rsa-3072", INTER, Some(&root))?;
         let inter2 = ca("ecc-secp384r1", INTER2, Some(&inter))?;
         b.add(
-            (&format!("path-len.{n}.no-intermediate"), ChainDefect::PathLength { limit: n, below: 0 }),
+            (
+                &format!("path-len.{n}.no-intermediate"),
+                ChainDefect::PathLength { limit: n, below: 0 },
+            ),
             &format!("a root with pathLenConstraint {n} issues the signing certificate directly"),
             LEAF_KEY,
             &leaf(LEAF_KEY, &root)?,
             vec![trusted("root", &root)],
         );
         b.add(
-            (&format!("path-len.{n}.one-intermediate"), ChainDefect::PathLength { limit: n, below: 1 }),
+            (
+                &format!("path-len.{n}.one-intermediate"),
+                ChainDefect::PathLength { limit: n, below: 1 },
+            ),
             &format!("a root with pathLenConstraint {n} above one intermediate"),
             LEAF_KEY,
             &leaf(LEAF_KEY, &inter)?,
             vec![trusted("root", &root), trusted("inter", &inter)],
         );
         b.add(
-            (&format!("path-len.{n}.two-intermediates"), ChainDefect::PathLength { limit: n, below: 2 }),
+            (
+                &format!("path-len.{n}.two-intermediates"),
+                ChainDefect::PathLength { limit: n, below: 2 },
+            ),
             &format!("a root with pathLenConstraint {n} above two intermediates"),
             LEAF_KEY,
             &leaf(LEAF_KEY, &inter2)?,

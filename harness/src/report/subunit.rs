@@ -202,22 +202,16 @@ pub fn subunit(report: &RunReport) -> Vec<u8> {
             }
             .encode(),
         );
-        if let Some(chain) = o.chain {
-            let text = chain.to_string();
+        let attachments = [
+            ("chain", o.chain.map(|c| c.to_string())),
+            ("reason", note(o)),
+        ];
+        for (name, text) in attachments {
+            let Some(text) = text else { continue };
             out.extend(
                 Packet {
                     test_id: id,
-                    file: Some(("text/plain;charset=utf8", "chain", text.as_bytes())),
-                    ..Packet::default()
-                }
-                .encode(),
-            );
-        }
-        if let Some(text) = note(o) {
-            out.extend(
-                Packet {
-                    test_id: id,
-                    file: Some(("text/plain;charset=utf8", "reason", text.as_bytes())),
+                    file: Some(("text/plain;charset=utf8", name, text.as_bytes())),
                     ..Packet::default()
                 }
                 .encode(),
