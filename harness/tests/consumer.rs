@@ -205,8 +205,9 @@ async fn without_the_test_control_swapped_data_is_skipped() {
 }
 
 /// A consumer that boots everything, behind the consumer request, in a
-/// session: every refusal the rules demand fails, and the request carried
-/// what a consumer needs.
+/// session: every refusal the rules demand fails, the detection reads "does
+/// not validate certificates", and the request carried what a consumer
+/// needs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_consumer_that_validates_nothing_fails_the_refusals() {
     let cloud = mocks(true).await;
@@ -232,6 +233,15 @@ done"#,
         .filter(|c| matches!(expected(c, Profile::GlanceCurrent), Expected::Reject { .. }))
         .count();
     assert_eq!(report.summary.failed, refusals);
+    // The detection says so, through the runner and the consumer target.
+    let reading = report.detection.certificates.as_ref().expect("a reading");
+    assert_eq!(
+        reading.checking,
+        imgsig::outcome::CertificateChecking::DoesNotValidate,
+        "{}",
+        reading.reading
+    );
+    assert_eq!(reading.accepted_untrusted.len(), reading.untrusted);
     let requests = std::fs::read_to_string(&log).expect("requests");
     let first: serde_json::Value =
         serde_json::from_str(requests.lines().next().expect("a request")).expect("json");
