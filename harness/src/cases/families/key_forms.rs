@@ -32,6 +32,18 @@ const PSS_KEYS: [(&str, &str, &[HashMethod]); 4] = [
     ),
 ];
 
+/// A good signature by pinned key `name` over `hash` with `salt`, on the
+/// image seeded by `id`.
+fn signed(
+    name: &str,
+    hash: HashMethod,
+    salt: PssSignSalt,
+    id: String,
+    reason: String,
+) -> Result<Case> {
+    Valid::new(name, hash, ImageSource::seeded(seed(&id), IMAGE_LEN), salt)?.case(id, reason)
+}
+
 pub(super) fn cases() -> Result<Vec<Case>> {
     let mut out = Vec::new();
     for (name, slug, hashes) in PSS_KEYS {
@@ -40,15 +52,11 @@ pub(super) fn cases() -> Result<Vec<Case>> {
             .rsa_pss()
             .map_or_else(|| "a plain RSA key".to_owned(), |p| p.to_string());
         for &hash in hashes {
-            let id = format!("sig.rsa-pss-key.{slug}.{}.valid", hash.slug());
-            let v = Valid::new(
+            out.push(signed(
                 name,
                 hash,
-                ImageSource::seeded(seed(&id), IMAGE_LEN),
                 PssSignSalt::Max,
-            )?;
-            out.push(v.case(
-                id,
+                format!("sig.rsa-pss-key.{slug}.{}.valid", hash.slug()),
                 format!(
                     "a {hash} signature (MGF1-{hash}, maximum salt) with an {form}: \
                      pyca/cryptography loads it as an RSA key and ignores its parameters"
@@ -57,57 +65,39 @@ pub(super) fn cases() -> Result<Vec<Case>> {
         }
     }
     // Below the key's minimum salt: accepted where any salt is.
-    let id = "sig.rsa-pss-key.2048.sha-512-mgf1-sha-512-salt-64.sha-512.salt-0";
-    let v = Valid::new(
+    out.push(signed(
         "rsa-pss-2048-sha-512",
         HashMethod::Sha512,
-        ImageSource::seeded(seed(id), IMAGE_LEN),
         PssSignSalt::Fixed(0),
-    )?;
-    out.push(
-        v.case(
-            id.into(),
-            "salt 0 with a key whose minimum salt is 64: the minimum is ignored, the profile's \
+        "sig.rsa-pss-key.2048.sha-512-mgf1-sha-512-salt-64.sha-512.salt-0".into(),
+        "salt 0 with a key whose minimum salt is 64: the minimum is ignored, the profile's \
          salt rule decides"
-                .into(),
-        )?,
-    );
-
+            .into(),
+    )?);
     for hash in [HashMethod::Sha256, HashMethod::Sha512] {
-        let id = format!("sig.rsa-pss-8192.{}.valid", hash.slug());
-        let v = Valid::new(
+        out.push(signed(
             "rsa-8192",
             hash,
-            ImageSource::seeded(seed(&id), IMAGE_LEN),
             PssSignSalt::Max,
-        )?;
-        out.push(v.case(
-            id,
+            format!("sig.rsa-pss-8192.{}.valid", hash.slug()),
             format!(
                 "an 8192-bit RSA key over {hash}: upstream sets no bound below OpenSSL's 16384 bits"
             ),
         )?);
     }
-
     for (name, hash) in [
         ("ecc-secp384r1-explicit", HashMethod::Sha384),
         ("ecc-secp521r1-explicit", HashMethod::Sha512),
     ] {
-        let id = format!("sig.{name}.{}.valid", hash.slug());
-        let v = Valid::new(
+        out.push(signed(
             name,
             hash,
-            ImageSource::seeded(seed(&id), IMAGE_LEN),
             PssSignSalt::Max,
-        )?;
-        out.push(
-            v.case(
-                id,
-                "an EC key with explicit curve parameters: pyca/cryptography 50 reads it, \
+            format!("sig.{name}.{}.valid", hash.slug()),
+            "an EC key with explicit curve parameters: pyca/cryptography 50 reads it, \
              41 raises ValueError (implementation-defined under glance-legacy)"
-                    .into(),
-            )?,
-        );
+                .into(),
+        )?);
     }
     // The point's encoding in the certificate: SEC 1 allows uncompressed
     // (04), compressed (02/03) and hybrid (06/07). pyca/cryptography 50.0.2
@@ -126,15 +116,11 @@ pub(super) fn cases() -> Result<Vec<Case>> {
             "compressed form (02/03: x and y's parity)",
         ),
     ] {
-        let id = format!("sig.{name}.{}.valid", hash.slug());
-        let v = Valid::new(
+        out.push(signed(
             name,
             hash,
-            ImageSource::seeded(seed(&id), IMAGE_LEN),
             PssSignSalt::Max,
-        )?;
-        out.push(v.case(
-            id,
+            format!("sig.{name}.{}.valid", hash.slug()),
             format!(
                 "a certificate whose EC point is in {form}: pyca/cryptography 41 and 50 read it"
             ),
