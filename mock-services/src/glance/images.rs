@@ -11,9 +11,9 @@ use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
 use super::store::{Image, ImageStatus};
-use super::{empty, project_of, Failure};
+use super::{empty, project_of, viewer_of, Failure};
 use crate::auth::Token;
-use crate::http::{json_response, media_type, now_secs, python_int};
+use crate::http::{json_response, media_type, now_micros, now_secs, python_int};
 use crate::Cloud;
 
 /// Fields the server sets; clients may not.
@@ -70,7 +70,7 @@ impl Policy<'_> {
     }
 
     fn is_admin(&self) -> bool {
-        self.has("admin")
+        viewer_of(self.0).admin
     }
 
     /// `rule:context_is_admin or (role:member and project_id:%(project_id)s)`.
@@ -262,7 +262,7 @@ pub(super) async fn create(
         os_hidden: false,
         tags: Vec::new(),
         extra: Map::new(),
-        created_at: now,
+        created_at_us: now_micros(),
         updated_at: now,
         tasks: Vec::new(),
         generation: 0,
@@ -321,26 +321,32 @@ pub(super) async fn create(
     Ok(resp)
 }
 
-/// `GET /v2/images`: own and public images, newest first, with `name`,
-/// `status`, `visibility`, `owner`, `limit` and `marker`.
+/// `GET /v2/images`: the images the caller sees ([`Image::visible_to`];
+/// without a `visibility` filter, not other projects' community images;
+/// `visibility=all` lists them too), newest first, with `name`, `status`,
+/// `visibility`, `owner`, `limit` and `marker`.
 pub(super) async fn list(
     State(cloud): State<Arc<Cloud>>,
     Extension(token): Extension<Token>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, Failure> {
-    let project = project_of(&token);
+    let viewer = viewer_of(&token);
+    let shown = |i: &Image| match q.get("visibility").map(String::as_str) {
+        None => i.listed_by_default_to(viewer),
+        Some("all") => i.visible_to(viewer),
+        Some(v) => i.visible_to(viewer) && i.visibility == v,
+    };
     let mut images: Vec<Image> = cloud
         .glance
         .lock()
         .values()
-        .filter(|i| i.visible_to(project) && !i.os_hidden)
+        .filter(|i| shown(i) && !i.os_hidden)
         .filter(|i| q.get("name").is_none_or(|n| i.name.as_ref() == Some(n)))
         .filter(|i| q.get("status").is_none_or(|s| i.status.as_str() == s))
-        .filter(|i| q.get("visibility").is_none_or(|v| &i.visibility == v))
         .filter(|i| q.get("owner").is_none_or(|o| &i.owner == o))
         .cloned()
         .collect();
-    images.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    images.sort_by(|a, b| (b.created_at_us, &b.id).cmp(&(a.created_at_us, &a.id)));
     if let Some(marker) = q.get("marker") {
         let Some(pos) = images.iter().position(|i| &i.id == marker) else {
             return Err(Failure::bad_request(format!(
@@ -379,7 +385,7 @@ pub(super) async fn show(
 ) -> Result<Response, Failure> {
     let image = cloud
         .glance
-        .get(&id, project_of(&token))
+        .get(&id, viewer_of(&token))
         .ok_or_else(|| Failure::no_image(&id))?;
     Ok(image_response(StatusCode::OK, &image))
 }
@@ -486,10 +492,11 @@ pub(super) async fn patch(
             "Request body must be a JSON array of operation objects.",
         ));
     };
+    let viewer = viewer_of(&token);
     let mut images = cloud.glance.lock();
     let image = images
         .get_mut(&id)
-        .filter(|i| i.owner == project_of(&token))
+        .filter(|i| i.visible_to(viewer))
         .ok_or_else(|| Failure::no_image(&id))?;
     // All or nothing, as Glance does.
     let policy = Policy(&token);
@@ -504,7 +511,7 @@ pub(super) async fn patch(
     *image = changed;
     // Glance saves, then reads the image back as the caller: one given
     // away (`add` of another owner) is changed, and the answer is 403.
-    if !image.visible_to(project_of(&token)) {
+    if !image.visible_to(viewer) {
         return Err(Failure::new(
             StatusCode::FORBIDDEN,
             format!("Forbidding request, image {id} not visible"),
@@ -523,7 +530,7 @@ pub(super) async fn delete(
         let mut images = cloud.glance.lock();
         let image = images
             .get(&id)
-            .filter(|i| i.owner == project_of(&token))
+            .filter(|i| i.visible_to(viewer_of(&token)))
             .ok_or_else(|| {
                 Failure::new(
                     StatusCode::NOT_FOUND,

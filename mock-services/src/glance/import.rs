@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use super::store::{ImageStatus, Task};
 use super::upload::{receive, Claim, Sink, StreamError, BATCH};
-use super::{empty, project_of, Failure};
+use super::{empty, project_of, viewer_of, Failure};
 use crate::auth::Token;
 use crate::http::{json_response, media_type, now_secs};
 use crate::Cloud;
@@ -250,7 +250,7 @@ pub(super) async fn image_tasks(
 ) -> Result<Response, Failure> {
     let image = cloud
         .glance
-        .get(&id, project_of(&token))
+        .get(&id, viewer_of(&token))
         .ok_or_else(|| Failure::no_image(&id))?;
     let tasks: Vec<Value> = image.tasks.iter().map(Task::view).collect();
     Ok(json_response(StatusCode::OK, &json!({"tasks": tasks})))

@@ -21,7 +21,7 @@ use axum::Router;
 
 pub use errors::Failure;
 pub(crate) use keymanager::KeyManager;
-pub use store::{Image, Store};
+pub use store::{Image, Store, Viewer};
 
 use crate::auth::Token;
 use serde_json::{json, Value};
@@ -181,6 +181,14 @@ fn project_of(token: &Token) -> &str {
         .as_ref()
         .map(|p| p.id.as_str())
         .unwrap_or_default()
+}
+
+/// The caller as a viewer of images.
+fn viewer_of(token: &Token) -> Viewer<'_> {
+    Viewer {
+        project: project_of(token),
+        admin: token.user.roles.iter().any(|r| r == "admin"),
+    }
 }
 
 /// An empty answer with Glance's `text/html` content type (204s, 202s).

@@ -22,7 +22,7 @@ use axum::Extension;
 
 use super::store::ImageStatus;
 use super::upload::{receive, Sink};
-use super::{empty, project_of, Failure};
+use super::{empty, viewer_of, Failure};
 use crate::auth::Token;
 use crate::Cloud;
 
@@ -38,7 +38,7 @@ pub(super) async fn replace(
 ) -> Result<Response, Failure> {
     let image = cloud
         .glance
-        .get(&id, project_of(&token))
+        .get(&id, viewer_of(&token))
         .ok_or_else(|| Failure::no_image(&id))?;
     if image.status != ImageStatus::Active {
         return Err(Failure::new(

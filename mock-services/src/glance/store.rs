@@ -121,8 +121,10 @@ pub struct Image {
     pub tags: Vec<String>,
     /// Additional properties (the four signature properties live here).
     pub extra: Map<String, Value>,
-    /// Creation time, seconds.
-    pub created_at: u64,
+    /// Creation time, microseconds since the epoch: lists are sorted by
+    /// it as Glance sorts by its database's `created_at`, which orders
+    /// images made in the same second; shown in seconds.
+    pub created_at_us: u64,
     /// Last change, seconds.
     pub updated_at: u64,
     /// Import tasks.
@@ -132,10 +134,31 @@ pub struct Image {
     pub generation: u64,
 }
 
+/// Who looks at the images, as Glance 33's database layer sees them (the
+/// answers recorded in `tests/fixtures/glance33-visibility.jsonl`): an admin
+/// (the `admin` role on any project) sees every image; anyone else their
+/// project's images and the public and community ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer<'a> {
+    /// The project the token is scoped to.
+    pub project: &'a str,
+    /// Whether the token has the `admin` role.
+    pub admin: bool,
+}
+
 impl Image {
-    /// Whether project `project` may see this image.
-    pub fn visible_to(&self, project: &str) -> bool {
-        self.owner == project || matches!(self.visibility.as_str(), "public" | "community")
+    /// Whether `viewer` may see this image (show it, find it to change it).
+    pub fn visible_to(&self, viewer: Viewer<'_>) -> bool {
+        viewer.admin
+            || self.owner == viewer.project
+            || matches!(self.visibility.as_str(), "public" | "community")
+    }
+
+    /// Whether a list without a `visibility` filter shows it to `viewer`:
+    /// what it can see except other projects' community images, which are
+    /// listed only on request (`visibility=community` or `all`).
+    pub fn listed_by_default_to(&self, viewer: Viewer<'_>) -> bool {
+        self.visible_to(viewer) && (self.visibility != "community" || self.owner == viewer.project)
     }
 
     /// Record Glance's MD5 and SHA-512 of the data (hex), if computed.
@@ -176,7 +199,10 @@ impl Image {
             ),
             ("os_hash_value", json!(self.hash_value)),
             ("id", json!(id)),
-            ("created_at", json!(iso_seconds(self.created_at))),
+            (
+                "created_at",
+                json!(iso_seconds(self.created_at_us / 1_000_000)),
+            ),
             ("updated_at", json!(iso_seconds(self.updated_at))),
             ("tags", json!(self.tags)),
             ("self", json!(format!("/v2/images/{id}"))),
@@ -256,11 +282,11 @@ impl Store {
             .join(format!("{id}.{}.partial", uuid::Uuid::new_v4().simple()))
     }
 
-    /// The image `id` as project `project` sees it.
-    pub fn get(&self, id: &str, project: &str) -> Option<Image> {
+    /// The image `id` if `viewer` may see it.
+    pub fn get(&self, id: &str, viewer: Viewer<'_>) -> Option<Image> {
         self.lock()
             .get(id)
-            .filter(|i| i.visible_to(project))
+            .filter(|i| i.visible_to(viewer))
             .cloned()
     }
 

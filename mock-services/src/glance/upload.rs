@@ -29,7 +29,7 @@ use openssl::hash::{Hasher, MessageDigest};
 use tokio::sync::mpsc;
 
 use super::store::ImageStatus;
-use super::{empty, project_of, Failure};
+use super::{empty, project_of, viewer_of, Failure};
 use crate::auth::Token;
 use crate::http::{media_type, now_secs};
 use crate::Cloud;
@@ -512,7 +512,7 @@ pub(super) async fn download(
 ) -> Result<Response, Failure> {
     let image = cloud
         .glance
-        .get(&id, project_of(&token))
+        .get(&id, viewer_of(&token))
         .ok_or_else(|| Failure::no_image(&id))?;
     let no_data = || StatusCode::NO_CONTENT.into_response();
     let (ImageStatus::Active, Some(size)) = (image.status, image.size) else {
