@@ -29,6 +29,7 @@ fn options(profile: Profile, keep: bool) -> RunOptions {
         profile,
         jobs: 8,
         timeout: Duration::from_secs(60),
+        breaker: Some(imgsig::run::breaker::DEFAULT_THRESHOLD),
         keep,
         run_tag: RunTag::generate(),
         progress: false,

@@ -7,40 +7,11 @@
 
 mod common;
 
-use common::{admin_token, client, create_image, delete, get, start, token_for};
+use common::calls::{answer, patch_image, post_image, request};
+use common::{admin_token, create_image, delete, get, start, token_for};
 use imgsig_mock::MockCloud;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-/// `POST /v2/images` with `body`, asking for JSON errors: status, body.
-async fn post_image(cloud: &MockCloud, token: &str, body: &Value) -> (StatusCode, Value) {
-    let resp = client()
-        .post(format!("{}/v2/images", cloud.urls().glance))
-        .header("X-Auth-Token", token)
-        .header("Accept", "application/json")
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.json().await.unwrap())
-}
-
-/// `PATCH /v2/images/{id}` with `ops`, asking for JSON errors.
-async fn patch_image(cloud: &MockCloud, token: &str, id: &str, ops: &Value) -> (StatusCode, Value) {
-    let resp = client()
-        .patch(format!("{}/v2/images/{id}", cloud.urls().glance))
-        .header("X-Auth-Token", token)
-        .header("Accept", "application/json")
-        .header(
-            "Content-Type",
-            "application/openstack-images-v2.1-json-patch",
-        )
-        .body(ops.to_string())
-        .send()
-        .await
-        .unwrap();
-    (resp.status(), resp.json().await.unwrap())
-}
 
 /// The explanation (and detail) of a Glance JSON error body.
 fn message(body: &Value) -> &str {
@@ -97,14 +68,8 @@ async fn a_member_cannot_create_images_for_another_project_or_public_ones() {
 
 /// The project a token is scoped to.
 async fn token_project(cloud: &MockCloud, token: &str) -> String {
-    let resp = client()
-        .get(format!("{}/auth/tokens", cloud.auth_url()))
-        .header("X-Auth-Token", token)
-        .header("X-Subject-Token", token)
-        .send()
-        .await
-        .unwrap();
-    let body: Value = resp.json().await.unwrap();
+    let url = format!("{}/auth/tokens", cloud.auth_url());
+    let (_, body) = answer(request(Method::GET, url, token).header("X-Subject-Token", token)).await;
     body["token"]["project"]["id"].as_str().unwrap().to_owned()
 }
 
@@ -248,17 +213,7 @@ async fn a_list_limit_is_capped_at_api_limit_max_and_must_be_a_positive_integer(
     }
     let list = |q: &'static str| {
         let url = format!("{}/v2/images?{q}", cloud.urls().glance);
-        let token = token.clone();
-        async move {
-            let resp = client()
-                .get(url)
-                .header("X-Auth-Token", token)
-                .header("Accept", "application/json")
-                .send()
-                .await
-                .unwrap();
-            (resp.status(), resp.json::<Value>().await.unwrap())
-        }
+        answer(request(Method::GET, url, &token))
     };
     let (status, body) = list("limit=-1").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -273,15 +228,8 @@ async fn a_list_limit_is_capped_at_api_limit_max_and_must_be_a_positive_integer(
 
 /// `POST /v1/secrets` with `body`: status and description.
 async fn store(cloud: &MockCloud, token: &str, body: Value) -> (StatusCode, String) {
-    let resp = client()
-        .post(format!("{}/v1/secrets", cloud.urls().barbican))
-        .header("X-Auth-Token", token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let body: Value = resp.json().await.unwrap();
+    let url = format!("{}/v1/secrets", cloud.urls().barbican);
+    let (status, body) = answer(request(Method::POST, url, token).json(&body)).await;
     (
         status,
         body["description"].as_str().unwrap_or_default().to_owned(),
@@ -345,15 +293,10 @@ async fn barbican_takes_only_its_content_types_and_their_encodings() {
         ("TEXT/PLAIN;charset=UTF-8", "text/plain"),
         ("text/plain; charset=utf-8", "text/plain"),
     ] {
-        let resp = client()
-            .post(format!("{}/v1/secrets", cloud.urls().barbican))
-            .header("X-Auth-Token", &token)
-            .json(&json!({"payload": "hello", "payload_content_type": content_type}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::CREATED);
-        let body: Value = resp.json().await.unwrap();
+        let url = format!("{}/v1/secrets", cloud.urls().barbican);
+        let body = json!({"payload": "hello", "payload_content_type": content_type});
+        let (status, body) = answer(request(Method::POST, url, &token).json(&body)).await;
+        assert_eq!(status, StatusCode::CREATED);
         let meta: Value = get(body["secret_ref"].as_str().unwrap(), &token)
             .await
             .json()

@@ -25,6 +25,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::calls::{answer, json_patch, request};
 use common::{auth_body, client};
 use imgsig_mock::{MockCloud, MockConfig, ProjectConfig, UserConfig};
 use reqwest::{Method, StatusCode};
@@ -275,19 +276,14 @@ impl Cloud {
     async fn send(&mut self, line: &mut Line) {
         let method: Method = line.method.parse().unwrap();
         let url = format!("{}{}", self.glance, self.fill(&line.path));
-        let mut req = client()
-            .request(method.clone(), url)
-            .header("X-Auth-Token", self.token(line.actor))
-            .header("Accept", "application/json");
+        let mut req = request(method.clone(), url, self.token(line.actor));
         if let Some(body) = &line.body {
-            let content_type = if method == Method::PATCH {
-                "application/openstack-images-v2.1-json-patch"
+            let body: Value = serde_json::from_str(&self.fill(&body.to_string())).unwrap();
+            req = if method == Method::PATCH {
+                json_patch(req, &body)
             } else {
-                "application/json"
+                req.json(&body)
             };
-            req = req
-                .header("Content-Type", content_type)
-                .body(self.fill(&body.to_string()));
         }
         let resp = req.send().await.unwrap();
         let status = resp.status();
@@ -472,15 +468,12 @@ async fn keystone_call(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut req = client()
-        .request(method, format!("{keystone}/v3{path}"))
-        .header("X-Auth-Token", admin);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status();
-    (status, resp.json().await.unwrap_or(Value::Null))
+    let req = request(method, format!("{keystone}/v3{path}"), admin);
+    answer(match body {
+        Some(body) => req.json(&body),
+        None => req,
+    })
+    .await
 }
 
 /// The id of the Keystone `kind` (`projects`, `users`, `roles`) `name`.

@@ -2,6 +2,8 @@
 //! certificates and signatures made by the harness's own crypto.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod calls;
+
 use std::sync::OnceLock;
 
 use base64::Engine as _;
