@@ -115,6 +115,7 @@ fn options() -> RunOptions {
         profile: Profile::GlanceCurrent,
         jobs: 4,
         timeout: Duration::from_secs(60),
+        breaker: Some(imgsig::run::breaker::DEFAULT_THRESHOLD),
         keep: false,
         run_tag: RunTag::generate(),
         progress: false,

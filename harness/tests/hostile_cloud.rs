@@ -274,6 +274,7 @@ async fn a_glance_that_stops_answering_half_way_trips_the_breaker() {
         profile: Profile::GlanceCurrent,
         jobs: 2,
         timeout: Duration::from_secs(10),
+        breaker: Some(breaker::DEFAULT_THRESHOLD),
         keep: false,
         run_tag: tag.clone(),
         progress: false,
@@ -296,7 +297,7 @@ async fn a_glance_that_stops_answering_half_way_trips_the_breaker() {
     assert!(
         stopped.starts_with(&format!(
             "{} cases in a row could not reach the target",
-            breaker::THRESHOLD
+            breaker::DEFAULT_THRESHOLD
         )),
         "{stopped}"
     );

@@ -5,6 +5,7 @@
 //! against the mocks exits 130 with a report and nothing left behind.
 
 use std::io::{BufRead, BufReader};
+use std::num::NonZeroU32;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use imgsig::cases::{catalogue, Case, RunnableCase};
 use imgsig::openstack::{Client, ClientOptions, CloudConfig, NewSecret};
+use imgsig::outcome::RunReport;
 use imgsig::report;
 use imgsig::run::{run_cases, RunOptions};
 use imgsig::spec::{ImageState, Observed, Profile};
@@ -111,6 +113,7 @@ fn options(timeout: Duration) -> RunOptions {
         profile: Profile::GlanceCurrent,
         jobs: 2,
         timeout,
+        breaker: Some(imgsig::run::breaker::DEFAULT_THRESHOLD),
         keep: false,
         run_tag: RunTag::new("rtest").expect("tag"),
         progress: false,
@@ -169,6 +172,85 @@ async fn a_hung_case_is_cut_off_and_still_cleaned_up() {
     )));
     assert_eq!(cleanups.load(Ordering::SeqCst), 2);
     assert!(report.leftovers.is_empty());
+}
+
+/// Six hung cases, one at a time, each cut off after 50 ms, under `breaker`.
+async fn hung_run(breaker: Option<NonZeroU32>) -> RunReport {
+    let cases: Vec<Case> = catalogue(false)
+        .expect("catalogue")
+        .into_iter()
+        .filter(|c| c.id.ends_with(".valid"))
+        .take(6)
+        .collect();
+    let target = Flaky {
+        hang: true,
+        cleanup_fails: false,
+        cleanups: Arc::new(AtomicUsize::new(0)),
+    };
+    let options = RunOptions {
+        jobs: 1,
+        breaker,
+        ..options(Duration::from_millis(50))
+    };
+    run_cases(cases, Arc::new(target), &options).await
+}
+
+#[tokio::test]
+async fn the_breaker_stops_after_its_threshold_and_zero_turns_it_off() {
+    let report = hung_run(NonZeroU32::new(2)).await;
+    let stopped = report.stopped.as_deref().expect("the breaker tripped");
+    assert!(
+        stopped.starts_with("2 cases in a row could not reach the target"),
+        "{stopped}"
+    );
+    let skipped = |report: &RunReport| {
+        report
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o.observed, Observed::Skipped { .. }))
+            .count()
+    };
+    // The runner may have started the third case before it heard of the
+    // second's end; that one is aborted, the rest never start.
+    assert!(skipped(&report) >= 3, "{:?}", report.outcomes);
+
+    let report = hung_run(None).await;
+    assert_eq!(report.stopped, None);
+    assert_eq!(skipped(&report), 0);
+    assert_eq!(report.summary.failed, 6);
+}
+
+#[test]
+fn the_breaker_option_is_documented_beside_the_timeouts() {
+    let out = Command::new(env!("CARGO_BIN_EXE_imgsig"))
+        .args(["run", "--help"])
+        .output()
+        .expect("imgsig runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    let at = |option: &str| {
+        help.find(option)
+            .unwrap_or_else(|| panic!("{option}: {help}"))
+    };
+    assert!(at("--case-timeout") < at("--breaker <N>"), "{help}");
+    assert!(
+        help.contains("0 never stops") && help.contains("[default: 5]"),
+        "{help}"
+    );
+
+    // A value that is not a count is refused before anything runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_imgsig"))
+        .args([
+            "run",
+            "--breaker",
+            "x",
+            "--glance-url",
+            "http://127.0.0.1:9",
+        ])
+        .output()
+        .expect("imgsig runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--breaker <N>"), "{stderr}");
 }
 
 #[test]

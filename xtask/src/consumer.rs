@@ -86,6 +86,7 @@ async fn on_cloud(
         profile,
         jobs: 4,
         timeout: Duration::from_secs(60),
+        breaker: Some(imgsig::run::breaker::DEFAULT_THRESHOLD),
         keep: false,
         run_tag: RunTag::generate(),
         progress: false,

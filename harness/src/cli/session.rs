@@ -123,6 +123,11 @@ pub struct SessionArgs {
         value_parser = parse_duration
     )]
     pub case_timeout: Duration,
+    /// Stop the run (exit 2) after N cases in a row could not reach the
+    /// target: connection failures, request or case timeouts; any HTTP
+    /// answer resets the count. 0 never stops.
+    #[arg(long, value_name = "N", default_value_t = crate::run::breaker::DEFAULT_THRESHOLD.get())]
+    pub breaker: u32,
     /// Keep the images and secrets the run created (for debugging).
     #[arg(long)]
     pub keep: bool,
@@ -350,6 +355,7 @@ async fn run_prepared<C: RunnableCase + 'static>(
         profile: args.profile,
         jobs: args.jobs,
         timeout: args.case_timeout,
+        breaker: std::num::NonZeroU32::new(args.breaker),
         keep: args.keep,
         run_tag: RunTag::generate(),
         progress: !args.quiet,

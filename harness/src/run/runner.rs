@@ -2,13 +2,14 @@
 //! the report. The runner owns concurrency, timeouts and cleanup; a target
 //! only talks.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::breaker::{self, Breaker};
+use super::breaker::Breaker;
 use super::progress::Progress;
 use crate::cases::RunnableCase;
 use crate::outcome::{detect_profile, CaseOutcome, Provenance, RunReport, Summary};
@@ -25,6 +26,10 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Time limit of one case.
     pub timeout: Duration,
+    /// Cases in a row that could not reach the target before the run
+    /// stops ([`super::breaker::DEFAULT_THRESHOLD`] by default); `None`
+    /// runs every case whatever happens.
+    pub breaker: Option<NonZeroU32>,
     /// Keep what the cases created (for debugging).
     pub keep: bool,
     /// The run tag every created name carries.
@@ -49,8 +54,8 @@ impl RunOptions {
 /// report what could not be deleted. On Ctrl-C it stops scheduling: cases
 /// in flight finish and clean up, the rest are reported as skipped and the
 /// report says it was interrupted; a second Ctrl-C aborts the cases in
-/// flight, whose cleanup still runs. When [`breaker::THRESHOLD`] cases in a
-/// row could not reach the target it stops too: it aborts the cases in
+/// flight, whose cleanup still runs. When [`RunOptions::breaker`] cases in
+/// a row could not reach the target it stops too: it aborts the cases in
 /// flight (their cleanup still runs), skips the rest and says why in
 /// [`RunReport::stopped`].
 pub async fn run_cases<C: RunnableCase + 'static>(
@@ -68,7 +73,7 @@ pub async fn run_cases<C: RunnableCase + 'static>(
     let mut slots: Vec<Option<CaseOutcome>> = vec![None; cases.len()];
     let mut leftovers: Vec<Leftover> = Vec::new();
     let (abort, aborted) = tokio::sync::watch::channel(None::<String>);
-    let mut breaker = Breaker::new(breaker::THRESHOLD);
+    let mut breaker = Breaker::new(options.breaker);
     let mut stopped: Option<String> = None;
     let mut presses = 0u8;
     let note = |line: &str| progress.note(line);
