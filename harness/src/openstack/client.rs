@@ -332,7 +332,8 @@ impl Client {
             .push(exchange);
     }
 
-    fn record_error(&self, e: &Error) {
+    /// Record the exchange of a failure that has one.
+    pub(crate) fn record_error(&self, e: &Error) {
         if let Some(x) = e.exchange() {
             self.record(x.clone());
         }

@@ -5,11 +5,13 @@ use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
 use reqwest::Method;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use super::super::client::{expect_ok, Client};
+use super::super::evidence::Exchange;
 use super::super::failure::{ApiFailure, TransportFailure};
 use super::super::transport::{read_body, Outgoing, Payload};
 use super::{blocking_reader_stream, reader_stream, DataCheck, DataStream, Upload, GLANCE};
@@ -128,18 +130,11 @@ impl Client {
         let (mut response, mut exchange) = self.execute_raw(GLANCE, out).await?;
         let status = response.status().as_u16();
         let has_data = if status == 200 {
-            match response.chunk().await {
+            match self.next_chunk(&mut response, &exchange).await {
                 Ok(first) => first.is_some_and(|c| !c.is_empty()),
                 Err(e) => {
-                    exchange.transport_error = Some(self.redact(&e.to_string()));
-                    self.record(exchange.clone());
-                    return Err(Error::Transport(Box::new(TransportFailure {
-                        service: GLANCE,
-                        exchange,
-                        timed_out_after: e
-                            .is_timeout()
-                            .then_some(self.core.options.timeouts.transfer),
-                    })));
+                    self.record_error(&e);
+                    return Err(e);
                 }
             }
         } else {
@@ -196,27 +191,31 @@ impl Client {
         }
         self.record(exchange.clone());
         let mut written = 0u64;
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    writer.write_all(&chunk).await?;
-                    written += chunk.len() as u64;
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    let mut exchange = exchange;
-                    exchange.transport_error = Some(self.redact(&e.to_string()));
-                    return Err(Error::Transport(Box::new(TransportFailure {
-                        service: GLANCE,
-                        exchange,
-                        timed_out_after: e
-                            .is_timeout()
-                            .then_some(self.core.options.timeouts.transfer),
-                    })));
-                }
-            }
+        while let Some(chunk) = self.next_chunk(&mut response, &exchange).await? {
+            writer.write_all(&chunk).await?;
+            written += chunk.len() as u64;
         }
         writer.flush().await?;
         Ok(written)
+    }
+
+    /// The next chunk of image data of `response` (`None` at its end); a
+    /// body that stops arriving is a transport failure of `exchange`.
+    async fn next_chunk(
+        &self,
+        response: &mut reqwest::Response,
+        exchange: &Exchange,
+    ) -> Result<Option<Bytes>> {
+        response.chunk().await.map_err(|e| {
+            let mut exchange = exchange.clone();
+            exchange.transport_error = Some(self.redact(&e.to_string()));
+            Error::Transport(Box::new(TransportFailure {
+                service: GLANCE,
+                exchange,
+                timed_out_after: e
+                    .is_timeout()
+                    .then_some(self.core.options.timeouts.transfer),
+            }))
+        })
     }
 }
