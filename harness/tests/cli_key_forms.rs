@@ -8,18 +8,9 @@ use std::process::{Command, Output};
 
 use base64::Engine;
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+#[path = "../crypto/tests/common/openssl.rs"]
+mod openssl_command;
+use openssl_command::openssl;
 
 fn imgsig(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_imgsig"))

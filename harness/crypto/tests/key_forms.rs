@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::LazyLock;
 
+use common::openssl::openssl;
 use common::{image, openssl_verifies, CliSalt};
 use imgsig_contract::{Curve, HashMethod, Profile, PssSignSalt, Rejection, SignatureProperties};
 use imgsig_crypto::cert::{Certificate, CertificateParams};
@@ -21,19 +22,6 @@ use imgsig_crypto::{
 };
 
 const UUID: &str = "5b1c9f7e-2d2a-4a55-9b55-0e8f3f0c8a11";
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn pinned(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 use imgsig_contract::HashMethod;
 use imgsig_crypto::{KeySpec, PrivateKey, PublicKey};
 
+pub mod openssl;
+
 /// One key per spec of the matrix, generated in parallel once per test binary.
 pub static KEYS: LazyLock<HashMap<KeySpec, PrivateKey>> = LazyLock::new(|| {
     std::thread::scope(|s| {
