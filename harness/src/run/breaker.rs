@@ -39,9 +39,7 @@ impl Breaker {
             return None;
         };
         self.in_a_row = self.in_a_row.saturating_add(1);
-        let Some(threshold) = self.threshold else {
-            return None;
-        };
+        let threshold = self.threshold?;
         if self.tripped || self.in_a_row < threshold.get() {
             return None;
         }
