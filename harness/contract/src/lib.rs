@@ -10,6 +10,7 @@
 mod aspect;
 pub mod base64;
 mod chain;
+pub mod disk_format;
 mod error;
 mod hash;
 mod key_type;
