@@ -19,10 +19,15 @@ fn the_rule_answers_every_recorded_upload_as_glance_33_did() {
         let theirs = match u.status {
             204 => None,
             415 => Some(fixture::json_message(&u.body)),
-            other => panic!("{}/{}: unexpected recorded status {other}", u.disk_format, u.data),
+            other => panic!(
+                "{}/{}: unexpected recorded status {other}",
+                u.disk_format, u.data
+            ),
         };
         assert_eq!(
-            ours.as_ref().err().map(disk_format::FormatRefusal::glance_message),
+            ours.as_ref()
+                .err()
+                .map(disk_format::FormatRefusal::glance_message),
             theirs,
             "{} over {}",
             u.disk_format,

@@ -21,6 +21,9 @@ pub struct Failure {
     /// webob's `detail` (the first argument of `HTTPForbidden(msg)`),
     /// shown after the explanation; usually empty.
     detail: String,
+    /// The message is webob's whole explanation and detail already (a 415
+    /// with a detail), rendered without the default template's padding.
+    whole: bool,
 }
 
 impl Failure {
@@ -30,7 +33,26 @@ impl Failure {
             status,
             message: message.into(),
             detail: String::new(),
+            whole: false,
         }
+    }
+
+    /// Glance's 415 for bytes whose format is refused: webob's
+    /// `HTTPUnsupportedMediaType(detail=…)`, whose whole text `message` is
+    /// (see `FormatRefusal::glance_message`).
+    pub fn unsupported_media_type(message: impl Into<String>) -> Failure {
+        Failure {
+            whole: true,
+            ..Failure::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message)
+        }
+    }
+
+    /// Glance's bare 500 (an exception it does not handle).
+    pub fn internal() -> Failure {
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server has either erred or is incapable of performing the requested operation.",
+        )
     }
 
     /// 403 raised as `HTTPForbidden(detail)`: webob's default explanation
@@ -82,6 +104,13 @@ impl Failure {
     /// webob's HTML page, byte for byte.
     pub fn html(&self) -> String {
         let status = self.status_line();
+        if self.whole {
+            return format!(
+                "<html>\n <head>\n  <title>{status}</title>\n </head>\n <body>\n  <h1>{status}</h1>\n  \
+                 {}\n </body>\n</html>",
+                self.message
+            );
+        }
         format!(
             "<html>\n <head>\n  <title>{status}</title>\n </head>\n <body>\n  <h1>{status}</h1>\n  \
              {}<br /><br />\n{}\n\n\n </body>\n</html>",
@@ -92,8 +121,13 @@ impl Failure {
 
     /// The JSON form (`Accept: application/json`).
     pub fn json(&self) -> Value {
+        let message = if self.whole {
+            self.message.clone()
+        } else {
+            format!("{}<br /><br />\n{}\n\n", self.message, self.detail)
+        };
         json!({
-            "message": format!("{}<br /><br />\n{}\n\n", self.message, self.detail),
+            "message": message,
             "code": self.status_line(),
             "title": reason(self.status),
         })

@@ -266,6 +266,7 @@ pub(super) async fn create(
         updated_at: now,
         tasks: Vec::new(),
         generation: 0,
+        stranded: false,
     };
     for (key, value) in &fields {
         if key == "id" {

@@ -42,7 +42,7 @@ pub(super) async fn stage(
         return Err(Failure::content_type(&headers));
     }
     let path = cloud.glance.partial_path(&id);
-    let (claim, _) = Claim::take(
+    let (claim, _, _) = Claim::take(
         &cloud,
         &id,
         project_of(&token),
@@ -51,7 +51,7 @@ pub(super) async fn stage(
     )?;
     let file = File::create(&claim.path)
         .map_err(|e| Failure::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    let sink = Sink::new(Some(file), false, None)
+    let sink = Sink::new(Some(file), false, None, None)
         .map_err(|e| Failure::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
     let received = match receive(body, sink).await {
         Ok(r) => r,
@@ -187,7 +187,7 @@ async fn run_task(
             let path = staged.clone();
             tokio::task::spawn_blocking(move || {
                 let mut file = File::open(path)?;
-                let mut sink = Sink::new(None, checksums, verifier)?;
+                let mut sink = Sink::new(None, checksums, verifier, None)?;
                 let mut buf = vec![0u8; BATCH];
                 loop {
                     match file.read(&mut buf) {

@@ -57,7 +57,7 @@ pub(super) async fn replace(
     };
     let partial = cloud.glance.partial_path(&id);
     let file = File::create(&partial).map_err(store_error)?;
-    let sink = Sink::new(Some(file), cloud.checksums, None).map_err(store_error)?;
+    let sink = Sink::new(Some(file), cloud.checksums, None, None).map_err(store_error)?;
     let received = match receive(body, sink).await {
         Ok(r) => r,
         Err(_) => {

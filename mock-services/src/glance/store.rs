@@ -132,6 +132,11 @@ pub struct Image {
     /// Bumped by every upload or stage; a stale upload must not touch the
     /// record after another one started.
     pub generation: u64,
+    /// The data stayed in the store although the image is `queued`: Glance
+    /// 33 after refusing the bytes' format (415) keeps the file, its
+    /// checksums and `stores`, serves the data and answers a new upload
+    /// 500 (its file store finds the file already there).
+    pub stranded: bool,
 }
 
 /// Who looks at the images, as Glance 33's database layer sees them (the
@@ -170,6 +175,7 @@ impl Image {
 
     /// Forget the data and its hashes.
     pub fn clear_data(&mut self) {
+        self.stranded = false;
         self.size = None;
         self.checksum = None;
         self.hash_value = None;
@@ -212,7 +218,7 @@ impl Image {
         // Extra properties first, then the base ones, as Glance orders them.
         let mut obj = sorted_keys(&self.extra);
         obj.extend(fixed.map(|(k, v)| (k.to_owned(), v)));
-        if self.status == ImageStatus::Active {
+        if self.status == ImageStatus::Active || self.stranded {
             obj.insert("stores".to_owned(), json!("file"));
         }
         Value::Object(obj)

@@ -23,6 +23,7 @@ use axum::Extension;
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
+use imgsig_contract::disk_format::{FormatRefusal, Inspection};
 use imgsig_contract::{Base64Mode, FailedUpload, Rejection, Request, SignatureProperties};
 use imgsig_crypto::verify::UploadVerifier;
 use openssl::hash::{Hasher, MessageDigest};
@@ -70,11 +71,15 @@ fn feed(hasher: &mut Hasher, chunk: &[u8]) -> std::io::Result<()> {
     hasher.update(chunk).map_err(std::io::Error::other)
 }
 
-/// The checksums, the verifier and the file an upload streams into.
+/// The checksums, the verifier, the format inspection and the file an
+/// upload streams into.
 pub(super) struct Sink {
     file: Option<File>,
     checksums: Option<Checksums>,
     verifier: Option<UploadVerifier>,
+    /// Glance 33's format inspection with the image's disk format (bare
+    /// containers only).
+    inspection: Option<(Inspection, String)>,
     size: u64,
 }
 
@@ -87,20 +92,25 @@ pub(super) struct Received {
     pub checksums: Option<(String, String)>,
     /// The verifier's verdict (`Ok` when nothing was to be verified).
     pub verdict: Result<(), Rejection>,
+    /// The format inspection's (`Ok` when nothing was inspected).
+    pub format: Result<(), FormatRefusal>,
 }
 
 impl Sink {
     /// A sink writing to `file` (if any), computing Glance's checksums if
-    /// `checksums`, verifying with `verifier` (if any).
+    /// `checksums`, verifying with `verifier` (if any), inspecting the
+    /// bytes as `disk_format` (if any).
     pub(super) fn new(
         file: Option<File>,
         checksums: bool,
         verifier: Option<UploadVerifier>,
+        disk_format: Option<String>,
     ) -> std::io::Result<Sink> {
         Ok(Sink {
             file,
             checksums: checksums.then(Checksums::new).transpose()?,
             verifier,
+            inspection: disk_format.map(|f| (Inspection::new(), f)),
             size: 0,
         })
     }
@@ -116,6 +126,9 @@ impl Sink {
         if let Some(v) = &mut self.verifier {
             v.update(chunk);
         }
+        if let Some((i, _)) = &mut self.inspection {
+            i.update(chunk);
+        }
         self.size += chunk.len() as u64;
         Ok(())
     }
@@ -129,6 +142,9 @@ impl Sink {
             size: self.size,
             checksums: self.checksums.map(Checksums::finish).transpose()?,
             verdict: self.verifier.map_or(Ok(()), UploadVerifier::finish),
+            format: self
+                .inspection
+                .map_or(Ok(()), |(i, disk_format)| i.verdict(&disk_format, "bare")),
         })
     }
 }
@@ -192,6 +208,7 @@ pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamEr
         file,
         checksums,
         verifier,
+        inspection,
         ..
     } = sink;
     let primary = Lane::spawn(
@@ -199,6 +216,7 @@ pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamEr
             file,
             checksums: None,
             verifier,
+            inspection,
             size: 0,
         },
         Sink::absorb,
@@ -283,19 +301,31 @@ pub(super) struct Claim {
 }
 
 impl Claim {
-    /// Take image `id` (owned by `project`) from `queued` to `to`.
+    /// Take image `id` (owned by `project`) from `queued` to `to`: the
+    /// claim, the image's extra properties and, for a `bare` image, the
+    /// disk format Glance inspects the bytes as.
     pub(super) fn take(
         cloud: &Arc<Cloud>,
         id: &str,
         project: &str,
         to: ImageStatus,
         path: PathBuf,
-    ) -> Result<(Claim, serde_json::Map<String, serde_json::Value>), Failure> {
+    ) -> Result<
+        (
+            Claim,
+            serde_json::Map<String, serde_json::Value>,
+            Option<String>,
+        ),
+        Failure,
+    > {
         let mut images = cloud.glance.lock();
         let image = images
             .get_mut(id)
             .filter(|i| i.owner == project)
             .ok_or_else(|| Failure::no_image(id))?;
+        if image.stranded && to == ImageStatus::Saving {
+            return Err(Failure::internal());
+        }
         if image.status != ImageStatus::Queued {
             return Err(Failure::conflict(format!(
                 "Image status transition from {} to {} is not allowed",
@@ -307,6 +337,10 @@ impl Claim {
         image.generation += 1;
         image.updated_at = now_secs();
         let props = image.extra.clone();
+        let inspect_as = image
+            .disk_format
+            .clone()
+            .filter(|_| image.container_format.as_deref() == Some("bare"));
         Ok((
             Claim {
                 cloud: cloud.clone(),
@@ -316,6 +350,7 @@ impl Claim {
                 armed: true,
             },
             props,
+            inspect_as,
         ))
     }
 
@@ -404,7 +439,8 @@ pub(super) async fn upload(
     }
     let profile = cloud.profile();
     let path = cloud.glance.partial_path(&id);
-    let (claim, props) = Claim::take(&cloud, &id, project_of(&token), ImageStatus::Saving, path)?;
+    let (claim, props, disk_format) =
+        Claim::take(&cloud, &id, project_of(&token), ImageStatus::Saving, path)?;
     let verifier = match SignatureProperties::parse(
         &super::JsonProperties(&props),
         profile,
@@ -424,7 +460,7 @@ pub(super) async fn upload(
         }
     };
     let file = create_file(&claim.path)?;
-    let sink = Sink::new(Some(file), cloud.checksums, verifier).map_err(|e| {
+    let sink = Sink::new(Some(file), cloud.checksums, verifier, disk_format).map_err(|e| {
         Failure::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("Failed to store image data: {e}"),
@@ -454,9 +490,21 @@ pub(super) async fn upload(
             format!("Failed to store image data: {e}"),
         )
     })?;
+    let refused = received.format.as_ref().err();
     let settled = claim.with_image(|image| {
-        image.status = ImageStatus::Active;
-        image.size = Some(received.size);
+        match refused {
+            // Glance 33 puts the image back to queued but keeps the stored
+            // file, its checksums and its location.
+            Some(_) => {
+                image.status = ImageStatus::Queued;
+                image.size = None;
+                image.stranded = true;
+            }
+            None => {
+                image.status = ImageStatus::Active;
+                image.size = Some(received.size);
+            }
+        }
         image.set_checksums(received.checksums.clone());
         image.updated_at = now_secs();
     });
@@ -472,6 +520,9 @@ pub(super) async fn upload(
         ));
     }
     claim.release();
+    if let Some(refusal) = refused {
+        return Err(Failure::unsupported_media_type(refusal.glance_message()));
+    }
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
@@ -515,11 +566,18 @@ pub(super) async fn download(
         .get(&id, viewer_of(&token))
         .ok_or_else(|| Failure::no_image(&id))?;
     let no_data = || StatusCode::NO_CONTENT.into_response();
-    let (ImageStatus::Active, Some(size)) = (image.status, image.size) else {
-        return Ok(no_data());
+    let known = match (image.status, image.size) {
+        (ImageStatus::Active, Some(size)) => Some(size),
+        // A queued image whose bytes were refused still serves them.
+        (ImageStatus::Queued, _) if image.stranded => None,
+        _ => return Ok(no_data()),
     };
     let Ok(mut file) = File::open(cloud.glance.data_path(&id)) else {
         return Ok(no_data());
+    };
+    let size = match known {
+        Some(size) => size,
+        None => file.metadata().map_or(0, |m| m.len()),
     };
     let (tx, rx) = mpsc::channel(DEPTH);
     tokio::task::spawn_blocking(move || {

@@ -316,8 +316,7 @@ impl Inspector {
             }
             Detected::Vdi => self.region_complete("header") && u32_le(header, 0x40) == 0xbeda_107f,
             Detected::Iso => {
-                self.complete()
-                    && matches!(header.get(1..6), Some(b"CD001" | b"NSR02" | b"NSR03"))
+                self.complete() && matches!(header.get(1..6), Some(b"CD001" | b"NSR02" | b"NSR03"))
             }
             Detected::Gpt => {
                 let mbr = self.data("mbr");
@@ -333,7 +332,11 @@ impl Inspector {
     pub fn virtual_size(&self) -> Result<(), Raised> {
         let text_vmdk = self.format == Detected::Vmdk
             && self.region("header").is_none()
-            && self.vmdk.desc_text.as_deref().is_some_and(|t| !t.is_empty())
+            && self
+                .vmdk
+                .desc_text
+                .as_deref()
+                .is_some_and(|t| !t.is_empty())
             && matches!(
                 self.vmdk.vmdktype.as_deref(),
                 Some("monolithicsparse" | "streamoptimized")

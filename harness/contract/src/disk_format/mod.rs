@@ -32,7 +32,6 @@ use std::fmt;
 pub use inspectors::Detected;
 use inspectors::{Inspector, Raised};
 
-
 /// The chunk size of Glance's file store (`WRITE_CHUNKSIZE`), in which the
 /// inspector sees the stream.
 pub const GLANCE_CHUNK: usize = 64 * 1024;
@@ -128,20 +127,26 @@ impl Inspection {
 
     /// More of the stream.
     pub fn update(&mut self, mut data: &[u8]) {
-        while !data.is_empty() {
+        if !self.pending.is_empty() {
             let take = (GLANCE_CHUNK - self.pending.len()).min(data.len());
             self.pending.extend_from_slice(&data[..take]);
             data = &data[take..];
-            if self.pending.len() == GLANCE_CHUNK {
-                self.eat_pending();
+            if self.pending.len() < GLANCE_CHUNK {
+                return;
             }
+            let chunk = std::mem::take(&mut self.pending);
+            self.eat(&chunk);
         }
+        while data.len() >= GLANCE_CHUNK {
+            self.eat(&data[..GLANCE_CHUNK]);
+            data = &data[GLANCE_CHUNK..];
+        }
+        self.pending.extend_from_slice(data);
     }
 
-    fn eat_pending(&mut self) {
-        let chunk = std::mem::take(&mut self.pending);
+    fn eat(&mut self, chunk: &[u8]) {
         for inspector in self.inspectors.iter_mut().filter(|i| !i.errored) {
-            if inspector.eat(&chunk).is_err() {
+            if inspector.eat(chunk).is_err() {
                 inspector.errored = true;
             }
         }
@@ -149,13 +154,21 @@ impl Inspection {
 
     /// The end of the stream: what Glance decides for an image of these
     /// formats.
-    pub fn verdict(mut self, disk_format: &str, container_format: &str) -> Result<(), FormatRefusal> {
+    pub fn verdict(
+        mut self,
+        disk_format: &str,
+        container_format: &str,
+    ) -> Result<(), FormatRefusal> {
         if container_format != "bare" {
             return Ok(());
         }
-        if !self.pending.is_empty() {
-            self.eat_pending();
+        let chunk = std::mem::take(&mut self.pending);
+        if !chunk.is_empty() {
+            self.eat(&chunk);
         }
+        // The file store's last read returns nothing, and the inspectors
+        // see that empty chunk too.
+        self.eat(&[]);
         for inspector in &mut self.inspectors {
             inspector.finish();
         }

@@ -29,8 +29,14 @@ fn a_qcow2_header_is_qcow2_and_its_backing_file_is_refused() {
         check("vmdk", &qcow2(3, 0)).unwrap_err().to_string(),
         "Image disk_format vmdk does not match stream data qcow2"
     );
-    assert_eq!(check("raw", &qcow2(3, 512)), Err(FormatRefusal::SafetyChecks));
-    assert_eq!(check("qcow2", &qcow2(1, 0)), Err(FormatRefusal::SafetyChecks));
+    assert_eq!(
+        check("raw", &qcow2(3, 512)),
+        Err(FormatRefusal::SafetyChecks)
+    );
+    assert_eq!(
+        check("qcow2", &qcow2(1, 0)),
+        Err(FormatRefusal::SafetyChecks)
+    );
 }
 
 #[test]
