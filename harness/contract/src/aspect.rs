@@ -23,17 +23,20 @@ pub enum Aspect {
     /// Whether a consumer (Nova) validates the signing certificate against
     /// the trusted ones, and by which rules.
     CertificateValidation,
+    /// Whether uploaded bytes must match the image's `disk_format`.
+    FormatInspection,
 }
 
 impl Aspect {
     /// Every aspect.
-    pub const ALL: [Aspect; 6] = [
+    pub const ALL: [Aspect; 7] = [
         Aspect::PssSalt,
         Aspect::BinaryCurves,
         Aspect::KeyTypeNames,
         Aspect::SignatureLength,
         Aspect::FailedImages,
         Aspect::CertificateValidation,
+        Aspect::FormatInspection,
     ];
 
     /// Human name.
@@ -45,6 +48,7 @@ impl Aspect {
             Aspect::SignatureLength => "signature length limit",
             Aspect::FailedImages => "failed images",
             Aspect::CertificateValidation => "certificate validation (consumer)",
+            Aspect::FormatInspection => "format inspection",
         }
     }
 
@@ -70,6 +74,12 @@ impl Aspect {
                  (AttributeError): certificates cannot be validated"
             }
             (Aspect::CertificateValidation, _) => "validates certificates by cursive 0.3.1's rules",
+            (Aspect::FormatInspection, Profile::Documented) => {
+                "bytes not inspected: any data under any disk_format"
+            }
+            (Aspect::FormatInspection, _) => {
+                "bytes must match disk_format, as Glance 33 inspects them (415, image left queued)"
+            }
         }
     }
 }

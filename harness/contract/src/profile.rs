@@ -66,6 +66,13 @@ impl Profile {
         }
     }
 
+    /// Whether the uploaded bytes must be what `disk_format` says (Glance
+    /// 33's format inspection, on by default: a 415 after a good
+    /// signature); the user documentation does not mention it.
+    pub const fn inspects_formats(self) -> bool {
+        !matches!(self, Profile::Documented)
+    }
+
     /// How the verifier treats the RSA-PSS salt length.
     pub const fn pss_verify_salt(self) -> PssVerifySalt {
         match self {

@@ -58,6 +58,10 @@ pub enum Rejection {
     /// The signing certificate does not chain to the trusted certificates:
     /// cursive's `verify_certificate` message.
     UntrustedCertificate(String),
+    /// The bytes are not what the image's `disk_format` says (Glance 33's
+    /// format inspection, after a good signature): a 415 with this detail
+    /// ([`crate::disk_format::FormatRefusal`]'s text).
+    ImageFormat(String),
 }
 
 impl Rejection {
@@ -72,7 +76,8 @@ impl Rejection {
         )
     }
 
-    /// The full text of Glance's 400 answer for image `image_id`.
+    /// The full text of Glance's 400 answer for image `image_id` (its 415
+    /// for [`Rejection::ImageFormat`]).
     ///
     /// A signature mismatch is raised by Glance itself with the bare text
     /// "Signature verification failed"; every other reason comes from
@@ -80,6 +85,7 @@ impl Rejection {
     /// <reason>." (see `wire/transcript.md`).
     pub fn glance_message(&self, image_id: &str) -> String {
         match self {
+            Rejection::ImageFormat(detail) => crate::disk_format::media_type_message(detail),
             Rejection::SignatureMismatch => {
                 format!("Signature verification failed for image {image_id}: {self}")
             }
@@ -109,6 +115,7 @@ impl Rejection {
             Rejection::MissingProperty(_) => "missing-property",
             Rejection::NoTrustedCertificates => "no-trusted-certificates",
             Rejection::UntrustedCertificate(_) => "untrusted-certificate",
+            Rejection::ImageFormat(_) => "image-format",
         }
     }
 }
@@ -155,7 +162,9 @@ impl fmt::Display for Rejection {
                  were provided. Unable to validate the certificate used to verify the image \
                  signature.",
             ),
-            Rejection::UntrustedCertificate(message) => f.write_str(message),
+            Rejection::UntrustedCertificate(message) | Rejection::ImageFormat(message) => {
+                f.write_str(message)
+            }
         }
     }
 }

@@ -43,6 +43,8 @@ impl Case {
             Aspect::FailedImages => family == Family::Neg,
             // Read off consumer runs (`ConsumerCase`), not uploads.
             Aspect::CertificateValidation => false,
+            // Bytes that are not what the case's disk format says.
+            Aspect::FormatInspection => self.format_refusal().is_some(),
         }
     }
 }

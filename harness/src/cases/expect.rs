@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::spec::disk_format::{FormatRefusal, Inspection};
 use crate::spec::Expected;
 use crate::spec::{Base64Mode, Profile, Rejection, Request, SignatureProperties};
 use crate::verify::{CertificateLookup, UploadVerifier};
@@ -30,7 +31,14 @@ pub fn expectation(case: &Case, profile: Profile) -> Expected {
         Err(r) => return Expected::Reject { reason: Some(r) },
     };
     let props = match request {
-        Request::Unverified { .. } => return Expected::Unverified,
+        Request::Unverified { .. } => {
+            return match case.format_refusal().filter(|_| profile.inspects_formats()) {
+                Some(refusal) => Expected::Reject {
+                    reason: Some(Rejection::ImageFormat(refusal.to_string())),
+                },
+                None => Expected::Unverified,
+            }
+        }
         Request::Verify(p) => p,
     };
     if profile.leaves_binary_curves_open() && props.key_type.curve().is_some_and(|c| c.is_binary())
@@ -46,12 +54,49 @@ pub fn expectation(case: &Case, profile: Profile) -> Expected {
         Err(r) if r.is_implementation_defined() => return Expected::Acceptable,
         Err(r) => return Expected::Reject { reason: Some(r) },
     };
-    if verifier.update_from(case.image.reader()).is_err() {
+    let mut inspection = Inspection::new();
+    let read = case.image.for_each_chunk(|chunk| {
+        verifier.update(chunk);
+        inspection.update(chunk);
+    });
+    if read.is_err() {
         return Expected::Acceptable;
     }
-    match verifier.finish() {
-        Ok(()) => Expected::Accept,
-        Err(r) => Expected::Reject { reason: Some(r) },
+    if let Err(r) = verifier.finish() {
+        return Expected::Reject { reason: Some(r) };
+    }
+    match case.format_verdict(inspection).filter(|_| profile.inspects_formats()) {
+        Some(refusal) => Expected::Reject {
+            reason: Some(Rejection::ImageFormat(refusal.to_string())),
+        },
+        None => Expected::Accept,
+    }
+}
+
+impl Case {
+    /// The image's `disk_format` and `container_format` as the case
+    /// creates it (the harness's defaults `raw` and `bare` unless the
+    /// properties set them).
+    pub fn formats(&self) -> (&str, &str) {
+        let get = |name: &str, default: &'static str| {
+            self.properties.get(name).map_or(default, String::as_str)
+        };
+        (get("disk_format", "raw"), get("container_format", "bare"))
+    }
+
+    /// What Glance 33's format inspection says of the case's bytes
+    /// (read once more).
+    pub fn format_refusal(&self) -> Option<FormatRefusal> {
+        let mut inspection = Inspection::new();
+        self.image
+            .for_each_chunk(|chunk| inspection.update(chunk))
+            .ok()?;
+        self.format_verdict(inspection)
+    }
+
+    fn format_verdict(&self, inspection: Inspection) -> Option<FormatRefusal> {
+        let (disk_format, container_format) = self.formats();
+        inspection.verdict(disk_format, container_format).err()
     }
 }
 

@@ -52,6 +52,20 @@ impl ImageSource {
         self.len() == 0
     }
 
+    /// Hand the bytes to `f` chunk by chunk.
+    pub fn for_each_chunk(&self, mut f: impl FnMut(&[u8])) -> std::io::Result<()> {
+        let mut reader = self.reader();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => f(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// A stream of the bytes.
     pub fn reader(&self) -> Box<dyn Read + Send> {
         match self {

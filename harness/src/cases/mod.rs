@@ -23,6 +23,7 @@ mod aspects;
 pub mod check;
 pub mod consumer;
 pub mod corpus;
+pub mod disk_images;
 mod expect;
 mod families;
 mod flags;

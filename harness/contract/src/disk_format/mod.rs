@@ -86,14 +86,19 @@ impl fmt::Display for FormatRefusal {
 }
 
 impl FormatRefusal {
-    /// The whole text of Glance's 415 message (webob's
-    /// `HTTPUnsupportedMediaType` explanation, then the detail).
+    /// The whole text of Glance's 415 message.
     pub fn glance_message(&self) -> String {
-        format!(
-            "The request media type application/octet-stream is not supported by this server.\n\
-             <br /><br />\n{self}"
-        )
+        media_type_message(&self.to_string())
     }
+}
+
+/// Glance's 415 text around `detail` (webob's `HTTPUnsupportedMediaType`
+/// explanation for an octet stream, then the detail).
+pub fn media_type_message(detail: &str) -> String {
+    format!(
+        "The request media type application/octet-stream is not supported by this server.\n\
+         <br /><br />\n{detail}"
+    )
 }
 
 /// oslo's `InspectWrapper` over a stream: every inspector at once.

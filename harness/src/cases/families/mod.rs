@@ -6,6 +6,7 @@
 mod big;
 mod cert;
 mod cert_trust;
+mod disk_format;
 mod doc;
 mod key_forms;
 mod neg;
@@ -165,6 +166,7 @@ pub fn catalogue(include_big: bool) -> Result<Vec<Case>> {
     cases.extend(cert_trust::cases()?);
     cases.extend(reg::cases()?);
     cases.extend(doc::cases()?);
+    cases.extend(disk_format::cases()?);
     if include_big {
         cases.extend(big::cases()?);
     }
