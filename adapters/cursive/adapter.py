@@ -7,13 +7,17 @@ with IMGSIG_ADAPTER_PROTOCOL=2): says {"protocol": 2}, then answers each
 request line with one verdict line, importing cursive only once. cursive fetches the certificate through castellan's key manager;
 here the key manager is replaced by one that serves the case's secret, so
 everything else (property checks, certificate handling, hashing and
-verification) is cursive's and pyca/cryptography's own code.
+verification) is cursive's and pyca/cryptography's own code; the format
+inspection after it is oslo.utils' own, with Glance 33's rule (formats.py).
 """
 
 import base64
 import json
 import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import formats  # noqa: E402
 
 
 def verdict(result, **fields):
@@ -45,8 +49,15 @@ def verify(request):
         return verdict("error", detail="cannot import cursive/castellan: %s" % e)
 
     props = request["properties"]
+    disk_format = props.get("disk_format", "raw")
+    container_format = props.get("container_format", "bare")
     if not signature_utils.should_create_verifier(props):
-        return verdict("accept")
+        with open(request["image_path"], "rb") as image:
+            data = formats.open_inspection(image, container_format)
+            for _chunk in formats.read_chunks(data):
+                pass
+            refused = formats.refusal(data, disk_format)
+        return verdict("reject", reason=refused) if refused else verdict("accept")
 
     secret = request.get("certificate")
 
@@ -86,9 +97,14 @@ def verify(request):
             img_signature_key_type=props["img_signature_key_type"],
         )
         with open(request["image_path"], "rb") as image:
-            for chunk in iter(lambda: image.read(1 << 20), b""):
+            data = formats.open_inspection(image, container_format)
+            for chunk in formats.read_chunks(data):
                 verifier.update(chunk)
-        verifier.verify()
+            verifier.verify()
+            # Glance inspects the stored bytes after the signature check.
+            refused = formats.refusal(data, disk_format)
+        if refused:
+            return verdict("reject", reason=refused)
     except cursive_exception.SignatureVerificationError as e:
         return verdict("reject", reason=str(e))
     except crypto_exceptions.InvalidSignature:

@@ -109,6 +109,12 @@ pub fn refused_signature(error: &str) -> bool {
     error.contains("Signature verification failed")
 }
 
+/// Whether a failed `image create` failed as Glance 33 refuses bytes that
+/// are not their disk format (415).
+pub fn refused_format(error: &str) -> bool {
+    error.contains("415") || error.contains("Unsupported Media Type")
+}
+
 /// `openstack image show ID -c status`.
 pub fn image_status(openstack: &Openstack, id: &str) -> Result<String> {
     let out = openstack(&["image", "show", id, "-f", "value", "-c", "status"])?;

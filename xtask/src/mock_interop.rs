@@ -111,14 +111,22 @@ fn session(cloud: &MockCloud, openstack: &Path, work: &Path) -> Result<()> {
         ("img_signature_key_type", "RSA-PSS".to_owned()),
     ]
     .map(|(k, v)| (k.to_owned(), v));
-    let image = |file, name| guide::SignedImage {
+    let image = |file, name, disk_format| guide::SignedImage {
         file,
         name,
-        disk_format: "qcow2",
+        disk_format,
         properties: &properties,
     };
     let columns = ["id", "status"];
-    let good = image(&good, "mock-interop-good");
+    // The guide's own example: --disk-format qcow2 over a text file, which
+    // Glance 33 (and so the mock) refuses after the good signature.
+    let guides = image(&good, "mock-interop-guide", "qcow2");
+    match guide::create_image(&openstack, &guides, &columns, false) {
+        Ok(out) => return Err(format!("the text file was taken for qcow2: {out}")),
+        Err(e) if guide::refused_format(&e) => {}
+        Err(e) => return Err(format!("the guide's qcow2 example failed otherwise: {e}")),
+    }
+    let good = image(&good, "mock-interop-good", "raw");
     let out = guide::create_image(&openstack, &good, &columns, false)?;
     if !out.contains("active") {
         return Err(format!("the good image is not active: {out}"));
@@ -128,7 +136,7 @@ fn session(cloud: &MockCloud, openstack: &Path, work: &Path) -> Result<()> {
         .find(|l| l.len() == 36)
         .unwrap_or_default()
         .to_owned();
-    let tampered = image(&tampered, "mock-interop-tampered");
+    let tampered = image(&tampered, "mock-interop-tampered", "raw");
     match guide::create_image(&openstack, &tampered, &columns, false) {
         Ok(out) => return Err(format!("the tampered image was accepted: {out}")),
         Err(e) if guide::refused_signature(&e) => {}

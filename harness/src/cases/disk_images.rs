@@ -117,13 +117,36 @@ mod tests {
 
     #[test]
     fn each_image_is_what_glance_33_takes_it_for() {
-        for image in [DiskImage::Qcow2, DiskImage::Vmdk, DiskImage::Vhd, DiskImage::Vdi, DiskImage::Iso] {
-            assert_eq!(check(image.slug(), &image.bytes()), Ok(()), "{}", image.slug());
-            assert!(check("raw", &image.bytes()).is_ok(), "raw over {}", image.slug());
+        for image in [
+            DiskImage::Qcow2,
+            DiskImage::Vmdk,
+            DiskImage::Vhd,
+            DiskImage::Vdi,
+            DiskImage::Iso,
+        ] {
+            assert_eq!(
+                check(image.slug(), &image.bytes()),
+                Ok(()),
+                "{}",
+                image.slug()
+            );
+            assert!(
+                check("raw", &image.bytes()).is_ok(),
+                "raw over {}",
+                image.slug()
+            );
             assert!(check("qcow2", b"text").is_err());
         }
-        for unsafe_image in [DiskImage::Qcow2BackingFile, DiskImage::Qed, DiskImage::VhdxIdent] {
-            assert!(check("raw", &unsafe_image.bytes()).is_err(), "{}", unsafe_image.slug());
+        for unsafe_image in [
+            DiskImage::Qcow2BackingFile,
+            DiskImage::Qed,
+            DiskImage::VhdxIdent,
+        ] {
+            assert!(
+                check("raw", &unsafe_image.bytes()).is_err(),
+                "{}",
+                unsafe_image.slug()
+            );
         }
     }
 }

@@ -65,7 +65,10 @@ pub fn expectation(case: &Case, profile: Profile) -> Expected {
     if let Err(r) = verifier.finish() {
         return Expected::Reject { reason: Some(r) };
     }
-    match case.format_verdict(inspection).filter(|_| profile.inspects_formats()) {
+    match case
+        .format_verdict(inspection)
+        .filter(|_| profile.inspects_formats())
+    {
         Some(refusal) => Expected::Reject {
             reason: Some(Rejection::ImageFormat(refusal.to_string())),
         },
