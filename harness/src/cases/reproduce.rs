@@ -64,10 +64,17 @@ pub fn commands(case: &dyn RunnableCase, dir: &str) -> Vec<String> {
             &path(files::SECRET),
         ));
     }
-    let props = case.properties(secret.as_ref().map(|_| super::corpus::SECRET_ID));
+    let mut props = case.properties(secret.as_ref().map(|_| super::corpus::SECRET_ID));
+    // The formats are the client's own options, not properties.
+    let container_format = props
+        .remove("container_format")
+        .unwrap_or_else(|| "bare".into());
+    let disk_format = props.remove("disk_format").unwrap_or_else(|| "raw".into());
     let props: Vec<String> = props.iter().map(|(k, v)| property_arg(k, v)).collect();
     out.push(format!(
-        "openstack image create --container-format bare --disk-format raw {} --file {} {}",
+        "openstack image create --container-format {} --disk-format {} {} --file {} {}",
+        shell_quote(&container_format),
+        shell_quote(&disk_format),
         props.join(" "),
         shell_quote(&path(files::IMAGE)),
         shell_quote(case.id())

@@ -288,6 +288,9 @@ pub(super) async fn drain(mut body: Body) {
     while let Some(Ok(_)) = body.frame().await {}
 }
 
+/// An image's extra properties.
+type Properties = serde_json::Map<String, serde_json::Value>;
+
 /// An image held in `saving` (or `uploading`) by one upload. Dropping it
 /// without [`Claim::release`] puts the image back to `queued` and removes
 /// the partial file: a client that disconnects leaves nothing behind.
@@ -310,14 +313,7 @@ impl Claim {
         project: &str,
         to: ImageStatus,
         path: PathBuf,
-    ) -> Result<
-        (
-            Claim,
-            serde_json::Map<String, serde_json::Value>,
-            Option<String>,
-        ),
-        Failure,
-    > {
+    ) -> Result<(Claim, Properties, Option<String>), Failure> {
         let mut images = cloud.glance.lock();
         let image = images
             .get_mut(id)

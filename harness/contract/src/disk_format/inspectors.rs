@@ -622,5 +622,6 @@ fn mbr_partitions_safe(mbr: &[u8]) -> bool {
             }
         }
     }
-    !(found_gpt && valid != [0]) && !valid.is_empty()
+    let extra_partitions = found_gpt && valid != [0];
+    !extra_partitions && !valid.is_empty()
 }
