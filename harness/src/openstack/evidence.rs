@@ -253,10 +253,16 @@ pub fn error_message(body: &str) -> String {
     excerpt(body.trim(), 300)
 }
 
+/// webob's explanation, then its detail when there is one (Glance's 415
+/// says what is wrong with the bytes only there).
 fn strip_html_tail(text: &str) -> String {
-    let text = text.split("<br />").next().unwrap_or(text);
     let text = text.split("</body>").next().unwrap_or(text);
-    text.trim().to_owned()
+    let (explanation, detail) = text.split_once("<br />").unwrap_or((text, ""));
+    let detail = detail.trim_start_matches("<br />").trim();
+    match (explanation.trim(), detail) {
+        (explanation, "") => explanation.to_owned(),
+        (explanation, detail) => format!("{explanation} {detail}"),
+    }
 }
 
 #[cfg(test)]
@@ -276,6 +282,12 @@ mod tests {
         assert_eq!(
             error_message(json),
             "Signature verification failed for image d: x"
+        );
+        let media = r#"{"message": "The request media type application/octet-stream is not supported by this server.\n<br /><br />\nImage disk_format qcow2 does not match stream data raw", "code": "415 Unsupported Media Type", "title": "Unsupported Media Type"}"#;
+        assert_eq!(
+            error_message(media),
+            "The request media type application/octet-stream is not supported by this server. \
+             Image disk_format qcow2 does not match stream data raw"
         );
         let keystone = r#"{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}"#;
         assert_eq!(

@@ -456,7 +456,9 @@ pub(super) async fn upload(
         }
     };
     let file = create_file(&claim.path)?;
-    let sink = Sink::new(Some(file), cloud.checksums, verifier, disk_format).map_err(|e| {
+    // The documented profile plays a Glance without format inspection.
+    let inspect_as = disk_format.filter(|_| profile.inspects_formats());
+    let sink = Sink::new(Some(file), cloud.checksums, verifier, inspect_as).map_err(|e| {
         Failure::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("Failed to store image data: {e}"),

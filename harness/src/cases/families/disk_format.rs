@@ -10,11 +10,11 @@ use crate::cases::disk_images::DiskImage;
 /// The user guide's example image (`myimage`).
 const GUIDE_IMAGE: &[u8] = b"This is a dodgy image\n";
 
-/// A case signing `image` with RSA-2048 and SHA-256 (the guide's choice),
+/// A case signing `image` with RSA-1024 and SHA-256 (the user guide's key and hash),
 /// uploaded as `disk_format`.
 fn signed(id: String, reason: String, image: Vec<u8>, disk_format: &str) -> Result<Case> {
     let valid = Valid::new(
-        "rsa-2048",
+        "rsa-1024",
         HashMethod::Sha256,
         ImageSource::Bytes(image.into()),
         PssSignSalt::Max,
