@@ -214,7 +214,9 @@ pub(super) async fn upload(
     let upload = client
         .upload_blocking(&image.id, case.image(), Some(case.image_len()))
         .await?;
-    let state = match client.image(&image.id).await? {
+    let after = client.image(&image.id).await?;
+    let listed_in_a_store = after.as_ref().is_some_and(|a| !a.stores.is_empty());
+    let state = match after {
         Some(after) => ImageState::Status(after.status),
         None => ImageState::Deleted,
     };
@@ -225,7 +227,11 @@ pub(super) async fn upload(
             status: Some(upload.status),
             message: upload.message(),
             image: state,
-            data_retained: client.download_status(&image.id).await?.has_data,
+            // A record that still names a store keeps its data (Glance 33
+            // after a format refusal, whose download then says
+            // `Content-Length: None`, which no HTTP client reads);
+            // otherwise the download tells.
+            data_retained: listed_in_a_store || client.download_status(&image.id).await?.has_data,
         }
     };
     Ok(Upload {
