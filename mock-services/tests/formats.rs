@@ -1,6 +1,6 @@
 //! The mock Glance against every upload recorded from the live Glance 33
 //! (`harness/contract/tests/fixtures/glance33-formats.jsonl`): the same
-//! status, body (for `Accept` JSON, HTML and `*/*`), image status, stored
+//! status, body (for `Accept` JSON, HTML, `*/*` and empty), image status, stored
 //! file, download and second upload.
 
 mod common;
@@ -52,8 +52,10 @@ async fn the_mock_answers_every_recorded_upload_as_glance_33_did() {
             "json" => Some("application/json"),
             "html" => Some("text/html"),
             "any" => Some("*/*"),
-            // The mock answers HTML without an Accept header (Glance:
-            // text/plain; the error body types are not matched yet).
+            // An empty header: webob's plain text. (Without the header
+            // the same, but the HTTP client here always sends one; the
+            // unit tests of the negotiation cover it.)
+            "empty" => Some(""),
             _ => continue,
         };
         let put = |accept: Option<&str>| {

@@ -43,8 +43,11 @@ async fn version_discovery_and_healthcheck_need_no_token() {
 #[tokio::test]
 async fn no_token_is_the_transcripts_401_page() {
     let cloud = start().await;
+    // curl's `Accept: */*`, as in the transcript (without the header
+    // webob answers plain text).
     let resp = client()
         .get(format!("{}/v2/images", cloud.urls().glance))
+        .header("accept", "*/*")
         .send()
         .await
         .unwrap();

@@ -1,5 +1,9 @@
-//! Glance's error answers: webob's HTML page by default, JSON when the
-//! client accepts `application/json` (see `wire/transcript.md`).
+//! Glance's error answers as webob renders them for the request's
+//! `Accept`: HTML or JSON, whichever of `text/html` and `application/json`
+//! the header prefers (HTML on a tie), and plain text when it accepts
+//! neither, or is missing or empty — as python-openstackclient sends it
+//! (see `wire/transcript.md`; recorded from Glance 33 in
+//! `harness/contract/tests/fixtures/glance33-formats.jsonl`).
 
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -133,18 +137,29 @@ impl Failure {
         })
     }
 
+    /// webob's plain-text form: the status line, a blank line and the
+    /// body with its tags stripped (`webob.exc.strip_tags`: newlines become
+    /// spaces, each `<br />` a newline).
+    pub fn plain(&self) -> String {
+        let body = if self.whole {
+            self.message.clone()
+        } else {
+            format!("{}<br /><br />\n{}\n\n", self.message, self.detail)
+        };
+        format!("{}\n\n{}", self.status_line(), strip_tags(&body))
+    }
+
     /// The response for a client that sent `accept`.
     pub fn render(&self, accept: Option<&str>) -> Response {
-        if wants_json(accept) {
-            json_response(self.status, &self.json())
-        } else {
-            let mut resp = (self.status, self.html()).into_response();
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=UTF-8"),
-            );
-            resp
-        }
+        let (body, content_type) = match negotiate(accept) {
+            Rendering::Json => return json_response(self.status, &self.json()),
+            Rendering::Html => (self.html(), "text/html; charset=UTF-8"),
+            Rendering::Plain => (self.plain(), "text/plain; charset=UTF-8"),
+        };
+        let mut resp = (self.status, body).into_response();
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        resp
     }
 }
 
@@ -166,26 +181,81 @@ fn html_escape(text: &str) -> String {
         .replace('\'', "&#x27;")
 }
 
-/// webob picks the best of text/html, application/json and text/plain;
-/// HTML wins unless JSON is asked for more specifically.
-fn wants_json(accept: Option<&str>) -> bool {
-    let Some(accept) = accept else { return false };
-    let mut best_json = 0.0f32;
-    let mut best_html = 0.0f32;
-    for item in accept.split(',') {
+/// `webob.exc.strip_tags` on what Glance's errors hold: newlines become
+/// spaces, `<br …>` a newline, other tags go.
+fn strip_tags(body: &str) -> String {
+    let flat = body.replace('\n', " ").replace('\r', "");
+    let mut out = String::with_capacity(flat.len());
+    let mut rest = flat.as_str();
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            // No closing '>': not a tag (webob's pattern needs one).
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        if rest[open + 1..]
+            .get(..2)
+            .is_some_and(|t| t.eq_ignore_ascii_case("br"))
+        {
+            out.push('\n');
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// How an error is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rendering {
+    Html,
+    Json,
+    Plain,
+}
+
+/// webob's `acceptable_offers(['text/html', 'application/json'])`: each
+/// offer takes the quality of the most specific range that matches it
+/// (`type/subtype`, then `type/*`, then `*/*`); the best quality above 0
+/// wins, HTML on a tie; none acceptable (or no header, or an empty one)
+/// is plain text. A header webob cannot parse accepts every offer: HTML.
+fn negotiate(accept: Option<&str>) -> Rendering {
+    let Some(accept) = accept.map(str::trim).filter(|a| !a.is_empty()) else {
+        return Rendering::Plain;
+    };
+    let mut ranges = Vec::new();
+    for item in accept.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let mut parts = item.split(';');
         let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let Some((kind, sub)) = media.split_once('/') else {
+            return Rendering::Html;
+        };
         let q = parts
             .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.parse::<f32>().ok())
+            .find_map(|q| q.trim().parse::<f32>().ok())
             .unwrap_or(1.0);
-        match media.as_str() {
-            "application/json" | "application/*" => best_json = best_json.max(q),
-            "text/html" | "text/*" | "*/*" => best_html = best_html.max(q),
-            _ => {}
-        }
+        ranges.push((kind.to_owned(), sub.to_owned(), q));
     }
-    best_json > best_html
+    let quality = |offer_kind: &str, offer_sub: &str| {
+        ranges
+            .iter()
+            .filter_map(|(kind, sub, q)| match (kind.as_str(), sub.as_str()) {
+                (k, s) if k == offer_kind && s == offer_sub => Some((3, *q)),
+                (k, "*") if k == offer_kind => Some((2, *q)),
+                ("*", "*") => Some((1, *q)),
+                _ => None,
+            })
+            .max_by_key(|(specificity, _)| *specificity)
+            .map_or(0.0, |(_, q)| q)
+    };
+    let (html, json) = (quality("text", "html"), quality("application", "json"));
+    if html <= 0.0 && json <= 0.0 {
+        Rendering::Plain
+    } else if json > html {
+        Rendering::Json
+    } else {
+        Rendering::Html
+    }
 }
 
 impl IntoResponse for Failure {
@@ -220,6 +290,52 @@ mod tests {
     use super::*;
 
     #[test]
+    fn accept_picks_the_rendering_as_webob_does() {
+        for (accept, want) in [
+            (None, Rendering::Plain),
+            (Some(""), Rendering::Plain),
+            (Some("  "), Rendering::Plain),
+            (Some("*/*"), Rendering::Html),
+            (Some("text/html"), Rendering::Html),
+            (Some("application/json"), Rendering::Json),
+            (Some("application/*"), Rendering::Json),
+            (Some("text/plain"), Rendering::Plain),
+            (Some("application/xml"), Rendering::Plain),
+            (Some("text/html;q=0.5, application/json"), Rendering::Json),
+            (Some("application/json;q=0, */*"), Rendering::Html),
+            (Some("application/json, text/html"), Rendering::Html),
+            (Some("*/*;q=0"), Rendering::Plain),
+            (
+                Some("text/*;q=0.2, application/json;q=0.1"),
+                Rendering::Html,
+            ),
+            (Some("not a media range"), Rendering::Html),
+        ] {
+            assert_eq!(negotiate(accept), want, "{accept:?}");
+        }
+    }
+
+    #[test]
+    fn plain_text_is_webobs() {
+        // Glance 33's 415, recorded with no Accept header and an empty one.
+        let f = Failure::unsupported_media_type(
+            "The request media type application/octet-stream is not supported by this \
+             server.\n<br /><br />\nImage disk_format qcow2 does not match stream data raw",
+        );
+        assert_eq!(
+            f.plain(),
+            "415 Unsupported Media Type\n\nThe request media type application/octet-stream is \
+             not supported by this server. \n\n Image disk_format qcow2 does not match stream \
+             data raw"
+        );
+        // The default template: explanation, two <br />, the detail.
+        assert_eq!(
+            Failure::bad_request("Signature verification failed").plain(),
+            "400 Bad Request\n\nSignature verification failed\n\n   "
+        );
+    }
+
+    #[test]
     fn html_page_has_the_lengths_of_the_transcript() {
         assert_eq!(Failure::malformed_json().html().len(), 157);
         assert_eq!(
@@ -243,10 +359,10 @@ mod tests {
     }
 
     #[test]
-    fn accept_decides_the_format() {
-        assert!(!wants_json(None));
-        assert!(!wants_json(Some("*/*")));
-        assert!(wants_json(Some("application/json")));
-        assert!(!wants_json(Some("text/html, application/json;q=0.5")));
+    fn html_wins_over_json_at_a_lower_quality() {
+        assert_eq!(
+            negotiate(Some("text/html, application/json;q=0.5")),
+            Rendering::Html
+        );
     }
 }

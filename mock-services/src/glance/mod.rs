@@ -150,7 +150,8 @@ async fn stores() -> Response {
     json_response(StatusCode::OK, &body)
 }
 
-/// keystonemiddleware: a valid, project-scoped token or the 401 page.
+/// keystonemiddleware: a valid, project-scoped token or webob's 401 (for
+/// the request's `Accept`, as every Glance error).
 async fn authenticate(State(cloud): State<Arc<Cloud>>, mut req: Request, next: Next) -> Response {
     let token = header_str(req.headers(), "x-auth-token")
         .and_then(|t| cloud.identity.validate(t))
@@ -162,7 +163,7 @@ async fn authenticate(State(cloud): State<Arc<Cloud>>, mut req: Request, next: N
              requested. Either you supplied the wrong credentials (e.g., bad password), or your \
              browser does not understand how to supply the credentials required.",
         )
-        .render(None);
+        .render(header_str(req.headers(), header::ACCEPT.as_str()));
         if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", cloud.urls.keystone)) {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
