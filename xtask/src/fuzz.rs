@@ -120,8 +120,8 @@ fn wrapper_rustflags() -> String {
 
 /// Build `targets` (release with debug assertions, so an integer overflow
 /// is a crash; debug info; no sanitizer) and return the directory of the
-/// binaries. The flags are `.clusterfuzzlite/build.sh`'s with
-/// `SANITIZER=none`, so `--check-build` after a fuzz run reuses the build.
+/// binaries. The cargo-fuzz flags are `.clusterfuzzlite/build.sh`'s with
+/// `SANITIZER=none`, so both builds test the same code.
 fn build(targets: &[String]) -> Result<PathBuf> {
     let mut host = Command::new("rustc");
     host.arg("-vV");
