@@ -33,13 +33,7 @@ pub(super) fn cases() -> Result<Vec<Case>> {
         GUIDE_IMAGE.to_vec(),
         "qcow2",
     )?);
-    for image in [
-        DiskImage::Qcow2,
-        DiskImage::Vmdk,
-        DiskImage::Vhd,
-        DiskImage::Vdi,
-        DiskImage::Iso,
-    ] {
+    for image in DiskImage::VALID {
         let fmt = image.slug();
         out.push(signed(
             format!("sig.disk-format.{fmt}"),
