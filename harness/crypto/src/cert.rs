@@ -232,6 +232,19 @@ impl Certificate {
     }
 }
 
+/// `der` (taken as it is, whatever its encoding) as a PEM `CERTIFICATE`
+/// block of 64 base64 characters a line.
+pub fn pem_of_der(der: &[u8]) -> Vec<u8> {
+    let b64 = imgsig_contract::base64::encode(der);
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(line));
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem.into_bytes()
+}
+
 /// The DER of the first `CERTIFICATE` (or `X509 CERTIFICATE`) block of a
 /// PEM text, as OpenSSL and pyca/cryptography pick it; `None` where the
 /// block cannot be decoded here (OpenSSL's reading then stands alone).

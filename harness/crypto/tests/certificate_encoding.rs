@@ -6,8 +6,7 @@
 
 use std::path::Path;
 
-use imgsig_contract::base64::encode;
-use imgsig_crypto::cert::Certificate;
+use imgsig_crypto::cert::{pem_of_der, Certificate};
 use openssl::x509::X509;
 
 fn pinned_der() -> Vec<u8> {
@@ -16,20 +15,6 @@ fn pinned_der() -> Vec<u8> {
     )
     .expect("pinned certificate");
     X509::from_pem(&pem).expect("reads").to_der().expect("der")
-}
-
-fn pem(der: &[u8]) -> Vec<u8> {
-    let b64 = encode(der);
-    let lines: Vec<&str> = b64
-        .as_bytes()
-        .chunks(64)
-        .map(|l| std::str::from_utf8(l).expect("base64 is ASCII"))
-        .collect();
-    format!(
-        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-        lines.join("\n")
-    )
-    .into_bytes()
 }
 
 /// `der` with the length at `at` (long form) given one more octet.
@@ -46,7 +31,7 @@ fn lengthened(der: &[u8], at: usize) -> Vec<u8> {
 #[test]
 fn der_certificates_read_in_pem_and_der() {
     let der = pinned_der();
-    for bytes in [der.clone(), pem(&der)] {
+    for bytes in [der.clone(), pem_of_der(&der)] {
         let cert = Certificate::from_pem_or_der(&bytes).expect("DER reads");
         assert_eq!(cert.der(), der.as_slice());
     }
@@ -64,7 +49,7 @@ fn ber_lengths_are_refused_where_openssl_reads_them() {
         "OpenSSL reads the BER at {at}"
     );
     assert!(X509::from_der(&lengthened(&der, 5)).is_err());
-    for bytes in [ber.clone(), pem(&ber)] {
+    for bytes in [ber.clone(), pem_of_der(&ber)] {
         let err = Certificate::from_pem_or_der(&bytes)
             .err()
             .unwrap_or_else(|| panic!("BER length at {at} was read"));

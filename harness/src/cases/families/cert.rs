@@ -45,7 +45,7 @@ pub(super) fn cases() -> Result<Vec<Case>> {
     let der = keys::pinned_certificate("rsa-1024")?.der().to_vec();
     c.secret = Some(Secret {
         secret_type: "certificate".into(),
-        payload: pem_certificate(&long_outer_length(&der)?),
+        payload: crate::crypto::cert::pem_of_der(&long_outer_length(&der)?),
     });
     out.push(c);
     for (what, nb, na, reason) in [
@@ -95,16 +95,4 @@ fn long_outer_length(der: &[u8]) -> Result<Vec<u8>> {
             "a certificate whose length is not in the long form".into(),
         )),
     }
-}
-
-/// `der` as a PEM `CERTIFICATE` block, 64 base64 characters a line.
-fn pem_certificate(der: &[u8]) -> Vec<u8> {
-    let b64 = encode(der);
-    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        pem.push_str(&String::from_utf8_lossy(line));
-        pem.push('\n');
-    }
-    pem.push_str("-----END CERTIFICATE-----\n");
-    pem.into_bytes()
 }
