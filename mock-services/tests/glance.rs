@@ -203,6 +203,37 @@ fn anonymise(body: &str, id: &str) -> String {
     body.replace(id, "[image-id]")
 }
 
+/// More than three of the upload's batches, in whatever frames hyper reads:
+/// every byte reaches the file, the verifier and both checksums, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_of_many_batches_keeps_every_byte_in_order() {
+    use openssl::hash::{hash, MessageDigest};
+    let data: Vec<u8> = (0..3 * (1u32 << 20) + 12_345)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let cert = store_cert(&cloud, &token).await;
+    let id = create_image(&cloud, &token, signed_props(&data, &cert)).await;
+    let resp = upload(&cloud, &token, &id, data.clone()).await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let (_, v) = image(&cloud, &token, &id).await;
+    assert_eq!(v["status"], "active");
+    assert_eq!(v["size"], data.len());
+    let hex = |d: MessageDigest| hex::encode(hash(d, &data).unwrap());
+    assert_eq!(v["checksum"], hex(MessageDigest::md5()));
+    assert_eq!(v["os_hash_value"], hex(MessageDigest::sha512()));
+    let stored = get(
+        format!("{}/v2/images/{id}/file", cloud.urls().glance),
+        &token,
+    )
+    .await
+    .bytes()
+    .await
+    .unwrap();
+    assert!(stored.as_ref() == data.as_slice(), "the stored data differs");
+}
+
 #[tokio::test]
 async fn tampered_data_is_400_and_the_image_goes_back_to_queued() {
     let cloud = start().await;

@@ -1,18 +1,24 @@
 //! `PUT /v2/images/{id}/file` (streamed, verified while it streams) and
 //! `GET /v2/images/{id}/file`.
 //!
-//! The body is never held in memory: the request task reads frames and
-//! hands batches of about [`BATCH`] bytes through bounded channels to the
-//! upload's blocking workers ("lanes"): one writes a temporary file and
+//! The body is never held in memory: the request task copies frames into
+//! batches of [`BATCH`] bytes and hands them through bounded channels to
+//! the upload's blocking workers ("lanes"): one writes a temporary file and
 //! feeds the verifier, and with checksums on, one computes MD5 and one
 //! SHA-512. Hashing is thus off the async reactor, and a slow disk or a
 //! slow hash pushes back on the client.
+//!
+//! Batches are recycled: a batch the last lane is done with goes back to
+//! the upload's pool, and each frame is released as soon as it is copied,
+//! so hyper reads into the same buffer again. Memory stays flat and warm:
+//! holding frames until every lane had them instead made hyper allocate a
+//! new read buffer each time, about 56 000 fresh pages per GiB uploaded.
 
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path as FsPath, PathBuf};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use axum::body::Body;
@@ -158,20 +164,47 @@ pub(super) enum StreamError {
     Store(std::io::Error),
 }
 
+/// Spare batch buffers of one upload.
+#[derive(Clone, Default)]
+struct Pool(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl Pool {
+    /// An empty buffer of [`BATCH`] bytes' capacity.
+    fn take(&self) -> Vec<u8> {
+        let spare = self.0.lock().map(|mut spare| spare.pop()).unwrap_or(None);
+        spare.unwrap_or_else(|| Vec::with_capacity(BATCH))
+    }
+}
+
+/// Bytes handed to every lane; back to its pool when the last lane drops
+/// it.
+struct Batch {
+    data: Vec<u8>,
+    pool: Pool,
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        let mut data = std::mem::take(&mut self.data);
+        data.clear();
+        if let Ok(mut spare) = self.pool.0.lock() {
+            spare.push(data);
+        }
+    }
+}
+
 /// A blocking worker fed batches through a bounded channel.
 struct Lane<T> {
-    tx: mpsc::Sender<Vec<Bytes>>,
+    tx: mpsc::Sender<Arc<Batch>>,
     worker: tokio::task::JoinHandle<std::io::Result<T>>,
 }
 
 impl<T: Send + 'static> Lane<T> {
     fn spawn(mut state: T, feed: fn(&mut T, &[u8]) -> std::io::Result<()>) -> Lane<T> {
-        let (tx, mut rx) = mpsc::channel::<Vec<Bytes>>(DEPTH);
+        let (tx, mut rx) = mpsc::channel::<Arc<Batch>>(DEPTH);
         let worker = tokio::task::spawn_blocking(move || {
             while let Some(batch) = rx.blocking_recv() {
-                for chunk in &batch {
-                    feed(&mut state, chunk)?;
-                }
+                feed(&mut state, &batch.data)?;
             }
             Ok(state)
         });
@@ -180,7 +213,7 @@ impl<T: Send + 'static> Lane<T> {
 
     /// Hand over a batch; `false` if the worker has stopped (its error
     /// comes out of [`Lane::join`]).
-    async fn send(&self, batch: Vec<Bytes>) -> bool {
+    async fn send(&self, batch: Arc<Batch>) -> bool {
         self.tx.send(batch).await.is_ok()
     }
 
@@ -222,8 +255,13 @@ pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamEr
         Sink::absorb,
     );
     let hashes = checksums.map(|c| (hash_lane(c.md5), hash_lane(c.sha512)));
-    let flush = |batch: Vec<Bytes>| {
+    let pool = Pool::default();
+    let flush = |data: Vec<u8>| {
         let (primary, hashes) = (&primary, &hashes);
+        let batch = Arc::new(Batch {
+            data,
+            pool: pool.clone(),
+        });
         async move {
             if let Some((md5, sha512)) = hashes {
                 if !md5.send(batch.clone()).await || !sha512.send(batch.clone()).await {
@@ -234,20 +272,24 @@ pub(super) async fn receive(body: Body, sink: Sink) -> Result<Received, StreamEr
         }
     };
     let mut body = body;
-    let mut batch = Vec::new();
-    let mut batched = 0;
+    let mut batch = pool.take();
     let mut client_failed = false;
-    loop {
+    'frames: loop {
         match body.frame().await {
             None => break,
             Some(Ok(frame)) => {
-                if let Ok(data) = frame.into_data() {
-                    batched += data.len();
-                    batch.push(data);
-                    if batched >= BATCH {
-                        batched = 0;
-                        if !flush(std::mem::take(&mut batch)).await {
-                            break; // a worker failed; its error is below
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
+                let mut data = &data[..];
+                while !data.is_empty() {
+                    let take = (BATCH - batch.len()).min(data.len());
+                    batch.extend_from_slice(&data[..take]);
+                    data = &data[take..];
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, pool.take());
+                        if !flush(full).await {
+                            break 'frames; // a worker failed; its error is below
                         }
                     }
                 }
