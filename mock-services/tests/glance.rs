@@ -231,7 +231,10 @@ async fn an_upload_of_many_batches_keeps_every_byte_in_order() {
     .bytes()
     .await
     .unwrap();
-    assert!(stored.as_ref() == data.as_slice(), "the stored data differs");
+    assert!(
+        stored.as_ref() == data.as_slice(),
+        "the stored data differs"
+    );
 }
 
 #[tokio::test]
