@@ -553,6 +553,87 @@ fn json_call(token: &str, method: &str, url: &str, body: &Value) -> Result<Value
 mod tests {
     use super::*;
 
+    /// A file of `len` bytes in the temporary directory, named after `name`.
+    fn temp_file(name: &str, len: usize) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("imgsig-{name}-{}", std::process::id()));
+        let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, data).expect("write");
+        path
+    }
+
+    #[test]
+    fn put_file_sends_the_head_then_every_byte_and_reads_the_status() {
+        let len = 3 * MIB as usize + 17;
+        let data = temp_file("put", len);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("accept");
+            let mut request = Vec::new();
+            let mut buffer = vec![0u8; 1 << 16];
+            let body_start = loop {
+                let n = stream.read(&mut buffer).expect("read");
+                assert!(n > 0, "the client closed before the head ended");
+                request.extend_from_slice(&buffer[..n]);
+                if let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break end + 4;
+                }
+            };
+            while request.len() < body_start + len {
+                let n = stream.read(&mut buffer).expect("read");
+                assert!(n > 0, "the body ended early");
+                request.extend_from_slice(&buffer[..n]);
+            }
+            stream
+                .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
+                .expect("answer");
+            request
+        });
+        let status = put_file(&base, "/v2/images/x/file", "tok", &data).expect("put");
+        let request = server.join().expect("server");
+        let body = std::fs::read(&data).expect("read back");
+        std::fs::remove_file(&data).expect("remove");
+        assert_eq!(status, 204);
+        let head = String::from_utf8_lossy(&request[..request.len() - len]);
+        assert!(
+            head.starts_with("PUT /v2/images/x/file HTTP/1.1\r\n"),
+            "{head}"
+        );
+        assert!(head.contains("\r\nX-Auth-Token: tok\r\n"), "{head}");
+        assert!(
+            head.contains(&format!("\r\nContent-Length: {len}\r\n")),
+            "{head}"
+        );
+        assert!(
+            request[request.len() - len..] == body[..],
+            "the body differs"
+        );
+    }
+
+    #[test]
+    fn the_floor_measurements_run_and_leave_nothing_behind() {
+        let data = temp_file("transfer", 2 * MIB as usize + 5);
+        transfer_cpu(&data).expect("loopback transfer");
+        std::fs::remove_file(&data).expect("remove");
+        let dir = std::env::temp_dir();
+        store_cpu(&dir, 2 * MIB + 5).expect("store");
+        let left = dir.join(format!("imgsig-bench-store-{}", std::process::id()));
+        assert!(
+            !left.exists(),
+            "the store measurement left {}",
+            left.display()
+        );
+        let usage = Usage::own().expect("own usage");
+        assert!(usage.faults > 0, "a running process has touched pages");
+    }
+
+    #[test]
+    fn put_file_refuses_what_is_not_an_http_url() {
+        let err = put_file("https://127.0.0.1:1", "/", "t", Path::new("/dev/null"))
+            .expect_err("not http");
+        assert!(err.contains("not an http:// URL"), "{err}");
+    }
+
     #[test]
     fn the_limit_is_the_cores_shared_unless_one_hash_is_slower() {
         let rates = [("md5", 546.0), ("sha512", 563.0), ("sha256", 1284.0)];
