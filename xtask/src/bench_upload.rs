@@ -92,6 +92,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let mut transfer = Duration::MAX;
     let mut store = Duration::MAX;
+    clock_ticks(); // asked of getconf now, outside the measured windows
     for _ in 0..reps {
         transfer = transfer.min(transfer_cpu(&data)?);
         store = store.min(store_cpu(&store_dir, bytes)?);
@@ -113,7 +114,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let throughput = mb_per_s(bytes, best);
     let ratio = throughput / hash_limit;
     let gib = bytes as f64 / (1u64 << 30) as f64;
-    let hash_cpu: f64 = rates.iter().map(|(_, r)| bytes as f64 / 1e6 / r).sum();
+    let hash_cpu: f64 = rates.iter().map(|(_, r)| megabytes / r).sum();
     println!(
         "verified upload of {} ({} MiB), best of {reps}",
         data.display(),
@@ -239,6 +240,17 @@ fn store_cpu(dir: &Path, bytes: u64) -> Result<Duration> {
     Ok(cpu)
 }
 
+/// Clock ticks per second of `/proc`'s CPU times, asked of `getconf` once.
+fn clock_ticks() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        output(Command::new("getconf").arg("CLK_TCK"))
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(100)
+    })
+}
+
 /// What a process has used so far.
 #[derive(Clone, Copy)]
 struct Usage {
@@ -262,12 +274,8 @@ impl Usage {
             .map(|v| v.parse().unwrap_or(0))
             .collect();
         let field = |i: usize| fields.get(i).copied().unwrap_or(0);
-        let hz = output(Command::new("getconf").arg("CLK_TCK"))?
-            .trim()
-            .parse::<u64>()
-            .unwrap_or(100);
         Ok(Usage {
-            cpu: Duration::from_secs_f64((field(11) + field(12)) as f64 / hz as f64),
+            cpu: Duration::from_secs_f64((field(11) + field(12)) as f64 / clock_ticks() as f64),
             faults: field(7),
         })
     }
