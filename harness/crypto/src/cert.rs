@@ -8,6 +8,7 @@ use openssl::bn::BigNum;
 use openssl::hash::MessageDigest;
 use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectKeyIdentifier};
 use openssl::x509::{X509Builder, X509NameBuilder, X509};
+use x509_cert::der::Decode as _;
 
 use super::keys::{PrivateKey, PublicKey};
 use crate::rsa_pss_key::{PssDigest, RsaPssKey};
@@ -195,12 +196,14 @@ impl Certificate {
         } else {
             (X509::from_der(bytes).map_err(bad)?, Some(bytes.to_vec()))
         };
-        // OpenSSL reads some BER (a length in more octets than needed);
-        // pyca/cryptography, which Glance loads certificates with, reads
-        // DER only ("error parsing asn1 value: … InvalidLength", 41.0.7 and
-        // 50.0.2 alike, tried).
+        // OpenSSL reads some BER (a length in more octets than needed) and
+        // some values DER forbids (a UTCTime without seconds or with an
+        // offset, a BOOLEAN TRUE as 01); pyca/cryptography, which Glance
+        // loads certificates with, reads DER only ("error parsing asn1
+        // value: … InvalidLength" or "InvalidValue", 41.0.7 and 50.0.2
+        // alike, tried: `tests/certificate_encoding.rs`).
         if let Some(der) = der {
-            strict_der(&der).map_err(|e| Error::BadKey {
+            x509_cert::Certificate::from_der(&der).map_err(|e| Error::BadKey {
                 what: "certificate",
                 detail: format!(
                     "not DER ({e}): OpenSSL reads it, but pyca/cryptography, which Glance \
@@ -256,29 +259,4 @@ fn pem_body(pem: &[u8]) -> Option<Vec<u8>> {
     })?;
     let body: String = lines.take_while(|l| !l.starts_with("-----END")).collect();
     imgsig_contract::base64::decode_strict(&body).ok()
-}
-
-/// Whether `bytes` is one DER element whose every length is in its
-/// shortest form and definite, all the way down through constructed
-/// elements (the encoding rules pyca/cryptography's parser enforces on
-/// any structure; the contents of primitive elements are its business).
-fn strict_der(bytes: &[u8]) -> std::result::Result<(), x509_cert::der::Error> {
-    use x509_cert::der::asn1::AnyRef;
-    use x509_cert::der::{Decode, Reader, SliceReader, Tagged};
-
-    fn elements(bytes: &[u8]) -> std::result::Result<(), x509_cert::der::Error> {
-        let mut reader = SliceReader::new(bytes)?;
-        while !reader.is_finished() {
-            let element = AnyRef::decode(&mut reader)?;
-            if element.tag().is_constructed() {
-                elements(element.value())?;
-            }
-        }
-        Ok(())
-    }
-    let element = AnyRef::from_der(bytes)?;
-    if element.tag().is_constructed() {
-        elements(element.value())?;
-    }
-    Ok(())
 }
