@@ -198,12 +198,15 @@ impl Certificate {
         };
         // OpenSSL reads some BER (a length in more octets than needed) and
         // some values DER forbids (a UTCTime without seconds or with an
-        // offset, a BOOLEAN TRUE as 01); pyca/cryptography, which Glance
-        // loads certificates with, reads DER only ("error parsing asn1
-        // value: … InvalidLength" or "InvalidValue", 41.0.7 and 50.0.2
-        // alike, tried: `tests/certificate_encoding.rs`).
+        // offset, a BOOLEAN TRUE as 01, a SET OF out of order);
+        // pyca/cryptography, which Glance loads certificates with, reads
+        // DER only ("error parsing asn1 value: … InvalidLength",
+        // "InvalidValue" or "InvalidSetOrdering", 41.0.7 and 50.0.2 alike,
+        // tried: `tests/certificate_encoding.rs`). x509-cert checks all but
+        // the order.
         if let Some(der) = der {
-            x509_cert::Certificate::from_der(&der).map_err(|e| Error::BadKey {
+            let strict = x509_cert::Certificate::from_der(&der).and_then(|_| sets_in_order(&der));
+            strict.map_err(|e| Error::BadKey {
                 what: "certificate",
                 detail: format!(
                     "not DER ({e}): OpenSSL reads it, but pyca/cryptography, which Glance \
@@ -259,4 +262,40 @@ fn pem_body(pem: &[u8]) -> Option<Vec<u8>> {
     })?;
     let body: String = lines.take_while(|l| !l.starts_with("-----END")).collect();
     imgsig_contract::base64::decode_strict(&body).ok()
+}
+
+/// Whether every SET inside the DER element `der` holds its elements in
+/// DER's order (their encodings ascending, X.690 11.6), which
+/// pyca/cryptography requires of a certificate's names and x509-cert does
+/// not check. Every SET outside the extensions' OCTET STRINGs is held to
+/// it, so one inside algorithm parameters (which pyca does not parse) is
+/// refused here alone; none of the catalogue's certificates has one.
+fn sets_in_order(der: &[u8]) -> std::result::Result<(), x509_cert::der::Error> {
+    use x509_cert::der::asn1::AnyRef;
+    use x509_cert::der::{ErrorKind, Reader, SliceReader, Tag, Tagged};
+
+    /// The encodings of the elements `value` is made of.
+    fn elements(value: &[u8]) -> std::result::Result<Vec<&[u8]>, x509_cert::der::Error> {
+        let mut reader = SliceReader::new(value)?;
+        let mut out = Vec::new();
+        while !reader.is_finished() {
+            let start = usize::try_from(reader.position())?;
+            AnyRef::decode(&mut reader)?;
+            out.push(&value[start..usize::try_from(reader.position())?]);
+        }
+        Ok(out)
+    }
+    // Without recursion: nesting is the input's to choose.
+    let mut pending = vec![der];
+    while let Some(encoding) = pending.pop() {
+        let element = AnyRef::from_der(encoding)?;
+        if element.tag().is_constructed() {
+            let inside = elements(element.value())?;
+            if element.tag() == Tag::Set && inside.windows(2).any(|pair| pair[0] > pair[1]) {
+                return Err(ErrorKind::SetOrdering.into());
+            }
+            pending.extend(inside);
+        }
+    }
+    Ok(())
 }

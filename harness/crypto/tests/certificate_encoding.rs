@@ -139,20 +139,29 @@ fn at<'a>(elements: &'a mut [Element], path: &[usize]) -> &'a mut Element {
     }
 }
 
+/// The pinned certificate as elements.
+fn tree() -> Vec<Element> {
+    let der = pinned_der();
+    let tree = parse(&der);
+    assert_eq!(encode(&tree), der, "the re-encoding is exact");
+    tree
+}
+
 /// The pinned certificate with the element at `path` given `tag` and
 /// `value`.
 fn edited(path: &[usize], tag: Option<u8>, value: &[u8]) -> Vec<u8> {
-    let mut tree = parse(&pinned_der());
-    assert_eq!(encode(&tree), pinned_der(), "the re-encoding is exact");
+    let mut tree = tree();
     let e = at(&mut tree, path);
     e.tag = tag.unwrap_or(e.tag);
     e.value = Value::Primitive(value.to_vec());
     encode(&tree)
 }
 
-/// tbsCertificate's serialNumber, validity's notBefore, and the first
-/// extension's `critical` BOOLEAN (basicConstraints, critical).
+/// tbsCertificate's serialNumber, validity's notBefore, the subject's
+/// first (and only) RDN, and the first extension's `critical` BOOLEAN
+/// (basicConstraints, critical).
 const SERIAL: [usize; 3] = [0, 0, 1];
+const SUBJECT_RDN: [usize; 4] = [0, 0, 5, 0];
 const NOT_BEFORE: [usize; 4] = [0, 0, 4, 0];
 const CRITICAL: [usize; 6] = [0, 0, 7, 0, 0, 1];
 
@@ -206,4 +215,41 @@ fn values_pyca_reads_are_read() {
 fn a_serial_with_a_needless_leading_zero_is_refused() {
     // OpenSSL refuses this one too; pyca/cryptography: InvalidValue.
     assert!(Certificate::from_pem_or_der(&edited(&SERIAL, None, b"\x00\x01")).is_err());
+}
+
+#[test]
+fn a_name_whose_set_is_out_of_order_is_refused() {
+    // The subject's RDN given a second attribute, O=z: its encoding
+    // (30 08 06 03 55 04 0a …) sorts before CN's (30 16 …). pyca refuses
+    // the two out of order ("InvalidSetOrdering"), OpenSSL reads them.
+    let org = Element {
+        tag: 0x30,
+        value: Value::Constructed(vec![
+            Element {
+                tag: 0x06,
+                value: Value::Primitive(vec![0x55, 0x04, 0x0a]),
+            },
+            Element {
+                tag: 0x0c,
+                value: Value::Primitive(b"z".to_vec()),
+            },
+        ]),
+    };
+    for (sorted, verdict) in [(true, "read"), (false, "refused")] {
+        let mut tree = tree();
+        let Value::Constructed(rdn) = &mut at(&mut tree, &SUBJECT_RDN).value else {
+            panic!("the RDN is a SET");
+        };
+        rdn.push(org.clone());
+        if sorted {
+            rdn.sort_by_key(|e| encode(std::slice::from_ref(e)));
+        }
+        let der = encode(&tree);
+        assert!(X509::from_der(&der).is_ok(), "OpenSSL reads it");
+        let read = Certificate::from_pem_or_der(&der);
+        assert_eq!(read.is_ok(), sorted, "the attributes in order: {verdict}");
+        if let Err(e) = read {
+            assert!(e.to_string().contains("SET OF ordering"), "{e}");
+        }
+    }
 }
