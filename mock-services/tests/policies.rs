@@ -346,3 +346,95 @@ async fn barbican_paging_values_are_cleaned_as_barbican_cleans_them() {
         (0, false, true)
     );
 }
+
+/// `METHOD url` with a raw JSON `body`: the status and the error message.
+async fn send_raw(method: Method, url: &str, token: &str, body: &str) -> (StatusCode, String) {
+    let req = request(method, url, token).header("Content-Type", "application/json");
+    let (status, body) = answer(req.body(body.to_owned())).await;
+    (status, message(&body).to_owned())
+}
+
+#[tokio::test]
+async fn member_bodies_are_read_as_glance_33_reads_them() {
+    let cloud = start().await;
+    let admin = admin_token(&cloud).await;
+    let demo = token_for(&cloud, "demo", "demo").await;
+    let id = create_image(&cloud, &demo, json!({"visibility": "shared"})).await;
+    let members = format!("{}/v2/images/{id}/members", cloud.urls().glance);
+    let refused = |text: &str| (StatusCode::BAD_REQUEST, format!("{text}<br /><br />\n\n\n"));
+    let form = "Expected a member in the form: {\"member\": \"image_id\"}";
+    for (body, expected) in [
+        ("", refused("Body expected in request.")),
+        (
+            "\"x\"",
+            refused("Unexpected body type. Expected list/dict."),
+        ),
+        ("{", refused("Malformed JSON in request body.")),
+        (r#"{"member": null}"#, refused("Member can't be empty")),
+        (r#"{"member": 0}"#, refused("Member can't be empty")),
+        // Glance 33 stores a number (and answers 500 for a list): refused
+        // here (the mock's README, known differences).
+        (r#"{"member": 5}"#, refused(form)),
+        (r#"{"member": ["p"]}"#, refused(form)),
+    ] {
+        let got = send_raw(Method::POST, &members, &demo, body).await;
+        assert_eq!(got, expected, "POST {body:?}");
+    }
+    let long = "p".repeat(256);
+    let got = send_raw(
+        Method::POST,
+        &members,
+        &demo,
+        &json!({"member": long}).to_string(),
+    )
+    .await;
+    assert_eq!(got, refused(form), "a member id longer than 255 characters");
+    let got = send_raw(Method::POST, &members, &demo, r#"{"member": "p"}"#).await;
+    assert_eq!(got.0, StatusCode::OK);
+
+    let member = format!("{members}/p");
+    let status_form = "Expected a status in the form: {\"status\": \"status\"}";
+    for (body, expected) in [
+        ("", refused("Body expected in request.")),
+        ("[]", refused(status_form)),
+        ("{}", refused("Status not specified")),
+        (
+            r#"{"status": 5}"#,
+            refused("Incorrect request: Status must be \"pending\", \"accepted\" or \"rejected\"."),
+        ),
+    ] {
+        let got = send_raw(Method::PUT, &member, &admin, body).await;
+        assert_eq!(got, expected, "PUT {body:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_reader_sees_the_members_but_cannot_add_or_remove_them() {
+    let mut config = imgsig_mock::MockConfig::default();
+    config.users[1].roles = vec!["reader".into()];
+    let cloud = MockCloud::start(config).await.unwrap();
+    let admin = admin_token(&cloud).await;
+    let reader = token_for(&cloud, "demo", "demo").await;
+    let project = token_project(&cloud, &reader).await;
+    let id = create_image(
+        &cloud,
+        &admin,
+        json!({"visibility": "shared", "owner": project}),
+    )
+    .await;
+    let members = format!("{}/v2/images/{id}/members", cloud.urls().glance);
+    let (status, _) =
+        answer(request(Method::POST, &members, &admin).json(&json!({"member": "p"}))).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, body) = answer(request(Method::GET, &members, &reader)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["members"][0]["member_id"], "p");
+    let (status, body) =
+        answer(request(Method::POST, &members, &reader).json(&json!({"member": "q"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(message(&body).starts_with("You are not authorized to complete add_member action."));
+    let (status, body) = answer(request(Method::DELETE, format!("{members}/p"), &reader)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(message(&body).starts_with("You are not authorized to complete delete_member action."));
+}

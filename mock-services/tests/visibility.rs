@@ -1,7 +1,8 @@
 //! Who sees and may change which image: an admin of project A, a member
 //! (not admin) of A and a member of project B, each listing (`owner`,
 //! `visibility` and `visibility=all` filters), showing, patching and
-//! deleting the images of both projects in every visibility. The answers
+//! deleting the images of both projects in every visibility, and sharing
+//! them through image members ([`member_lines`]). The answers
 //! are the live Glance 33.0.0's, recorded in
 //! `tests/fixtures/glance33-visibility.jsonl`; the mock must give the same.
 //!
@@ -168,6 +169,7 @@ fn scenario() -> Vec<Line> {
             lines.push(line);
         }
     }
+    lines.extend(member_lines());
     for (actor, label) in [
         (Actor::MemberA, "b-private"),
         (Actor::MemberA, "b-community"),
@@ -187,6 +189,182 @@ fn scenario() -> Vec<Line> {
             format!("/v2/images/{{image:{label}}}"),
         ));
     }
+    lines
+}
+
+/// Glance 33's image members, between the writes and the deletes: A's
+/// member shares `a-shared` with project B, B accepts, rejects, loses and
+/// regains it; B shares `b-shared` with A; the owner, the member and the
+/// admin each try what only another may do; bodies Glance refuses; the
+/// member quota (128).
+fn member_lines() -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut push = |actor, method, path: &str, body: Option<Value>| {
+        let mut line = Line::new(actor, method, path);
+        line.body = body;
+        lines.push(line);
+    };
+    let a_members = "/v2/images/{image:a-shared}/members";
+    let a_member_b = "/v2/images/{image:a-shared}/members/{project:b}";
+    let b_lists = [
+        "/v2/images",
+        "/v2/images?member_status=pending",
+        "/v2/images?member_status=accepted",
+        "/v2/images?member_status=rejected",
+        "/v2/images?member_status=all",
+        "/v2/images?visibility=shared",
+        "/v2/images?visibility=shared&member_status=all",
+        "/v2/images/{image:a-shared}",
+    ];
+    let status = |s: &str| Some(json!({ "status": s }));
+    let share_with_b = Some(json!({"member": "{project:b}"}));
+    push(
+        Actor::MemberB,
+        Method::POST,
+        a_members,
+        share_with_b.clone(),
+    );
+    push(
+        Actor::MemberA,
+        Method::POST,
+        "/v2/images/{image:a-private}/members",
+        share_with_b.clone(),
+    );
+    for body in [json!({}), json!({"member": ""}), json!(["member"])] {
+        push(Actor::MemberA, Method::POST, a_members, Some(body));
+    }
+    push(
+        Actor::MemberA,
+        Method::POST,
+        a_members,
+        share_with_b.clone(),
+    );
+    push(
+        Actor::MemberA,
+        Method::POST,
+        a_members,
+        share_with_b.clone(),
+    );
+    for path in b_lists {
+        push(Actor::MemberB, Method::GET, path, None);
+    }
+    push(
+        Actor::MemberB,
+        Method::GET,
+        "/v2/images?member_status=any",
+        None,
+    );
+    for actor in Actor::ALL {
+        push(actor, Method::GET, a_members, None);
+        push(actor, Method::GET, a_member_b, None);
+    }
+    push(
+        Actor::MemberB,
+        Method::GET,
+        "/v2/images/{image:a-shared}/members/{project:a}",
+        None,
+    );
+    push(Actor::MemberA, Method::PUT, a_member_b, status("accepted"));
+    push(Actor::MemberB, Method::PUT, a_member_b, status("maybe"));
+    push(Actor::MemberB, Method::PUT, a_member_b, Some(json!({})));
+    push(Actor::MemberB, Method::PUT, a_member_b, status("accepted"));
+    for path in b_lists {
+        push(Actor::MemberB, Method::GET, path, None);
+    }
+    let note = Some(json!([{"op": "add", "path": "/x_note", "value": "member-b"}]));
+    push(
+        Actor::MemberB,
+        Method::PATCH,
+        "/v2/images/{image:a-shared}",
+        note,
+    );
+    push(
+        Actor::MemberB,
+        Method::POST,
+        a_members,
+        Some(json!({"member": "imgsig-other"})),
+    );
+    push(Actor::MemberB, Method::DELETE, a_member_b, None);
+    push(Actor::MemberB, Method::PUT, a_member_b, status("rejected"));
+    for path in b_lists {
+        push(Actor::MemberB, Method::GET, path, None);
+    }
+    let visibility = |v: &str| Some(json!([{"op": "replace", "path": "/visibility", "value": v}]));
+    push(
+        Actor::MemberA,
+        Method::PATCH,
+        "/v2/images/{image:a-shared}",
+        visibility("private"),
+    );
+    push(
+        Actor::MemberB,
+        Method::GET,
+        "/v2/images/{image:a-shared}",
+        None,
+    );
+    push(Actor::MemberA, Method::GET, a_members, None);
+    push(Actor::MemberA, Method::GET, a_member_b, None);
+    push(
+        Actor::MemberA,
+        Method::POST,
+        a_members,
+        share_with_b.clone(),
+    );
+    push(Actor::MemberA, Method::DELETE, a_member_b, None);
+    push(
+        Actor::MemberA,
+        Method::PATCH,
+        "/v2/images/{image:a-shared}",
+        visibility("shared"),
+    );
+    push(Actor::MemberB, Method::GET, a_member_b, None);
+    push(Actor::MemberA, Method::DELETE, a_member_b, None);
+    push(Actor::MemberA, Method::DELETE, a_member_b, None);
+    push(
+        Actor::MemberB,
+        Method::GET,
+        "/v2/images/{image:a-shared}",
+        None,
+    );
+    push(Actor::MemberA, Method::POST, a_members, share_with_b);
+    push(Actor::MemberB, Method::GET, a_member_b, None);
+    // B's side: B shares its image with A; the admin overrides A's answer.
+    let b_members = "/v2/images/{image:b-shared}/members";
+    let b_member_a = "/v2/images/{image:b-shared}/members/{project:a}";
+    push(
+        Actor::MemberB,
+        Method::POST,
+        b_members,
+        Some(json!({"member": "{project:a}"})),
+    );
+    push(Actor::MemberA, Method::PUT, b_member_a, status("accepted"));
+    push(Actor::MemberA, Method::GET, "/v2/images", None);
+    push(Actor::AdminA, Method::PUT, b_member_a, status("rejected"));
+    push(Actor::MemberA, Method::GET, b_member_a, None);
+    push(
+        Actor::AdminA,
+        Method::POST,
+        b_members,
+        Some(json!({"member": "imgsig-admin"})),
+    );
+    push(
+        Actor::AdminA,
+        Method::DELETE,
+        "/v2/images/{image:b-shared}/members/imgsig-admin",
+        None,
+    );
+    push(Actor::MemberA, Method::DELETE, b_member_a, None);
+    // The quota: a-shared has B; 127 more fill it.
+    for n in 1..=128 {
+        let member = format!("imgsig-quota-{n}");
+        push(
+            Actor::MemberA,
+            Method::POST,
+            a_members,
+            Some(json!({ "member": member })),
+        );
+    }
+    push(Actor::MemberA, Method::GET, a_members, None);
     lines
 }
 
@@ -242,7 +420,8 @@ impl Cloud {
 
     /// What is compared of an answer: the labels of a list's images (those
     /// of the scenario, in order), an image's label, owner, visibility and
-    /// note, or an error's message with ids as placeholders.
+    /// note, a member or a list of them ([`Cloud::member`]), or an error's
+    /// message with ids as placeholders.
     fn answer(&self, text: &str) -> Value {
         let Ok(body) = serde_json::from_str::<Value>(text) else {
             return if text.is_empty() {
@@ -258,6 +437,13 @@ impl Cloud {
                 .collect();
             return json!({"images": labels});
         }
+        if let Some(members) = body["members"].as_array() {
+            let members: Vec<Value> = members.iter().map(|m| self.member(m)).collect();
+            return json!({"members": members, "schema": body["schema"]});
+        }
+        if body["member_id"].is_string() {
+            return self.member(&body);
+        }
         if let Some(id) = body["id"].as_str() {
             return json!({
                 "image": self.image_label(id),
@@ -270,6 +456,22 @@ impl Cloud {
             Some(message) => json!({"message": self.unfill(message)}),
             None => json!({"text": self.unfill(text)}),
         }
+    }
+
+    /// What is compared of an image member: the image's label, the
+    /// member and its status, and which fields it has.
+    fn member(&self, member: &Value) -> Value {
+        let fields: Vec<&String> = member
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        json!({
+            "image": self.image_label(member["image_id"].as_str().unwrap_or_default()),
+            "member": self.unfill(member["member_id"].as_str().unwrap_or_default()),
+            "status": member["status"],
+            "schema": member["schema"],
+            "fields": fields,
+        })
     }
 
     /// Send `line`'s request and fill in its answer.

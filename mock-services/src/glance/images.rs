@@ -10,7 +10,8 @@ use axum::Extension;
 use bytes::Bytes;
 use serde_json::{json, Map, Value};
 
-use super::store::{Image, ImageStatus};
+use super::policy::{not_authorized, Policy};
+use super::store::{Image, ImageStatus, MemberFilter, MemberStatus};
 use super::{empty, project_of, viewer_of, Failure};
 use crate::auth::Token;
 use crate::http::{json_response, media_type, now_micros, now_secs, python_int};
@@ -57,54 +58,6 @@ const DEFAULT_LIMIT: usize = 25;
 const MAX_LIMIT: usize = 1000;
 /// The longest custom property name Glance takes on create.
 const MAX_KEY_CHARS: usize = 255;
-
-/// Glance 33's default policies for the writes (`glance/policies/`,
-/// `glance/api/v2/policy.py`): `context_is_admin` is the `admin` role on
-/// any project; a project member has the `member` role and a token scoped
-/// to the image's project.
-struct Policy<'a>(&'a Token);
-
-impl Policy<'_> {
-    fn has(&self, role: &str) -> bool {
-        self.0.user.roles.iter().any(|r| r == role)
-    }
-
-    fn is_admin(&self) -> bool {
-        viewer_of(self.0).admin
-    }
-
-    /// `rule:context_is_admin or (role:member and project_id:%(project_id)s)`.
-    fn admin_or_member_of(&self, project: &str) -> bool {
-        self.is_admin() || (self.has("member") && project_of(self.0) == project)
-    }
-
-    /// `action` on an image owned by `owner`, or Glance's 403.
-    fn enforce(&self, action: &str, owner: &str) -> Result<(), Failure> {
-        if self.admin_or_member_of(owner) {
-            Ok(())
-        } else {
-            Err(not_authorized(action))
-        }
-    }
-
-    /// `_enforce_image_visibility`: `public` needs `publicize_image`
-    /// (admin only), `community` needs `communitize_image`.
-    fn visibility(&self, visibility: &str, owner: &str) -> Result<(), Failure> {
-        match visibility {
-            "public" if !self.is_admin() => Err(not_authorized("publicize_image")),
-            "community" => self.enforce("communitize_image", owner),
-            _ => Ok(()),
-        }
-    }
-}
-
-/// Glance's policy refusal.
-fn not_authorized(action: &str) -> Failure {
-    Failure::new(
-        StatusCode::FORBIDDEN,
-        format!("You are not authorized to complete {action} action."),
-    )
-}
 
 /// 413 past the property quota (Glance's `ImagePropertyLimitExceeded`).
 fn check_property_quota(image: &Image) -> Result<(), Failure> {
@@ -265,6 +218,7 @@ pub(super) async fn create(
         created_at_us: now_micros(),
         updated_at: now,
         tasks: Vec::new(),
+        members: Vec::new(),
         generation: 0,
         stranded: false,
     };
@@ -322,20 +276,27 @@ pub(super) async fn create(
     Ok(resp)
 }
 
-/// `GET /v2/images`: the images the caller sees ([`Image::visible_to`];
-/// without a `visibility` filter, not other projects' community images;
-/// `visibility=all` lists them too), newest first, with `name`, `status`,
-/// `visibility`, `owner`, `limit` and `marker`.
+/// `GET /v2/images`: the images the caller sees ([`Image::listed_to`]:
+/// shared ones by the caller's membership, `accepted` unless
+/// `member_status` says otherwise; without a `visibility` filter, not other
+/// projects' community images; `visibility=all` lists them too), newest
+/// first, with `name`, `status`, `visibility`, `owner`, `limit` and
+/// `marker`.
 pub(super) async fn list(
     State(cloud): State<Arc<Cloud>>,
     Extension(token): Extension<Token>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, Failure> {
     let viewer = viewer_of(&token);
+    let members = match q.get("member_status") {
+        None => MemberFilter::Status(MemberStatus::Accepted),
+        Some(s) => MemberFilter::parse(s)
+            .ok_or_else(|| Failure::bad_request(format!("Invalid status: {s}")))?,
+    };
     let shown = |i: &Image| match q.get("visibility").map(String::as_str) {
-        None => i.listed_by_default_to(viewer),
-        Some("all") => i.visible_to(viewer),
-        Some(v) => i.visible_to(viewer) && i.visibility == v,
+        None => i.listed_by_default_to(viewer, members),
+        Some("all") => i.listed_to(viewer, members),
+        Some(v) => i.listed_to(viewer, members) && i.visibility == v,
     };
     let mut images: Vec<Image> = cloud
         .glance

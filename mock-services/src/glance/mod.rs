@@ -1,10 +1,13 @@
-//! Glance v2: images, streaming upload with signature verification,
-//! download, interoperable import, tasks, schemas, version discovery.
+//! Glance v2: images, image members, streaming upload with signature
+//! verification, download, interoperable import, tasks, schemas, version
+//! discovery.
 
 mod errors;
 mod images;
 mod import;
 mod keymanager;
+mod members;
+mod policy;
 mod schemas;
 mod served;
 mod store;
@@ -64,12 +67,24 @@ pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
             "/v2/images/{id}/file",
             put(upload::upload).get(upload::download),
         )
+        .route(
+            "/v2/images/{id}/members",
+            get(members::list).post(members::create),
+        )
+        .route(
+            "/v2/images/{id}/members/{member}",
+            get(members::show)
+                .put(members::update)
+                .delete(members::delete),
+        )
         .route("/v2/images/{id}/stage", put(import::stage))
         .route("/v2/images/{id}/import", post(import::import))
         .route("/v2/images/{id}/tasks", get(import::image_tasks))
         .route("/v2/tasks/{id}", get(import::task))
         .route("/v2/schemas/image", get(schemas::image))
         .route("/v2/schemas/images", get(schemas::images))
+        .route("/v2/schemas/member", get(schemas::member))
+        .route("/v2/schemas/members", get(schemas::members))
         .route("/v2/info/import", get(import::info))
         .route("/v2/info/stores", get(stores));
     let api = if cloud.test_controls {

@@ -1,5 +1,6 @@
 //! `/v2/schemas/image` and `/v2/schemas/images`: enough of Glance's JSON
-//! schemas for python-glanceclient, which validates against them.
+//! schemas for python-glanceclient, which validates against them; the
+//! member schemas as Glance 33 serves them.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -88,6 +89,38 @@ pub(super) async fn images() -> Result<Response, Failure> {
             {"href": "{next}", "rel": "next"},
             {"href": "{schema}", "rel": "describedby"},
         ],
+    });
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+fn member_schema() -> Value {
+    json!({
+        "name": "member",
+        "properties": {
+            "member_id": {"type": "string", "description": "An identifier for the image member (tenantId)"},
+            "image_id": {"type": "string", "description": "An identifier for the image", "pattern": "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"},
+            "created_at": {"type": "string", "description": "Date and time of image member creation"},
+            "updated_at": {"type": "string", "description": "Date and time of last modification of image member"},
+            "status": {"type": "string", "description": "The status of this image member", "enum": ["pending", "accepted", "rejected"]},
+            "schema": {"readOnly": true, "type": "string"},
+        },
+    })
+}
+
+/// `GET /v2/schemas/member`.
+pub(super) async fn member() -> Result<Response, Failure> {
+    Ok(json_response(StatusCode::OK, &member_schema()))
+}
+
+/// `GET /v2/schemas/members`.
+pub(super) async fn members() -> Result<Response, Failure> {
+    let body = json!({
+        "name": "members",
+        "properties": {
+            "members": {"type": "array", "items": member_schema()},
+            "schema": {"type": "string"},
+        },
+        "links": [{"rel": "describedby", "href": "{schema}"}],
     });
     Ok(json_response(StatusCode::OK, &body))
 }

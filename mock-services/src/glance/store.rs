@@ -86,6 +86,79 @@ impl Task {
     }
 }
 
+/// A member's answer to an image shared with its project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberStatus {
+    /// Not answered yet: the member sees the image but does not list it.
+    Pending,
+    /// Accepted: listed by default.
+    Accepted,
+    /// Declined: listed only with `member_status=rejected` or `all`.
+    Rejected,
+}
+
+impl MemberStatus {
+    /// The wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Pending => "pending",
+            MemberStatus::Accepted => "accepted",
+            MemberStatus::Rejected => "rejected",
+        }
+    }
+
+    /// The status a wire name names.
+    pub fn parse(name: &str) -> Option<MemberStatus> {
+        [
+            MemberStatus::Pending,
+            MemberStatus::Accepted,
+            MemberStatus::Rejected,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
+}
+
+/// A project an image is shared with (`/v2/images/{id}/members`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The member's project id, as the owner gave it (Glance does not ask
+    /// Keystone whether it exists).
+    pub project: String,
+    /// The member's answer.
+    pub status: MemberStatus,
+    /// Creation time, seconds.
+    pub created_at: u64,
+    /// Last change, seconds.
+    pub updated_at: u64,
+    /// Removed: Glance keeps a removed member's record and gives it back,
+    /// in its place in the list, when the project is added again.
+    pub deleted: bool,
+}
+
+/// Which memberships a list shows shared images by (`member_status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberFilter {
+    /// Those in this status (`accepted` by default).
+    Status(MemberStatus),
+    /// Every membership (`member_status=all`).
+    All,
+}
+
+impl MemberFilter {
+    /// The filter a `member_status` value names.
+    pub fn parse(name: &str) -> Option<MemberFilter> {
+        match name {
+            "all" => Some(MemberFilter::All),
+            other => MemberStatus::parse(other).map(MemberFilter::Status),
+        }
+    }
+
+    fn admits(self, status: MemberStatus) -> bool {
+        self == MemberFilter::All || self == MemberFilter::Status(status)
+    }
+}
+
 /// An image record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Image {
@@ -129,6 +202,9 @@ pub struct Image {
     pub updated_at: u64,
     /// Import tasks.
     pub tasks: Vec<Task>,
+    /// The projects it is shared with, in the order they were first added
+    /// (they count only while the image is `shared`).
+    pub members: Vec<Member>,
     /// Bumped by every upload or stage; a stale upload must not touch the
     /// record after another one started.
     pub generation: u64,
@@ -142,7 +218,8 @@ pub struct Image {
 /// Who looks at the images, as Glance 33's database layer sees them (the
 /// answers recorded in `tests/fixtures/glance33-visibility.jsonl`): an admin
 /// (the `admin` role on any project) sees every image; anyone else their
-/// project's images and the public and community ones.
+/// project's images, the public and community ones and the shared ones
+/// their project is a member of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Viewer<'a> {
     /// The project the token is scoped to.
@@ -153,17 +230,36 @@ pub struct Viewer<'a> {
 
 impl Image {
     /// Whether `viewer` may see this image (show it, find it to change it).
+    /// A member, whatever its answer, sees a shared image.
     pub fn visible_to(&self, viewer: Viewer<'_>) -> bool {
+        self.listed_to(viewer, MemberFilter::All)
+    }
+
+    /// Whether a list shows it to `viewer` when it picks shared images by
+    /// `members` (Glance's `member_status`, `accepted` unless asked).
+    pub fn listed_to(&self, viewer: Viewer<'_>, members: MemberFilter) -> bool {
         viewer.admin
             || self.owner == viewer.project
             || matches!(self.visibility.as_str(), "public" | "community")
+            || (self.visibility == "shared"
+                && self
+                    .member(viewer.project)
+                    .is_some_and(|m| members.admits(m.status)))
     }
 
     /// Whether a list without a `visibility` filter shows it to `viewer`:
-    /// what it can see except other projects' community images, which are
-    /// listed only on request (`visibility=community` or `all`).
-    pub fn listed_by_default_to(&self, viewer: Viewer<'_>) -> bool {
-        self.visible_to(viewer) && (self.visibility != "community" || self.owner == viewer.project)
+    /// what the list shows except other projects' community images, which
+    /// are listed only on request (`visibility=community` or `all`).
+    pub fn listed_by_default_to(&self, viewer: Viewer<'_>, members: MemberFilter) -> bool {
+        self.listed_to(viewer, members)
+            && (self.visibility != "community" || self.owner == viewer.project)
+    }
+
+    /// The membership of `project`, unless it was removed.
+    pub fn member(&self, project: &str) -> Option<&Member> {
+        self.members
+            .iter()
+            .find(|m| !m.deleted && m.project == project)
     }
 
     /// Record Glance's MD5 and SHA-512 of the data (hex), if computed.
