@@ -26,79 +26,13 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::calls::{answer, json_patch, request};
-use common::{auth_body, client};
-use imgsig_mock::{MockCloud, MockConfig, ProjectConfig, UserConfig};
+use common::calls::{json_patch, request};
+use common::scenario::{
+    assert_same, live, mock_config, read_fixture, sign_in, write_fixture, Actor, Line, Session,
+};
+use imgsig_mock::MockCloud;
 use reqwest::{Method, StatusCode};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-
-/// Project B (project A is the admin's own, `admin`).
-const PROJECT_B: &str = "imgsig-b";
-/// The password of both members, on the mock and on the live stack.
-const MEMBER_PASSWORD: &str = "imgsig-visibility";
-
-/// Who sends a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-enum Actor {
-    /// `admin`, with the admin role on project A (`admin`).
-    AdminA,
-    /// `imgsig-a-member`: member and reader of project A.
-    MemberA,
-    /// `imgsig-b-member`: member and reader of project B.
-    MemberB,
-}
-
-impl Actor {
-    const ALL: [Actor; 3] = [Actor::AdminA, Actor::MemberA, Actor::MemberB];
-
-    fn user(self) -> &'static str {
-        match self {
-            Actor::AdminA => "admin",
-            Actor::MemberA => "imgsig-a-member",
-            Actor::MemberB => "imgsig-b-member",
-        }
-    }
-
-    fn project(self) -> &'static str {
-        match self {
-            Actor::MemberB => PROJECT_B,
-            Actor::AdminA | Actor::MemberA => "admin",
-        }
-    }
-}
-
-/// One request of the scenario and the answer it got.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Line {
-    actor: Actor,
-    method: String,
-    /// With placeholders: `{project:a}`, `{project:b}`, `{image:LABEL}`.
-    path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    body: Option<Value>,
-    /// The label a created image gets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    creates: Option<String>,
-    status: u16,
-    /// The answer with ids replaced by labels (see [`Cloud::answer`]).
-    answer: Value,
-}
-
-impl Line {
-    fn new(actor: Actor, method: Method, path: impl Into<String>) -> Line {
-        Line {
-            actor,
-            method: method.to_string(),
-            path: path.into(),
-            body: None,
-            creates: None,
-            status: 0,
-            answer: Value::Null,
-        }
-    }
-}
 
 /// The images of the scenario: label, creator and visibility (the admin
 /// makes B's public image: a member may not publicize).
@@ -368,54 +302,16 @@ fn member_lines() -> Vec<Line> {
     lines
 }
 
-/// A cloud the scenario runs against: Glance's URL, a token per actor and
-/// the ids behind the labels.
+/// A cloud the scenario runs against: Glance's URL, the actors' tokens
+/// and the ids behind the labels (images as `{image:LABEL}`).
 struct Cloud {
     glance: String,
-    tokens: Vec<(Actor, String)>,
-    /// `(label, id)` of the projects and of the images made so far.
-    projects: Vec<(&'static str, String)>,
-    images: Vec<(String, String)>,
+    session: Session,
 }
 
 impl Cloud {
-    fn token(&self, actor: Actor) -> &str {
-        self.tokens
-            .iter()
-            .find(|(a, _)| *a == actor)
-            .map(|(_, t)| t.as_str())
-            .unwrap()
-    }
-
-    /// `text` with its placeholders filled in.
-    fn fill(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for (label, id) in &self.projects {
-            out = out.replace(&format!("{{project:{label}}}"), id);
-        }
-        for (label, id) in &self.images {
-            out = out.replace(&format!("{{image:{label}}}"), id);
-        }
-        out
-    }
-
-    /// `text` with the ids it names replaced by placeholders.
-    fn unfill(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for (label, id) in &self.images {
-            out = out.replace(id.as_str(), &format!("{{image:{label}}}"));
-        }
-        for (label, id) in &self.projects {
-            out = out.replace(id.as_str(), &format!("{{project:{label}}}"));
-        }
-        out
-    }
-
     fn image_label(&self, id: &str) -> Option<&str> {
-        self.images
-            .iter()
-            .find(|(_, i)| i == id)
-            .map(|(l, _)| l.as_str())
+        self.session.ids.label("image", id)
     }
 
     /// What is compared of an answer: the labels of a list's images (those
@@ -427,7 +323,7 @@ impl Cloud {
             return if text.is_empty() {
                 Value::Null
             } else {
-                json!({"text": self.unfill(text)})
+                json!({"text": self.session.ids.unfill(text)})
             };
         };
         if let Some(images) = body["images"].as_array() {
@@ -447,14 +343,14 @@ impl Cloud {
         if let Some(id) = body["id"].as_str() {
             return json!({
                 "image": self.image_label(id),
-                "owner": self.unfill(body["owner"].as_str().unwrap_or_default()),
+                "owner": self.session.ids.unfill(body["owner"].as_str().unwrap_or_default()),
                 "visibility": body["visibility"],
                 "x_note": body["x_note"],
             });
         }
         match body["message"].as_str() {
-            Some(message) => json!({"message": self.unfill(message)}),
-            None => json!({"text": self.unfill(text)}),
+            Some(message) => json!({"message": self.session.ids.unfill(message)}),
+            None => json!({"text": self.session.ids.unfill(text)}),
         }
     }
 
@@ -467,7 +363,7 @@ impl Cloud {
             .unwrap_or_default();
         json!({
             "image": self.image_label(member["image_id"].as_str().unwrap_or_default()),
-            "member": self.unfill(member["member_id"].as_str().unwrap_or_default()),
+            "member": self.session.ids.unfill(member["member_id"].as_str().unwrap_or_default()),
             "status": member["status"],
             "schema": member["schema"],
             "fields": fields,
@@ -477,10 +373,11 @@ impl Cloud {
     /// Send `line`'s request and fill in its answer.
     async fn send(&mut self, line: &mut Line) {
         let method: Method = line.method.parse().unwrap();
-        let url = format!("{}{}", self.glance, self.fill(&line.path));
-        let mut req = request(method.clone(), url, self.token(line.actor));
+        let url = format!("{}{}", self.glance, self.session.ids.fill(&line.path));
+        let mut req = request(method.clone(), url, self.session.token(line.actor));
         if let Some(body) = &line.body {
-            let body: Value = serde_json::from_str(&self.fill(&body.to_string())).unwrap();
+            let body: Value =
+                serde_json::from_str(&self.session.ids.fill(&body.to_string())).unwrap();
             req = if method == Method::PATCH {
                 json_patch(req, &body)
             } else {
@@ -493,7 +390,7 @@ impl Cloud {
         if let (Some(label), StatusCode::CREATED) = (&line.creates, status) {
             let body: Value = serde_json::from_str(&text).unwrap();
             let id = body["id"].as_str().unwrap().to_owned();
-            self.images.push((label.clone(), id));
+            self.session.ids.add("image", label, &id);
         }
         line.status = status.as_u16();
         line.answer = self.answer(&text);
@@ -509,109 +406,22 @@ async fn run(cloud: &mut Cloud) -> Vec<Line> {
     lines
 }
 
-/// A token scoped to `project` and the body that came with it.
-async fn token(keystone: &str, user: &str, password: &str, project: &str) -> (String, Value) {
-    let resp = client()
-        .post(format!("{keystone}/v3/auth/tokens"))
-        .json(&auth_body(user, password, project))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::CREATED, "{user} on {project}");
-    let token = resp.headers()["x-subject-token"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    (token, resp.json().await.unwrap())
-}
-
-/// Tokens of the three actors and the two projects' ids.
-async fn sign_in(keystone: &str, admin_password: &str, glance: String) -> Cloud {
-    let mut tokens = Vec::new();
-    let mut projects = Vec::new();
-    for actor in Actor::ALL {
-        let password = match actor {
-            Actor::AdminA => admin_password,
-            Actor::MemberA | Actor::MemberB => MEMBER_PASSWORD,
-        };
-        let (token, body) = token(keystone, actor.user(), password, actor.project()).await;
-        let project = body["token"]["project"]["id"].as_str().unwrap().to_owned();
-        let label = if actor == Actor::MemberB { "b" } else { "a" };
-        if !projects.iter().any(|(l, _)| *l == label) {
-            projects.push((label, project));
-        }
-        tokens.push((actor, token));
-    }
-    Cloud {
-        glance,
-        tokens,
-        projects,
-        images: Vec::new(),
-    }
-}
-
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/glance33-visibility.jsonl")
 }
 
-/// The mocks with project B and the two members.
-fn mock_config() -> MockConfig {
-    let mut config = MockConfig::default();
-    config.projects.push(ProjectConfig {
-        name: PROJECT_B.into(),
-        id: String::new(),
-    });
-    for actor in [Actor::MemberA, Actor::MemberB] {
-        config.users.push(UserConfig {
-            name: actor.user().into(),
-            id: String::new(),
-            password: MEMBER_PASSWORD.into(),
-            projects: vec![actor.project().into()],
-            roles: vec!["member".into(), "reader".into()],
-        });
-    }
-    config
-}
-
 #[tokio::test]
 async fn the_mock_answers_who_sees_which_image_as_glance_33_did() {
-    let recorded: Vec<Line> = std::fs::read_to_string(fixture())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let recorded = read_fixture(&fixture());
     let mock = MockCloud::start(mock_config()).await.unwrap();
     let admin_password = mock.credentials("admin", "admin").unwrap().password;
-    let mut cloud = sign_in(
-        &mock.urls().keystone,
-        &admin_password,
-        mock.urls().glance.clone(),
-    )
-    .await;
+    let session = sign_in(&mock.urls().keystone, &admin_password).await;
+    let mut cloud = Cloud {
+        glance: mock.urls().glance.clone(),
+        session,
+    };
     let answered = run(&mut cloud).await;
-    assert_eq!(
-        answered.len(),
-        recorded.len(),
-        "the scenario changed: record it again (see the module's documentation)"
-    );
-    let differences: Vec<String> = recorded
-        .iter()
-        .zip(&answered)
-        .filter(|(r, a)| r != a)
-        .map(|(r, a)| {
-            format!(
-                "{:?} {} {}\n  Glance 33: {} {}\n  mock:      {} {}",
-                r.actor, r.method, r.path, r.status, r.answer, a.status, a.answer
-            )
-        })
-        .collect();
-    assert!(
-        differences.is_empty(),
-        "{} of {} answers differ:\n{}",
-        differences.len(),
-        recorded.len(),
-        differences.join("\n")
-    );
+    assert_same(&recorded, &answered, "Glance 33");
     mock.shutdown().await;
 }
 
@@ -620,107 +430,11 @@ async fn the_mock_answers_who_sees_which_image_as_glance_33_did() {
 #[tokio::test]
 #[ignore = "needs the live stack: cargo xtask live up"]
 async fn record_from_the_live_glance_33() {
-    let Ok(clouds) = std::env::var("IMGSIG_RECORD_GLANCE33") else {
-        panic!("IMGSIG_RECORD_GLANCE33 must name the live stack's clouds.yaml");
+    let (keystone, password) = live("IMGSIG_RECORD_GLANCE33").await;
+    let session = sign_in(&keystone, &password).await;
+    let mut cloud = Cloud {
+        glance: session.endpoint("image"),
+        session,
     };
-    let text = std::fs::read_to_string(&clouds).unwrap();
-    let config =
-        imgsig::openstack::CloudConfig::from_yaml("imgsig-live", &text, None, &clouds, None)
-            .unwrap();
-    let keystone = config
-        .auth
-        .tokens_url()
-        .trim_end_matches("/v3/auth/tokens")
-        .to_owned();
-    let imgsig::openstack::Credential::Password { password, .. } = &config.auth.credential else {
-        panic!("the live stack's admin signs in with a password");
-    };
-    let (admin, body) = token(&keystone, "admin", password, "admin").await;
-    ensure_members(&keystone, &admin).await;
-    let glance = body["token"]["catalog"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["type"] == "image")
-        .and_then(|s| {
-            s["endpoints"]
-                .as_array()?
-                .iter()
-                .find(|e| e["interface"] == "public")
-        })
-        .and_then(|e| e["url"].as_str())
-        .unwrap()
-        .trim_end_matches('/')
-        .to_owned();
-    let mut cloud = sign_in(&keystone, password, glance).await;
-    let lines = run(&mut cloud).await;
-    let mut out = String::new();
-    for line in &lines {
-        out.push_str(&serde_json::to_string(line).unwrap());
-        out.push('\n');
-    }
-    std::fs::write(fixture(), out).unwrap();
-}
-
-/// `METHOD {keystone}/v3{path}` as the admin: status and JSON body.
-async fn keystone_call(
-    keystone: &str,
-    admin: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let req = request(method, format!("{keystone}/v3{path}"), admin);
-    answer(match body {
-        Some(body) => req.json(&body),
-        None => req,
-    })
-    .await
-}
-
-/// The id of the Keystone `kind` (`projects`, `users`, `roles`) `name`.
-async fn keystone_find(keystone: &str, admin: &str, kind: &str, name: &str) -> Option<String> {
-    let path = format!("/{kind}?name={name}");
-    let (_, body) = keystone_call(keystone, admin, Method::GET, &path, None).await;
-    body[kind][0]["id"].as_str().map(String::from)
-}
-
-/// Project B and the two members on the live Keystone, made as `admin`
-/// if missing (their passwords set again either way).
-async fn ensure_members(keystone: &str, admin: &str) {
-    let call = |method, path: String, body| async move {
-        keystone_call(keystone, admin, method, &path, body).await
-    };
-    if keystone_find(keystone, admin, "projects", PROJECT_B)
-        .await
-        .is_none()
-    {
-        let body = json!({"project": {"name": PROJECT_B, "domain_id": "default"}});
-        let (status, _) = call(Method::POST, "/projects".into(), Some(body)).await;
-        assert_eq!(status, StatusCode::CREATED);
-    }
-    let member = keystone_find(keystone, admin, "roles", "member")
-        .await
-        .unwrap();
-    for actor in [Actor::MemberA, Actor::MemberB] {
-        let user = match keystone_find(keystone, admin, "users", actor.user()).await {
-            Some(id) => id,
-            None => {
-                let body = json!({"user": {"name": actor.user(), "domain_id": "default",
-                                           "password": MEMBER_PASSWORD}});
-                let (status, body) = call(Method::POST, "/users".into(), Some(body)).await;
-                assert_eq!(status, StatusCode::CREATED);
-                body["user"]["id"].as_str().unwrap().to_owned()
-            }
-        };
-        let body = json!({"user": {"password": MEMBER_PASSWORD}});
-        let (status, _) = call(Method::PATCH, format!("/users/{user}"), Some(body)).await;
-        assert_eq!(status, StatusCode::OK);
-        let project = keystone_find(keystone, admin, "projects", actor.project())
-            .await
-            .unwrap();
-        let path = format!("/projects/{project}/users/{user}/roles/{member}");
-        let (status, _) = call(Method::PUT, path, None).await;
-        assert!(status.is_success(), "{status}");
-    }
+    write_fixture(&fixture(), &run(&mut cloud).await);
 }

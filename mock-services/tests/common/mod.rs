@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod calls;
+pub mod scenario;
 
 use std::sync::OnceLock;
 

@@ -1,0 +1,359 @@
+//! Recorded scenarios: requests by three actors (an admin of project A, a
+//! member of A, a member of project B) sent to the live stack once to
+//! record the answers, and to the mocks on every run to replay them. The
+//! answers are stored with placeholders for the ids ([`Ids`]), so they do
+//! not depend on the cloud.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::Path;
+
+use imgsig_mock::{MockConfig, ProjectConfig, UserConfig};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::calls::{answer, request};
+use super::{auth_body, client};
+
+/// Project B (project A is the admin's own, `admin`).
+pub const PROJECT_B: &str = "imgsig-b";
+/// The password of both members, on the mock and on the live stack.
+pub const MEMBER_PASSWORD: &str = "imgsig-visibility";
+
+/// Who sends a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Actor {
+    /// `admin`, with the admin role on project A (`admin`).
+    AdminA,
+    /// `imgsig-a-member`: member and reader of project A.
+    MemberA,
+    /// `imgsig-b-member`: member and reader of project B.
+    MemberB,
+}
+
+impl Actor {
+    pub const ALL: [Actor; 3] = [Actor::AdminA, Actor::MemberA, Actor::MemberB];
+
+    pub fn user(self) -> &'static str {
+        match self {
+            Actor::AdminA => "admin",
+            Actor::MemberA => "imgsig-a-member",
+            Actor::MemberB => "imgsig-b-member",
+        }
+    }
+
+    pub fn project(self) -> &'static str {
+        match self {
+            Actor::MemberB => PROJECT_B,
+            Actor::AdminA | Actor::MemberA => "admin",
+        }
+    }
+}
+
+/// One request of a scenario and the answer it got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    pub actor: Actor,
+    pub method: String,
+    /// With placeholders: `{project:a}`, `{user:b}`, `{image:LABEL}` ([`Ids`]).
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// The label the object this request creates gets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creates: Option<String>,
+    pub status: u16,
+    /// The answer with ids replaced by labels (see [`Cloud::answer`]).
+    pub answer: Value,
+}
+
+impl Line {
+    pub fn new(actor: Actor, method: Method, path: impl Into<String>) -> Line {
+        Line {
+            actor,
+            method: method.to_string(),
+            path: path.into(),
+            body: None,
+            creates: None,
+            status: 0,
+            answer: Value::Null,
+        }
+    }
+}
+
+/// The ids behind a scenario's placeholders `{kind:label}`.
+#[derive(Debug, Default)]
+pub struct Ids(Vec<(String, String)>);
+
+impl Ids {
+    /// Name `id` `{kind:label}`.
+    pub fn add(&mut self, kind: &str, label: &str, id: &str) {
+        self.0.push((format!("{{{kind}:{label}}}"), id.to_owned()));
+    }
+
+    /// `text` with its placeholders filled in.
+    pub fn fill(&self, text: &str) -> String {
+        self.0
+            .iter()
+            .fold(text.to_owned(), |out, (name, id)| out.replace(name, id))
+    }
+
+    /// `text` with the ids it names replaced by placeholders (the latest
+    /// first).
+    pub fn unfill(&self, text: &str) -> String {
+        self.0
+            .iter()
+            .rev()
+            .fold(text.to_owned(), |out, (name, id)| out.replace(id, name))
+    }
+
+    /// The label of the `kind` whose id is `id`.
+    pub fn label(&self, kind: &str, id: &str) -> Option<&str> {
+        let prefix = format!("{{{kind}:");
+        self.0
+            .iter()
+            .find(|(name, i)| i == id && name.starts_with(&prefix))
+            .map(|(name, _)| &name[prefix.len()..name.len() - 1])
+    }
+}
+
+/// The actors signed in: a token each, and the ids of the projects
+/// (`{project:a}`, `{project:b}`) and users (`{user:admin}`, `{user:a}`,
+/// `{user:b}`).
+pub struct Session {
+    pub tokens: Vec<(Actor, String)>,
+    pub ids: Ids,
+    /// The admin's token body (its catalog names the endpoints).
+    pub admin: Value,
+}
+
+impl Session {
+    /// The token `actor` sends.
+    pub fn token(&self, actor: Actor) -> &str {
+        self.tokens
+            .iter()
+            .find(|(a, _)| *a == actor)
+            .map(|(_, t)| t.as_str())
+            .unwrap()
+    }
+
+    /// The public URL of the catalog's `service_type` (no trailing slash).
+    pub fn endpoint(&self, service_type: &str) -> String {
+        self.admin["token"]["catalog"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["type"] == service_type)
+            .and_then(|s| {
+                s["endpoints"]
+                    .as_array()?
+                    .iter()
+                    .find(|e| e["interface"] == "public")
+            })
+            .and_then(|e| e["url"].as_str())
+            .unwrap()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}
+
+/// Tokens of the three actors, the two projects' and the users' ids.
+pub async fn sign_in(keystone: &str, admin_password: &str) -> Session {
+    let mut tokens = Vec::new();
+    let mut ids = Ids::default();
+    let mut admin = Value::Null;
+    for actor in Actor::ALL {
+        let password = match actor {
+            Actor::AdminA => admin_password,
+            Actor::MemberA | Actor::MemberB => MEMBER_PASSWORD,
+        };
+        let (token, body) = token(keystone, actor.user(), password, actor.project()).await;
+        let (project, user) = match actor {
+            Actor::AdminA => ("a", "admin"),
+            Actor::MemberA => ("a", "a"),
+            Actor::MemberB => ("b", "b"),
+        };
+        if actor != Actor::MemberA {
+            ids.add(
+                "project",
+                project,
+                body["token"]["project"]["id"].as_str().unwrap(),
+            );
+        }
+        ids.add("user", user, body["token"]["user"]["id"].as_str().unwrap());
+        if actor == Actor::AdminA {
+            admin = body;
+        }
+        tokens.push((actor, token));
+    }
+    Session { tokens, ids, admin }
+}
+
+/// The live stack whose clouds.yaml the variable `var` names, with project
+/// B and the two members made there if missing: Keystone's URL and the
+/// admin's password.
+pub async fn live(var: &str) -> (String, String) {
+    let Ok(clouds) = std::env::var(var) else {
+        panic!("{var} must name the live stack's clouds.yaml");
+    };
+    let text = std::fs::read_to_string(&clouds).unwrap();
+    let config =
+        imgsig::openstack::CloudConfig::from_yaml("imgsig-live", &text, None, &clouds, None)
+            .unwrap();
+    let keystone = config
+        .auth
+        .tokens_url()
+        .trim_end_matches("/v3/auth/tokens")
+        .to_owned();
+    let imgsig::openstack::Credential::Password { password, .. } = &config.auth.credential else {
+        panic!("the live stack's admin signs in with a password");
+    };
+    let (admin, _) = token(&keystone, "admin", password, "admin").await;
+    ensure_members(&keystone, &admin).await;
+    (keystone, password.clone())
+}
+
+/// The lines of the fixture at `path`.
+pub fn read_fixture(path: &Path) -> Vec<Line> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Write `lines` to the fixture at `path`, one JSON object a line.
+pub fn write_fixture(path: &Path, lines: &[Line]) {
+    let mut out = String::new();
+    for line in lines {
+        out.push_str(&serde_json::to_string(line).unwrap());
+        out.push('\n');
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+/// Fail, listing them, unless the mock's answers are the recorded ones.
+pub fn assert_same(recorded: &[Line], answered: &[Line], service: &str) {
+    assert_eq!(
+        answered.len(),
+        recorded.len(),
+        "the scenario changed: record it again (see the test's documentation)"
+    );
+    let differences: Vec<String> = recorded
+        .iter()
+        .zip(answered)
+        .filter(|(r, a)| r != a)
+        .map(|(r, a)| {
+            format!(
+                "{:?} {} {}\n  {service}: {} {}\n  mock:      {} {}",
+                r.actor, r.method, r.path, r.status, r.answer, a.status, a.answer
+            )
+        })
+        .collect();
+    assert!(
+        differences.is_empty(),
+        "{} of {} answers differ:\n{}",
+        differences.len(),
+        recorded.len(),
+        differences.join("\n")
+    );
+}
+
+/// A token scoped to `project` and the body that came with it.
+pub async fn token(keystone: &str, user: &str, password: &str, project: &str) -> (String, Value) {
+    let resp = client()
+        .post(format!("{keystone}/v3/auth/tokens"))
+        .json(&auth_body(user, password, project))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED, "{user} on {project}");
+    let token = resp.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    (token, resp.json().await.unwrap())
+}
+
+/// The mocks with project B and the two members.
+pub fn mock_config() -> MockConfig {
+    let mut config = MockConfig::default();
+    config.projects.push(ProjectConfig {
+        name: PROJECT_B.into(),
+        id: String::new(),
+    });
+    for actor in [Actor::MemberA, Actor::MemberB] {
+        config.users.push(UserConfig {
+            name: actor.user().into(),
+            id: String::new(),
+            password: MEMBER_PASSWORD.into(),
+            projects: vec![actor.project().into()],
+            roles: vec!["member".into(), "reader".into()],
+        });
+    }
+    config
+}
+
+/// `METHOD {keystone}/v3{path}` as the admin: status and JSON body.
+async fn keystone_call(
+    keystone: &str,
+    admin: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let req = request(method, format!("{keystone}/v3{path}"), admin);
+    answer(match body {
+        Some(body) => req.json(&body),
+        None => req,
+    })
+    .await
+}
+
+/// The id of the Keystone `kind` (`projects`, `users`, `roles`) `name`.
+async fn keystone_find(keystone: &str, admin: &str, kind: &str, name: &str) -> Option<String> {
+    let path = format!("/{kind}?name={name}");
+    let (_, body) = keystone_call(keystone, admin, Method::GET, &path, None).await;
+    body[kind][0]["id"].as_str().map(String::from)
+}
+
+/// Project B and the two members on the live Keystone, made as `admin`
+/// if missing (their passwords set again either way).
+pub async fn ensure_members(keystone: &str, admin: &str) {
+    let call = |method, path: String, body| async move {
+        keystone_call(keystone, admin, method, &path, body).await
+    };
+    if keystone_find(keystone, admin, "projects", PROJECT_B)
+        .await
+        .is_none()
+    {
+        let body = json!({"project": {"name": PROJECT_B, "domain_id": "default"}});
+        let (status, _) = call(Method::POST, "/projects".into(), Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let member = keystone_find(keystone, admin, "roles", "member")
+        .await
+        .unwrap();
+    for actor in [Actor::MemberA, Actor::MemberB] {
+        let user = match keystone_find(keystone, admin, "users", actor.user()).await {
+            Some(id) => id,
+            None => {
+                let body = json!({"user": {"name": actor.user(), "domain_id": "default",
+                                           "password": MEMBER_PASSWORD}});
+                let (status, body) = call(Method::POST, "/users".into(), Some(body)).await;
+                assert_eq!(status, StatusCode::CREATED);
+                body["user"]["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let body = json!({"user": {"password": MEMBER_PASSWORD}});
+        let (status, _) = call(Method::PATCH, format!("/users/{user}"), Some(body)).await;
+        assert_eq!(status, StatusCode::OK);
+        let project = keystone_find(keystone, admin, "projects", actor.project())
+            .await
+            .unwrap();
+        let path = format!("/projects/{project}/users/{user}/roles/{member}");
+        let (status, _) = call(Method::PUT, path, None).await;
+        assert!(status.is_success(), "{status}");
+    }
+}
