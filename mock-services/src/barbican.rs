@@ -130,13 +130,33 @@ impl Secrets {
         self.lock().clear();
     }
 
-    /// The secret `id` if it belongs to `project_id`.
-    pub fn get(&self, id: &str, project_id: &str) -> Option<Secret> {
-        self.lock()
-            .get(id)
-            .filter(|s| s.project_id == project_id)
-            .cloned()
+    /// The secret `id`, if a caller of `project_id` may read it.
+    pub fn get(&self, id: &str, project_id: &str) -> Result<Secret, Unreadable> {
+        match self.lock().get(id) {
+            None => Err(Unreadable::Missing),
+            Some(s) if s.project_id == project_id => Ok(s.clone()),
+            Some(_) => Err(Unreadable::OtherProject),
+        }
     }
+}
+
+/// Why a caller cannot have a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Another project's: Barbican 23 says 403 (its policies let only the
+    /// secret's project, or users on its ACL, read it), not 404.
+    OtherProject,
+    /// No such secret: 404.
+    Missing,
+}
+
+/// The 403 Barbican 23 answers another project's caller, for `what`
+/// ("Secret retrieval", "Secret payload retrieval", "Secret deletion").
+fn not_allowed(what: &str) -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        &format!("{what} attempt not allowed - please review your user/project privileges"),
+    )
 }
 
 /// The Barbican router.
@@ -567,8 +587,10 @@ async fn show(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(secret) = cloud.secrets.get(&id, &project_id) else {
-        return secret_not_found();
+    let secret = match cloud.secrets.get(&id, &project_id) {
+        Ok(secret) => secret,
+        Err(Unreadable::OtherProject) => return not_allowed("Secret retrieval"),
+        Err(Unreadable::Missing) => return secret_not_found(),
     };
     if wants_metadata(&headers) {
         json_response(StatusCode::OK, &metadata(&cloud, &secret))
@@ -622,8 +644,9 @@ async fn payload(
     headers: HeaderMap,
 ) -> Response {
     match cloud.secrets.get(&id, &project_id) {
-        Some(secret) => payload_response(&secret, &headers),
-        None => secret_not_found(),
+        Ok(secret) => payload_response(&secret, &headers),
+        Err(Unreadable::OtherProject) => not_allowed("Secret payload retrieval"),
+        Err(Unreadable::Missing) => secret_not_found(),
     }
 }
 
@@ -638,6 +661,7 @@ async fn remove(
             secrets.remove(&id);
             StatusCode::NO_CONTENT.into_response()
         }
-        _ => secret_not_found(),
+        Some(_) => not_allowed("Secret deletion"),
+        None => secret_not_found(),
     }
 }

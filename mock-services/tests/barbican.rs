@@ -134,29 +134,14 @@ async fn unknown_secret_is_the_transcripts_404() {
     insta::assert_snapshot!("barbican_unknown_secret", body);
 }
 
+/// (Reads and deletes by another project are 403: see
+/// `another_projects_secret_is_forbidden`.)
 #[tokio::test]
-async fn secrets_are_scoped_to_their_project() {
+async fn the_secret_list_shows_only_the_callers_project() {
     let cloud = start().await;
     let admin = admin_token(&cloud).await;
     let demo = token_for(&cloud, "demo", "demo").await;
-    let id = store_cert(&cloud, &admin).await;
-    let url = format!("{}/v1/secrets/{id}", cloud.urls().barbican);
-    for path in ["", "/payload"] {
-        let resp = client()
-            .get(format!("{url}{path}"))
-            .header("X-Auth-Token", &demo)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
-    }
-    let resp = client()
-        .delete(&url)
-        .header("X-Auth-Token", &demo)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    store_cert(&cloud, &admin).await;
     let list: Value = client()
         .get(format!("{}/v1/secrets", cloud.urls().barbican))
         .header("X-Auth-Token", &demo)
@@ -327,4 +312,52 @@ async fn payloads_come_as_bytes_or_as_text_when_text_is_asked_for() {
     let resp = get(binary, "*/*").await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.bytes().await.unwrap().as_ref(), &[0xff, 0xfe, 0x00]);
+}
+
+/// Another project's certificate, as Barbican 23 and Glance 33 answered it
+/// on the live stack (2026-12-03: `imgsig-b-member` on project `imgsig-b`
+/// reading the admin's secret): 403 with Barbican's wording, not 404 (so
+/// Glance cannot *retrieve* the certificate rather than not *find* it:
+/// `the_certificate_is_fetched_with_the_users_token` in `glance.rs`).
+#[tokio::test]
+async fn another_projects_secret_is_forbidden() {
+    let cloud = imgsig_mock::MockCloud::start(common::scenario::mock_config())
+        .await
+        .unwrap();
+    let admin = admin_token(&cloud).await;
+    let other = token_for(&cloud, "imgsig-b-member", common::scenario::PROJECT_B).await;
+    let cert_id = common::store_cert(&cloud, &admin).await;
+    let secret = format!("{}/v1/secrets/{cert_id}", cloud.urls().barbican);
+    let refused = |what: &str| {
+        json!({"code": 403, "title": "Forbidden", "description": format!(
+            "{what} attempt not allowed - please review your user/project privileges")})
+    };
+    for (url, accept, what) in [
+        (secret.clone(), "application/json", "Secret retrieval"),
+        (
+            format!("{secret}/payload"),
+            "application/octet-stream",
+            "Secret payload retrieval",
+        ),
+    ] {
+        let resp = common::client()
+            .get(&url)
+            .header("X-Auth-Token", &other)
+            .header("Accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{url}");
+        assert_eq!(resp.json::<Value>().await.unwrap(), refused(what), "{url}");
+    }
+    let resp = common::delete(&secret, &other).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap(),
+        refused("Secret deletion")
+    );
+
+    // The owner still has it.
+    let resp = common::get(&secret, &admin).await;
+    assert_eq!(resp.status(), StatusCode::OK);
 }
