@@ -167,18 +167,15 @@ fn member_lines() -> Vec<Line> {
     for body in [json!({}), json!({"member": ""}), json!(["member"])] {
         push(Actor::MemberA, Method::POST, a_members, Some(body));
     }
-    push(
-        Actor::MemberA,
-        Method::POST,
-        a_members,
-        share_with_b.clone(),
-    );
-    push(
-        Actor::MemberA,
-        Method::POST,
-        a_members,
-        share_with_b.clone(),
-    );
+    // Shared, then the same again: 409.
+    for _ in 0..2 {
+        push(
+            Actor::MemberA,
+            Method::POST,
+            a_members,
+            share_with_b.clone(),
+        );
+    }
     for path in b_lists {
         push(Actor::MemberB, Method::GET, path, None);
     }
