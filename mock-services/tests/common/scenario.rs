@@ -3,7 +3,6 @@
 //! record the answers, and to the mocks on every run to replay them. The
 //! answers are stored with placeholders for the ids ([`Ids`]), so they do
 //! not depend on the cloud.
-#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::Path;
 
