@@ -224,6 +224,88 @@ mod tests {
     }
 }
 
+/// A JSON value as Python's `repr()` prints what `json.loads` makes of it:
+/// `None`, `True`, `'text'`, `[1, 'a']`, `{'k': 2}` (the form
+/// jsonschema's messages quote values in). Strings take double quotes
+/// only when they hold a `'` and no `"`, as Python's do; control
+/// characters are escaped, other characters kept.
+pub(crate) fn python_repr(value: &Value) -> String {
+    match value {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => python_str_repr(s),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(python_repr).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Object(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(k, v)| format!("{}: {}", python_str_repr(k), python_repr(v)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+    }
+}
+
+fn python_str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => match u32::from(c) {
+                n @ 0..=0xff => out.push_str(&format!("\\x{n:02x}")),
+                n => out.push_str(&format!("\\u{n:04x}")),
+            },
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+#[cfg(test)]
+mod python_repr_tests {
+    use serde_json::json;
+
+    use super::python_repr;
+
+    #[test]
+    fn values_print_as_python_prints_them() {
+        let cases = [
+            (json!(null), "None"),
+            (json!(true), "True"),
+            (json!(5), "5"),
+            (json!(1.5), "1.5"),
+            (json!("x"), "'x'"),
+            (json!("it's"), "\"it's\""),
+            (json!("'\""), "'\\'\"'"),
+            (json!("a\\b\n\u{1}"), "'a\\\\b\\n\\x01'"),
+            (json!("é"), "'é'"),
+            (json!([1, "a", null]), "[1, 'a', None]"),
+            (json!({"k": [false]}), "{'k': [False]}"),
+        ];
+        for (value, repr) in cases {
+            assert_eq!(python_repr(&value), repr, "{value}");
+        }
+    }
+}
+
 /// A query parameter read as Python's `int()` reads it (surrounding
 /// whitespace, an optional sign, digits with single `_` between them), so
 /// the mocks take and refuse what Glance and Barbican do; `None` where

@@ -189,6 +189,12 @@ fn member_lines() -> Vec<Line> {
         push(actor, Method::GET, a_members, None);
         push(actor, Method::GET, a_member_b, None);
     }
+    // A reader of the owner's project sees the members, and may neither
+    // add, answer for nor remove one.
+    let reader_try = Some(json!({"member": "imgsig-reader-try"}));
+    push(Actor::ReaderA, Method::POST, a_members, reader_try);
+    push(Actor::ReaderA, Method::PUT, a_member_b, status("accepted"));
+    push(Actor::ReaderA, Method::DELETE, a_member_b, None);
     push(
         Actor::MemberB,
         Method::GET,

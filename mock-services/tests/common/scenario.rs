@@ -1,9 +1,10 @@
-//! Recorded scenarios: requests by three actors (an admin of project A, a
-//! member of A, a member of project B) sent to the live stack once to
+//! Recorded scenarios: requests by four actors (an admin of project A, a
+//! member of A, a reader of A, a member of project B) sent to the live stack once to
 //! record the answers, and to the mocks on every run to replay them. The
 //! answers are stored with placeholders for the ids ([`Ids`]), so they do
 //! not depend on the cloud.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use imgsig_mock::{MockConfig, ProjectConfig, UserConfig};
@@ -16,7 +17,8 @@ use super::{auth_body, client};
 
 /// Project B (project A is the admin's own, `admin`).
 pub const PROJECT_B: &str = "imgsig-b";
-/// The password of both members, on the mock and on the live stack.
+/// The password of the members and the reader, on the mock and on the
+/// live stack.
 pub const MEMBER_PASSWORD: &str = "imgsig-visibility";
 
 /// Who sends a request.
@@ -27,17 +29,32 @@ pub enum Actor {
     AdminA,
     /// `imgsig-a-member`: member and reader of project A.
     MemberA,
+    /// `imgsig-a-reader`: only reader of project A.
+    ReaderA,
     /// `imgsig-b-member`: member and reader of project B.
     MemberB,
 }
 
 impl Actor {
-    pub const ALL: [Actor; 3] = [Actor::AdminA, Actor::MemberA, Actor::MemberB];
+    pub const ALL: [Actor; 4] = [
+        Actor::AdminA,
+        Actor::MemberA,
+        Actor::ReaderA,
+        Actor::MemberB,
+    ];
+
+    /// Those the recorder makes on the live stack, with their one role.
+    const MADE: [(Actor, &'static str); 3] = [
+        (Actor::MemberA, "member"),
+        (Actor::ReaderA, "reader"),
+        (Actor::MemberB, "member"),
+    ];
 
     pub fn user(self) -> &'static str {
         match self {
             Actor::AdminA => "admin",
             Actor::MemberA => "imgsig-a-member",
+            Actor::ReaderA => "imgsig-a-reader",
             Actor::MemberB => "imgsig-b-member",
         }
     }
@@ -45,7 +62,7 @@ impl Actor {
     pub fn project(self) -> &'static str {
         match self {
             Actor::MemberB => PROJECT_B,
-            Actor::AdminA | Actor::MemberA => "admin",
+            Actor::AdminA | Actor::MemberA | Actor::ReaderA => "admin",
         }
     }
 }
@@ -59,6 +76,14 @@ pub struct Line {
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
+    /// A body sent as it is (with `headers`' `Content-Type`), for those
+    /// that are not JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+    /// Request headers besides the token (`Accept: application/json`
+    /// unless given here).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
     /// The label the object this request creates gets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creates: Option<String>,
@@ -74,6 +99,8 @@ impl Line {
             method: method.to_string(),
             path: path.into(),
             body: None,
+            raw: None,
+            headers: BTreeMap::new(),
             creates: None,
             status: 0,
             answer: Value::Null,
@@ -119,7 +146,7 @@ impl Ids {
 
 /// The actors signed in: a token each, and the ids of the projects
 /// (`{project:a}`, `{project:b}`) and users (`{user:admin}`, `{user:a}`,
-/// `{user:b}`).
+/// `{user:r}`, `{user:b}`).
 pub struct Session {
     pub tokens: Vec<(Actor, String)>,
     pub ids: Ids,
@@ -135,6 +162,34 @@ impl Session {
             .find(|(a, _)| *a == actor)
             .map(|(_, t)| t.as_str())
             .unwrap()
+    }
+
+    /// `line`'s request to the service at `base`, placeholders filled in:
+    /// the actor's token, its headers (`Accept: application/json` unless
+    /// they name another), and its raw body or its JSON body (sent with the
+    /// headers' `Content-Type` if they give one).
+    pub fn request(&self, base: &str, line: &Line) -> reqwest::RequestBuilder {
+        let method: Method = line.method.parse().unwrap();
+        let url = format!("{base}{}", self.ids.fill(&line.path));
+        let mut req = client()
+            .request(method, url)
+            .header("X-Auth-Token", self.token(line.actor));
+        if !line.headers.contains_key("Accept") {
+            req = req.header("Accept", "application/json");
+        }
+        for (name, value) in &line.headers {
+            req = req.header(name, self.ids.fill(value));
+        }
+        let typed = line.headers.contains_key("Content-Type");
+        match (&line.raw, &line.body) {
+            (Some(raw), _) => req.body(self.ids.fill(raw)),
+            (None, Some(body)) if typed => req.body(self.ids.fill(&body.to_string())),
+            (None, Some(body)) => {
+                let body: Value = serde_json::from_str(&self.ids.fill(&body.to_string())).unwrap();
+                req.json(&body)
+            }
+            (None, None) => req,
+        }
     }
 
     /// The public URL of the catalog's `service_type` (no trailing slash).
@@ -165,15 +220,16 @@ pub async fn sign_in(keystone: &str, admin_password: &str) -> Session {
     for actor in Actor::ALL {
         let password = match actor {
             Actor::AdminA => admin_password,
-            Actor::MemberA | Actor::MemberB => MEMBER_PASSWORD,
+            Actor::MemberA | Actor::ReaderA | Actor::MemberB => MEMBER_PASSWORD,
         };
         let (token, body) = token(keystone, actor.user(), password, actor.project()).await;
         let (project, user) = match actor {
             Actor::AdminA => ("a", "admin"),
             Actor::MemberA => ("a", "a"),
+            Actor::ReaderA => ("a", "r"),
             Actor::MemberB => ("b", "b"),
         };
-        if actor != Actor::MemberA {
+        if matches!(actor, Actor::AdminA | Actor::MemberB) {
             ids.add(
                 "project",
                 project,
@@ -190,7 +246,7 @@ pub async fn sign_in(keystone: &str, admin_password: &str) -> Session {
 }
 
 /// The live stack whose clouds.yaml the variable `var` names, with project
-/// B and the two members made there if missing: Keystone's URL and the
+/// B, the members and the reader made there if missing: Keystone's URL and the
 /// admin's password.
 pub async fn live(var: &str) -> (String, String) {
     let Ok(clouds) = std::env::var(var) else {
@@ -275,20 +331,25 @@ pub async fn token(keystone: &str, user: &str, password: &str, project: &str) ->
     (token, resp.json().await.unwrap())
 }
 
-/// The mocks with project B and the two members.
+/// The mocks with project B, the members and the reader (a member also
+/// holds the reader role, as Keystone's implied roles give it).
 pub fn mock_config() -> MockConfig {
     let mut config = MockConfig::default();
     config.projects.push(ProjectConfig {
         name: PROJECT_B.into(),
         id: String::new(),
     });
-    for actor in [Actor::MemberA, Actor::MemberB] {
+    for (actor, role) in Actor::MADE {
+        let roles = match role {
+            "member" => vec!["member".into(), "reader".into()],
+            role => vec![role.into()],
+        };
         config.users.push(UserConfig {
             name: actor.user().into(),
             id: String::new(),
             password: MEMBER_PASSWORD.into(),
             projects: vec![actor.project().into()],
-            roles: vec!["member".into(), "reader".into()],
+            roles,
         });
     }
     config
@@ -317,8 +378,8 @@ async fn keystone_find(keystone: &str, admin: &str, kind: &str, name: &str) -> O
     body[kind][0]["id"].as_str().map(String::from)
 }
 
-/// Project B and the two members on the live Keystone, made as `admin`
-/// if missing (their passwords set again either way).
+/// Project B, the members and the reader on the live Keystone, made as
+/// `admin` if missing (their passwords set again either way).
 pub async fn ensure_members(keystone: &str, admin: &str) {
     let call = |method, path: String, body| async move {
         keystone_call(keystone, admin, method, &path, body).await
@@ -331,10 +392,8 @@ pub async fn ensure_members(keystone: &str, admin: &str) {
         let (status, _) = call(Method::POST, "/projects".into(), Some(body)).await;
         assert_eq!(status, StatusCode::CREATED);
     }
-    let member = keystone_find(keystone, admin, "roles", "member")
-        .await
-        .unwrap();
-    for actor in [Actor::MemberA, Actor::MemberB] {
+    for (actor, role) in Actor::MADE {
+        let role = keystone_find(keystone, admin, "roles", role).await.unwrap();
         let user = match keystone_find(keystone, admin, "users", actor.user()).await {
             Some(id) => id,
             None => {
@@ -351,7 +410,7 @@ pub async fn ensure_members(keystone: &str, admin: &str) {
         let project = keystone_find(keystone, admin, "projects", actor.project())
             .await
             .unwrap();
-        let path = format!("/projects/{project}/users/{user}/roles/{member}");
+        let path = format!("/projects/{project}/users/{user}/roles/{role}");
         let (status, _) = call(Method::PUT, path, None).await;
         assert!(status.is_success(), "{status}");
     }

@@ -1,26 +1,24 @@
-//! Barbican v1: secrets scoped to projects, payloads, version discovery.
+//! Barbican's secrets: the store, and storing, listing, reading and
+//! deleting them under [`super::policy`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Extension, Path, Query, Request, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use base64::Engine as _;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::Token;
-use crate::faults::{self, Injector};
+use super::acl::ReadAcl;
+use super::policy::Action;
+use super::{bad_request, error, lookup, secret_ref, Caller, Refusal};
 use crate::http::{
-    header_str, iso_micros_naive, json_response, media_type, now_micros, python_int, request_id,
-    REQUEST_ID,
+    header_str, iso_micros_naive, json_response, media_type, now_micros, python_int,
 };
-use crate::{Cloud, Service};
+use crate::Cloud;
 
 /// The secret types Barbican knows.
 const SECRET_TYPES: [&str; 6] = [
@@ -114,6 +112,11 @@ pub struct Secret {
     pub expiration: Option<String>,
     /// Creation time, µs since the epoch.
     pub created: u64,
+    /// Last change, µs since the epoch: an ACL change moves it.
+    pub updated: u64,
+    /// The read ACL, if one was set (`None` is Barbican's default: the
+    /// project reads it, nobody else).
+    pub acl: Option<ReadAcl>,
 }
 
 /// All secrets, by id.
@@ -130,206 +133,37 @@ impl Secrets {
         self.lock().clear();
     }
 
-    /// The secret `id`, if a caller of `project_id` may read it.
-    pub fn get(&self, id: &str, project_id: &str) -> Result<Secret, Unreadable> {
-        match self.lock().get(id) {
-            None => Err(Unreadable::Missing),
-            Some(s) if s.project_id == project_id => Ok(s.clone()),
-            Some(_) => Err(Unreadable::OtherProject),
+    /// The secret `id`, whoever asks.
+    pub(super) fn find(&self, id: &str) -> Option<Secret> {
+        self.lock().get(id).cloned()
+    }
+
+    /// Change the secret `id` with `change`, if it is still there.
+    pub(super) fn update(&self, id: &str, change: impl FnOnce(&mut Secret)) {
+        if let Some(secret) = self.lock().get_mut(id) {
+            change(secret);
         }
     }
-}
 
-/// Why a caller cannot have a secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unreadable {
-    /// Another project's: Barbican 23 says 403 (its policies let only the
-    /// secret's project, or users on its ACL, read it), not 404.
-    OtherProject,
-    /// No such secret: 404.
-    Missing,
-}
-
-/// The 403 Barbican 23 answers another project's caller, for `what`
-/// ("Secret retrieval", "Secret payload retrieval", "Secret deletion").
-fn not_allowed(what: &str) -> Response {
-    error(
-        StatusCode::FORBIDDEN,
-        &format!("{what} attempt not allowed - please review your user/project privileges"),
-    )
-}
-
-/// The Barbican router.
-pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
-    let secrets = Router::new()
-        .route("/v1/secrets", get(list).post(create))
-        .route("/v1/secrets/", get(list).post(create))
-        .route("/v1/secrets/{id}", get(show).delete(remove))
-        .route("/v1/secrets/{id}/payload", get(payload))
-        .route_layer(axum::middleware::from_fn_with_state(
-            cloud.clone(),
-            authenticate,
-        ));
-    Router::new()
-        .route("/", get(discovery))
-        .route("/v1", get(version))
-        .route("/v1/", get(version))
-        .merge(secrets)
-        .fallback(fallback)
-        .layer(axum::middleware::from_fn_with_state(
-            Injector {
-                service: Service::Barbican,
-                faults: cloud.faults.clone(),
-                render: injected,
-            },
-            faults::inject,
-        ))
-        .layer(axum::middleware::map_response(barbican_headers))
-        .with_state(cloud)
-}
-
-async fn barbican_headers(mut resp: Response) -> Response {
-    let unauthorized = resp.status() == StatusCode::UNAUTHORIZED;
-    let h = resp.headers_mut();
-    if !unauthorized {
-        h.insert(
-            "openstack-api-version",
-            HeaderValue::from_static("key-manager 1.0"),
-        );
-        h.insert(
-            header::VARY,
-            HeaderValue::from_static("openstack-api-version"),
-        );
+    fn insert(&self, secret: Secret) {
+        self.lock().insert(secret.id.clone(), secret);
     }
-    h.insert(REQUEST_ID, request_id());
-    resp
-}
 
-/// An injected fault's answer.
-fn injected(status: StatusCode) -> Response {
-    error(status, "Injected fault (imgsig-mock --fault).")
-}
-
-/// Barbican's error body: `{"code": …, "title": …, "description": …}`.
-fn error(status: StatusCode, description: &str) -> Response {
-    let body = json!({
-        "code": status.as_u16(),
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "description": description,
-    });
-    json_response(status, &body)
-}
-
-fn unauthorized(cloud: &Cloud) -> Response {
-    let body = json!({"error": {
-        "code": 401,
-        "title": "Unauthorized",
-        "message": "The request you have made requires authentication.",
-    }});
-    let mut resp = json_response(StatusCode::UNAUTHORIZED, &body);
-    if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", cloud.urls.keystone)) {
-        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    fn remove(&self, id: &str) {
+        self.lock().remove(id);
     }
-    resp
-}
 
-fn secret_not_found() -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        "Not Found. Provided secret id is invalid.",
-    )
-}
-
-/// Why a request was refused before reaching its handler.
-#[derive(Debug, Clone, Copy)]
-enum Denied {
-    /// No valid token: 401.
-    Unauthenticated,
-    /// A token without a project: 403.
-    Unscoped,
-}
-
-impl Denied {
-    fn response(self, cloud: &Cloud) -> Response {
-        match self {
-            Denied::Unauthenticated => unauthorized(cloud),
-            Denied::Unscoped => error(
-                StatusCode::FORBIDDEN,
-                "Forbidden. The token is not scoped to a project.",
-            ),
-        }
+    /// The secrets `keep` chooses, oldest first.
+    fn select(&self, keep: impl Fn(&Secret) -> bool) -> Vec<Secret> {
+        let mut chosen: Vec<Secret> = self.lock().values().filter(|s| keep(s)).cloned().collect();
+        chosen.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        chosen
     }
 }
-
-/// Who is calling: a valid token and the project it is scoped to, put
-/// into the request by [`authenticate`] for the secret handlers.
-#[derive(Debug, Clone)]
-struct Caller {
-    token: Token,
-    project_id: String,
-}
-
-/// The caller's token and its project.
-fn authorise(cloud: &Cloud, headers: &HeaderMap) -> Result<Caller, Denied> {
-    let token = header_str(headers, "x-auth-token")
-        .and_then(|t| cloud.identity.validate(t))
-        .ok_or(Denied::Unauthenticated)?;
-    let project_id = token
-        .project
-        .as_ref()
-        .map(|p| p.id.clone())
-        .ok_or(Denied::Unscoped)?;
-    Ok(Caller { token, project_id })
-}
-
-/// keystonemiddleware and Barbican's project check, before every secret
-/// handler: 401 without a valid token, 403 for an unscoped one.
-async fn authenticate(State(cloud): State<Arc<Cloud>>, mut req: Request, next: Next) -> Response {
-    match authorise(&cloud, req.headers()) {
-        Ok(caller) => {
-            req.extensions_mut().insert(caller);
-            next.run(req).await
-        }
-        Err(denied) => denied.response(&cloud),
-    }
-}
-
-fn version_obj(cloud: &Cloud) -> Value {
-    json!({
-        "id": "v1",
-        "status": "stable",
-        "links": [
-            {"rel": "self", "href": format!("{}/v1/", cloud.urls.barbican)},
-            {"rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"},
-        ],
-        "media-types": [
-            {"base": "application/json", "type": "application/vnd.openstack.key-manager-v1+json"},
-        ],
-    })
-}
-
-async fn discovery(State(cloud): State<Arc<Cloud>>) -> Response {
-    let body = json!({"versions": {"values": [version_obj(&cloud)]}});
-    json_response(StatusCode::MULTIPLE_CHOICES, &body)
-}
-
-async fn version(State(cloud): State<Arc<Cloud>>) -> Response {
-    json_response(StatusCode::OK, &json!({"version": version_obj(&cloud)}))
-}
-
-async fn fallback() -> Response {
-    error(StatusCode::NOT_FOUND, "The resource could not be found.")
-}
-
-fn secret_ref(cloud: &Cloud, id: &str) -> String {
-    format!("{}/v1/secrets/{id}", cloud.urls.barbican)
-}
-
 fn metadata(cloud: &Cloud, s: &Secret) -> Value {
-    let when = iso_micros_naive(s.created);
     let mut obj = json!({
-        "created": when,
-        "updated": when,
+        "created": iso_micros_naive(s.created),
+        "updated": iso_micros_naive(s.updated),
         "status": "ACTIVE",
         "name": s.name,
         "secret_type": s.secret_type,
@@ -368,16 +202,15 @@ fn python_list(items: &[&str]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-fn bad_request(description: &str) -> Response {
-    error(StatusCode::BAD_REQUEST, description)
-}
-
-async fn create(
+pub(super) async fn create(
     State(cloud): State<Arc<Cloud>>,
-    Extension(Caller { token, project_id }): Extension<Caller>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Err(refused) = caller.enforce(Action::Create, None) {
+        return refused.into_response();
+    }
     if media_type(&headers).as_deref() != Some("application/json") {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -481,10 +314,11 @@ async fn create(
             }
         },
     };
+    let created = now_micros();
     let secret = Secret {
         id: uuid::Uuid::new_v4().to_string(),
-        project_id,
-        creator_id: token.user.id.clone(),
+        project_id: caller.project_id,
+        creator_id: caller.token.user.id,
         name: new.name,
         secret_type,
         payload,
@@ -493,10 +327,12 @@ async fn create(
         bit_length: new.bit_length,
         mode: new.mode,
         expiration: new.expiration,
-        created: now_micros(),
+        created,
+        updated: created,
+        acl: None,
     };
     let reference = secret_ref(&cloud, &secret.id);
-    cloud.secrets.lock().insert(secret.id.clone(), secret);
+    cloud.secrets.insert(secret);
     let mut resp = json_response(StatusCode::CREATED, &json!({"secret_ref": reference}));
     if let Ok(v) = HeaderValue::from_str(&reference) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -504,11 +340,13 @@ async fn create(
     resp
 }
 
+/// The list's query parameters the mock reads.
 #[derive(Debug, Deserialize)]
-struct ListQuery {
+pub(super) struct ListQuery {
     limit: Option<String>,
     offset: Option<String>,
     name: Option<String>,
+    acl_only: Option<String>,
 }
 
 /// Barbican's `default_limit_paging` and `max_limit_paging`.
@@ -535,21 +373,28 @@ fn paging(offset: Option<&str>, limit: Option<&str>) -> (usize, usize) {
     (offset, limit)
 }
 
-async fn list(
+pub(super) async fn list(
     State(cloud): State<Arc<Cloud>>,
-    Extension(Caller { project_id, .. }): Extension<Caller>,
+    Extension(caller): Extension<Caller>,
     Query(q): Query<ListQuery>,
-) -> Response {
+) -> Result<Response, Refusal> {
+    caller.enforce(Action::List, None)?;
     let (offset, limit) = paging(q.offset.as_deref(), q.limit.as_deref());
-    let mut mine: Vec<Secret> = cloud
-        .secrets
-        .lock()
-        .values()
-        .filter(|s| s.project_id == project_id)
-        .filter(|s| q.name.is_none() || s.name == q.name)
-        .cloned()
-        .collect();
-    mine.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+    // `acl_only=true`: the secrets of any project whose read ACL names the
+    // caller; otherwise all of the project's, private ones too.
+    let acl_only = q
+        .acl_only
+        .as_deref()
+        .is_some_and(|a| a.eq_ignore_ascii_case("true"));
+    let user = &caller.token.user.id;
+    let mine = cloud.secrets.select(|s| {
+        let listed = if acl_only {
+            s.acl.as_ref().is_some_and(|acl| acl.users.contains(user))
+        } else {
+            s.project_id == caller.project_id
+        };
+        listed && (q.name.is_none() || s.name == q.name)
+    });
     let total = mine.len();
     let page: Vec<Value> = mine
         .iter()
@@ -567,7 +412,7 @@ async fn list(
     if let Some(end) = offset.checked_add(limit).filter(|end| *end < total) {
         body["next"] = format!("{base}?limit={limit}&offset={end}").into();
     }
-    json_response(StatusCode::OK, &body)
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 /// Whether `Accept` asks for JSON metadata (absent, `*/*` or JSON).
@@ -581,23 +426,27 @@ fn wants_metadata(headers: &HeaderMap) -> bool {
     }
 }
 
-async fn show(
+pub(super) async fn show(
     State(cloud): State<Arc<Cloud>>,
-    Extension(Caller { project_id, .. }): Extension<Caller>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    let secret = match cloud.secrets.get(&id, &project_id) {
-        Ok(secret) => secret,
-        Err(Unreadable::OtherProject) => return not_allowed("Secret retrieval"),
-        Err(Unreadable::Missing) => return secret_not_found(),
+) -> Result<Response, Refusal> {
+    let secret = lookup(&cloud, &id)?;
+    // Without a JSON `Accept` this is Barbican's older payload URL, under
+    // `secret:decrypt`.
+    let json = wants_metadata(&headers);
+    let action = if json {
+        Action::Get
+    } else {
+        Action::Decrypt("Secret retrieval")
     };
-    if wants_metadata(&headers) {
+    caller.enforce(action, Some(&secret))?;
+    Ok(if json {
         json_response(StatusCode::OK, &metadata(&cloud, &secret))
     } else {
-        // Barbican's older form: the payload from the secret's own URL.
         payload_response(&secret, &headers)
-    }
+    })
 }
 
 fn payload_response(secret: &Secret, headers: &HeaderMap) -> Response {
@@ -637,31 +486,24 @@ fn payload_response(secret: &Secret, headers: &HeaderMap) -> Response {
     resp
 }
 
-async fn payload(
+pub(super) async fn payload(
     State(cloud): State<Arc<Cloud>>,
-    Extension(Caller { project_id, .. }): Extension<Caller>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
-    match cloud.secrets.get(&id, &project_id) {
-        Ok(secret) => payload_response(&secret, &headers),
-        Err(Unreadable::OtherProject) => not_allowed("Secret payload retrieval"),
-        Err(Unreadable::Missing) => secret_not_found(),
-    }
+) -> Result<Response, Refusal> {
+    let secret = lookup(&cloud, &id)?;
+    caller.enforce(Action::Decrypt("Secret payload retrieval"), Some(&secret))?;
+    Ok(payload_response(&secret, &headers))
 }
 
-async fn remove(
+pub(super) async fn remove(
     State(cloud): State<Arc<Cloud>>,
-    Extension(Caller { project_id, .. }): Extension<Caller>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Response {
-    let mut secrets = cloud.secrets.lock();
-    match secrets.get(&id) {
-        Some(s) if s.project_id == project_id => {
-            secrets.remove(&id);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Some(_) => not_allowed("Secret deletion"),
-        None => secret_not_found(),
-    }
+) -> Result<Response, Refusal> {
+    let secret = lookup(&cloud, &id)?;
+    caller.enforce(Action::Delete, Some(&secret))?;
+    cloud.secrets.remove(&id);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

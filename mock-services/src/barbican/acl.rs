@@ -1,0 +1,476 @@
+//! A secret's read ACL (`/v1/secrets/{id}/acl`), as Barbican 23's
+//! `api/controllers/acls.py` keeps it: `PUT` replaces it, `PATCH` changes
+//! what it is given, `DELETE` removes it, `GET` shows it or the default
+//! `{"read": {"project-access": true}}`. The users it names may read the
+//! secret from any project ([`super::policy`]); with `project-access`
+//! false only the creator and the project's admins read it.
+
+use std::sync::Arc;
+
+use axum::extract::{Extension, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, MethodRouter};
+use bytes::Bytes;
+use serde_json::{json, Map, Value};
+
+use super::policy::Action;
+use super::secrets::Secret;
+use super::{lookup, secret_ref, Caller, Refusal};
+use crate::http::{
+    header_str, iso_micros_naive, json_response, media_type, now_micros, python_repr,
+    raw_json_response,
+};
+use crate::Cloud;
+
+/// The longest user id Barbican's schema takes.
+const MAX_USER_ID: usize = 255;
+
+/// A secret's read ACL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadAcl {
+    /// Whether the secret's project reads it (its members, under the
+    /// policies); false makes it private to its creator and the project's
+    /// admins.
+    pub project_access: bool,
+    /// Users who may read it whatever project they act in, in the order
+    /// they were added, each once.
+    pub users: Vec<String>,
+    /// When the ACL was made, µs since the epoch.
+    pub created: u64,
+    /// When it last changed, µs since the epoch.
+    pub updated: u64,
+}
+
+impl ReadAcl {
+    /// `users` kept in place where the ACL already names them, the others
+    /// added after them, each once (Barbican's `_create_or_replace_acl_users`).
+    fn set_users(&mut self, users: Vec<String>) {
+        self.users.retain(|u| users.contains(u));
+        for user in users {
+            if !self.users.contains(&user) {
+                self.users.push(user);
+            }
+        }
+    }
+}
+
+/// The routes of `/v1/secrets/{id}/acl`.
+pub(super) fn routes() -> MethodRouter<Arc<Cloud>> {
+    get(show)
+        .put(replace)
+        .patch(amend)
+        .delete(remove)
+        .fallback(other_method)
+}
+
+/// What a request asks of the `read` ACL: absent, or an empty object,
+/// asks nothing.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Change {
+    project_access: Option<bool>,
+    users: Option<Vec<String>>,
+}
+
+/// The secret `id` and the caller's right to `action` on it.
+fn permitted(cloud: &Cloud, caller: &Caller, id: &str, action: Action) -> Result<Secret, Refusal> {
+    let secret = lookup(cloud, id)?;
+    caller.enforce(action, Some(&secret))?;
+    Ok(secret)
+}
+
+async fn show(
+    State(cloud): State<Arc<Cloud>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let secret = permitted(&cloud, &caller, &id, Action::AclGet)?;
+    Ok(json_response(StatusCode::OK, &acl_body(&secret)))
+}
+
+/// The ACL as `GET` shows it.
+fn acl_body(secret: &Secret) -> Value {
+    match &secret.acl {
+        None => json!({"read": {"project-access": true}}),
+        Some(acl) => json!({"read": {
+            "project-access": acl.project_access,
+            "users": acl.users,
+            "created": iso_micros_naive(acl.created),
+            "updated": iso_micros_naive(acl.updated),
+        }}),
+    }
+}
+
+async fn replace(
+    State(cloud): State<Arc<Cloud>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    update(
+        &cloud,
+        &caller,
+        &id,
+        &headers,
+        &body,
+        |secret, change, now| {
+            let Some(change) = change else {
+                // Nothing asked for `read`: the ACL goes, the default returns.
+                secret.acl = None;
+                return;
+            };
+            let project_access = change.project_access.unwrap_or(true);
+            let users = change.users.unwrap_or_default();
+            let acl = secret
+                .acl
+                .get_or_insert_with(|| new_acl(project_access, now));
+            acl.project_access = project_access;
+            acl.set_users(users);
+            acl.updated = now;
+            secret.updated = now;
+        },
+    )
+}
+
+async fn amend(
+    State(cloud): State<Arc<Cloud>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    update(
+        &cloud,
+        &caller,
+        &id,
+        &headers,
+        &body,
+        |secret, change, now| {
+            let Some(change) = change else {
+                return;
+            };
+            let acl = secret
+                .acl
+                .get_or_insert_with(|| new_acl(change.project_access.unwrap_or(true), now));
+            if let Some(project_access) = change.project_access {
+                acl.project_access = project_access;
+            }
+            if let Some(users) = change.users {
+                acl.set_users(users);
+            }
+            acl.updated = now;
+            secret.updated = now;
+        },
+    )
+}
+
+fn new_acl(project_access: bool, now: u64) -> ReadAcl {
+    ReadAcl {
+        project_access,
+        users: Vec::new(),
+        created: now,
+        updated: now,
+    }
+}
+
+/// `PUT` and `PATCH`: the secret, the caller's right, the content type and
+/// the body, in Barbican's order, then `apply` and the ACL's reference.
+fn update(
+    cloud: &Cloud,
+    caller: &Caller,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    apply: impl FnOnce(&mut Secret, Option<Change>, u64),
+) -> Result<Response, Refusal> {
+    permitted(cloud, caller, id, Action::AclUpdate)?;
+    if media_type(headers).as_deref() != Some("application/json") {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unexpected content type. Expected content types are: ['application/json']",
+        ));
+    }
+    let change = read_body(body)?;
+    let now = now_micros();
+    cloud
+        .secrets
+        .update(id, |secret| apply(secret, change, now));
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"acl_ref": format!("{}/acl", secret_ref(cloud, id))}),
+    ))
+}
+
+async fn remove(
+    State(cloud): State<Arc<Cloud>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    permitted(&cloud, &caller, &id, Action::AclDelete)?;
+    cloud.secrets.update(&id, |secret| secret.acl = None);
+    // Barbican's handler returns nothing, which pecan renders as JSON.
+    Ok(raw_json_response(StatusCode::OK, "null".to_owned()))
+}
+
+/// Another method on the ACL: pecan's default handler says 405, or 406
+/// when the request asks for an answer it cannot render (Barbican 23
+/// answered a `POST` 405 without `Accept` and 406 with `Accept:
+/// application/json`).
+async fn other_method(
+    State(cloud): State<Arc<Cloud>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Refusal> {
+    lookup(&cloud, &id)?;
+    let renderable = header_str(&headers, header::ACCEPT.as_str()).is_none_or(|accept| {
+        accept
+            .split(',')
+            .map(|a| a.split(';').next().unwrap_or_default().trim())
+            .any(|a| a == "*/*" || a == "text/html" || a.is_empty())
+    });
+    let (status, description) = if renderable {
+        (StatusCode::METHOD_NOT_ALLOWED, json!(""))
+    } else {
+        (StatusCode::NOT_ACCEPTABLE, Value::Null)
+    };
+    Ok(json_response(
+        status,
+        &json!({"code": status.as_u16(), "title": status.canonical_reason(),
+                "description": description}),
+    ))
+}
+
+/// `GET …/acl/{anything}`: Barbican's ACL handler gets an argument it does
+/// not take and answers 500, once the caller may read the ACL.
+pub(super) async fn beyond(
+    State(cloud): State<Arc<Cloud>>,
+    Extension(caller): Extension<Caller>,
+    Path((id, _rest)): Path<(String, String)>,
+) -> Refusal {
+    match permitted(&cloud, &caller, &id, Action::AclGet) {
+        Ok(_) => Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "SecretACL(s) retrieval failure seen - please contact site administrator.",
+        ),
+        Err(refused) => refused,
+    }
+}
+
+/// The body as Barbican's `load_body` reads it: JSON, every string
+/// stripped of surrounding whitespace, then the `ACL` schema.
+fn read_body(body: &[u8]) -> Result<Option<Change>, Refusal> {
+    let bad_request = |description: String| Refusal::new(StatusCode::BAD_REQUEST, description);
+    let mut value: Value =
+        serde_json::from_slice(body).map_err(|_| bad_request("Malformed JSON".into()))?;
+    strip_whitespace(&mut value);
+    validate(&value).map_err(|fault| {
+        bad_request(format!(
+            "Provided object does not match schema 'ACL': {}. Invalid property: '{}'",
+            fault.message,
+            if fault.path.is_empty() {
+                "None"
+            } else {
+                "read"
+            }
+        ))
+    })?;
+    let Some(read) = value.get("read").and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    if read.is_empty() {
+        return Ok(None);
+    }
+    let users = read.get("users").and_then(Value::as_array).map(|users| {
+        users
+            .iter()
+            .filter_map(Value::as_str)
+            .map(String::from)
+            .collect()
+    });
+    Ok(Some(Change {
+        project_access: read.get("project-access").and_then(Value::as_bool),
+        users,
+    }))
+}
+
+/// Barbican's `strip_whitespace`.
+fn strip_whitespace(value: &mut Value) {
+    match value {
+        Value::String(s) => {
+            let stripped = s.trim();
+            if stripped.len() != s.len() {
+                *s = stripped.to_owned();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_whitespace),
+        Value::Object(fields) => fields.values_mut().for_each(strip_whitespace),
+        _ => {}
+    }
+}
+
+/// A schema violation: where in the body, and jsonschema's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fault {
+    path: Vec<String>,
+    message: String,
+}
+
+impl Fault {
+    fn at(path: &[&str], message: String) -> Fault {
+        Fault {
+            path: path.iter().map(|p| (*p).to_owned()).collect(),
+            message,
+        }
+    }
+}
+
+/// The `ACL` schema (`validators.ACLValidator`): an object with at most
+/// `read`, itself an object with at most `users` (strings of up to 255
+/// characters) and `project-access` (a boolean). Of several faults the one
+/// jsonschema's `best_match` names: the nearest the top, and of siblings
+/// the last by name.
+///
+/// Barbican's schema gives `items` as a list, which checks only the first
+/// user (draft 4); the mock holds every user to it.
+fn validate(body: &Value) -> Result<(), Fault> {
+    let Some(fields) = body.as_object() else {
+        return Err(not_of_type(&[], body, "object"));
+    };
+    let mut faults = Vec::new();
+    if let Some(read) = fields.get("read") {
+        validate_read(read, &mut faults);
+    }
+    if let Some(fault) = additional(&[], fields, &["read"]) {
+        faults.push(fault);
+    }
+    // Python's `max` by `(-len(path), path)`: the first of the greatest.
+    let key = |f: &Fault| (std::cmp::Reverse(f.path.len()), f.path.clone());
+    let best = faults.into_iter().reduce(|best, fault| {
+        if key(&fault) > key(&best) {
+            fault
+        } else {
+            best
+        }
+    });
+    best.map_or(Ok(()), Err)
+}
+
+fn validate_read(read: &Value, faults: &mut Vec<Fault>) {
+    let Some(fields) = read.as_object() else {
+        faults.push(not_of_type(&["read"], read, "object"));
+        return;
+    };
+    if let Some(users) = fields.get("users") {
+        match users.as_array() {
+            None => faults.push(not_of_type(&["read", "users"], users, "array")),
+            Some(users) => {
+                // The first user that does not fit (Barbican checks only
+                // the first of them).
+                let path = ["read", "users", "0"];
+                let misfit = users.iter().find_map(|user| match user.as_str() {
+                    None => Some(not_of_type(&path, user, "string")),
+                    Some(id) if id.chars().count() > MAX_USER_ID => Some(Fault::at(
+                        &path,
+                        format!("{} is too long", python_repr(user)),
+                    )),
+                    Some(_) => None,
+                });
+                faults.extend(misfit);
+            }
+        }
+    }
+    if let Some(access) = fields.get("project-access").filter(|a| !a.is_boolean()) {
+        faults.push(not_of_type(&["read", "project-access"], access, "boolean"));
+    }
+    if let Some(fault) = additional(&["read"], fields, &["users", "project-access"]) {
+        faults.push(fault);
+    }
+}
+
+fn not_of_type(path: &[&str], value: &Value, kind: &str) -> Fault {
+    Fault::at(
+        path,
+        format!("{} is not of type '{kind}'", python_repr(value)),
+    )
+}
+
+/// `additionalProperties: false`: the fields beyond `known`, in order.
+fn additional(path: &[&str], fields: &Map<String, Value>, known: &[&str]) -> Option<Fault> {
+    let extra: Vec<String> = fields
+        .keys()
+        .filter(|k| !known.contains(&k.as_str()))
+        .map(|k| python_repr(&Value::from(k.as_str())))
+        .collect();
+    let verb = if extra.len() == 1 { "was" } else { "were" };
+    (!extra.is_empty()).then(|| {
+        Fault::at(
+            path,
+            format!(
+                "Additional properties are not allowed ({} {verb} unexpected)",
+                extra.join(", ")
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{read_body, validate, Change, ReadAcl};
+
+    fn fault(body: serde_json::Value) -> String {
+        validate(&body).unwrap_err().message
+    }
+
+    #[test]
+    fn of_several_faults_the_nearest_the_top_is_named() {
+        assert_eq!(
+            fault(json!({"read": {"users": 5, "project-access": 1}})),
+            "5 is not of type 'array'"
+        );
+        assert_eq!(
+            fault(json!({"read": {"project-access": 1, "users": [7]}})),
+            "1 is not of type 'boolean'"
+        );
+        assert_eq!(
+            fault(json!({"read": {"users": ["a", 5, true]}})),
+            "5 is not of type 'string'"
+        );
+    }
+
+    #[test]
+    fn every_user_is_held_to_the_schema() {
+        assert_eq!(
+            fault(json!({"read": {"users": ["a", "b".repeat(256)]}})),
+            format!("'{}' is too long", "b".repeat(256))
+        );
+        assert!(validate(&json!({"read": {"users": ["é".repeat(255)]}})).is_ok());
+    }
+
+    #[test]
+    fn an_empty_read_asks_for_nothing() {
+        assert_eq!(read_body(br#"{"read": {}}"#).unwrap(), None);
+        assert_eq!(read_body(b"{}").unwrap(), None);
+        assert_eq!(
+            read_body(br#"{"read": {"users": [" u ", "u"]}}"#).unwrap(),
+            Some(Change {
+                project_access: None,
+                users: Some(vec!["u".into(), "u".into()]),
+            })
+        );
+    }
+
+    #[test]
+    fn users_already_named_keep_their_place() {
+        let mut acl = ReadAcl {
+            project_access: true,
+            users: vec!["a".into(), "b".into(), "c".into()],
+            created: 0,
+            updated: 0,
+        };
+        acl.set_users(vec!["d".into(), "c".into(), "a".into(), "d".into()]);
+        assert_eq!(acl.users, ["a", "c", "d"]);
+    }
+}
