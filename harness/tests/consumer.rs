@@ -43,7 +43,7 @@ fn expectations_come_from_the_rules() {
         .filter(|c| c.id.starts_with("cert.trust."))
         .collect();
     assert_eq!(trust.len(), 33);
-    assert_eq!(cases.len(), 38);
+    assert_eq!(cases.len(), 41);
     // The consumer's expectation of a trust case is the trust verdict the
     // catalogue records (one derivation checks the other).
     for c in &trust {
@@ -88,6 +88,35 @@ fn expectations_come_from_the_rules() {
             reason: Some(Rejection::UntrustedCertificate(_))
         }
     ));
+    // A project the image is shared with boots it only with the signing
+    // certificate shared too, and only with trusted certificates it can
+    // read.
+    assert_eq!(
+        expected(
+            by_id(&cases, "con.shared.certificate-shared"),
+            Profile::GlanceCurrent
+        ),
+        Expected::Accept
+    );
+    assert_eq!(
+        expected(
+            by_id(&cases, "con.shared.certificate-not-shared"),
+            Profile::GlanceCurrent
+        ),
+        reject(Rejection::CertificateUnavailable(
+            "imgsig-signing-certificate".into()
+        ))
+    );
+    assert_eq!(
+        expected(
+            by_id(&cases, "con.shared.trusted-of-owner"),
+            Profile::GlanceCurrent
+        ),
+        expected(
+            by_id(&cases, "con.trusted-id-missing"),
+            Profile::GlanceCurrent
+        )
+    );
     // cursive 0.3.1 on pyca/cryptography 41 cannot validate at all: every
     // case that reaches the validation is refused, the earlier refusals
     // stay.
@@ -104,7 +133,14 @@ fn expectations_come_from_the_rules() {
 }
 
 async fn connect(cloud: &MockCloud) -> Client {
-    let config = CloudConfig::from_vars(&cloud.admin().env_vars()).expect("cloud config");
+    connect_as(cloud, "admin").await
+}
+
+/// A client for `user` in the project of the same name (`admin`, or
+/// `demo`: the member of the shared-image cases).
+async fn connect_as(cloud: &MockCloud, user: &str) -> Client {
+    let credentials = cloud.credentials(user, user).expect("a mock user");
+    let config = CloudConfig::from_vars(&credentials.env_vars()).expect("cloud config");
     Client::connect(&config, &ClientOptions::default())
         .await
         .expect("keystone")
@@ -134,11 +170,15 @@ async fn mocks(test_controls: bool) -> MockCloud {
 /// Run the catalogue through `consumer`; nothing may be left behind.
 async fn run(cloud: &MockCloud, consumer: Consumer) -> RunReport {
     let client = connect(cloud).await;
+    let member = connect_as(cloud, "demo").await;
     let options = options();
-    let target = ConsumerTarget::new(client.clone(), "mocks", consumer);
+    let target =
+        ConsumerTarget::new(client.clone(), "mocks", consumer).with_member(member.clone(), None);
     let report = run_cases(catalogue().expect("catalogue"), Arc::new(target), &options).await;
-    let left = client.sweep(&options.run_tag).await.expect("sweep");
-    assert!(left.deleted.is_empty(), "left behind: {:?}", left.deleted);
+    for side in [&client, &member] {
+        let left = side.sweep(&options.run_tag).await.expect("sweep");
+        assert!(left.deleted.is_empty(), "left behind: {:?}", left.deleted);
+    }
     assert!(report.leftovers.is_empty(), "{:?}", report.leftovers);
     report
 }
@@ -202,6 +242,34 @@ async fn without_the_test_control_swapped_data_is_skipped() {
     let skipped = with_verdict(&report, Verdict::Skipped);
     assert_eq!(skipped.len(), 1, "{skipped:?}");
     assert!(skipped.iter().all(|s| s.starts_with("con.swapped-data")));
+    cloud.shutdown().await;
+}
+
+/// Without a member, the shared-image cases are skipped with the option
+/// that runs them, and nothing is shared or left behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_member_the_shared_image_cases_are_skipped() {
+    let cloud = mocks(true).await;
+    let client = connect(&cloud).await;
+    let options = options();
+    let shared: Vec<_> = catalogue()
+        .expect("catalogue")
+        .into_iter()
+        .filter(|c| c.id.starts_with("con.shared."))
+        .collect();
+    assert_eq!(shared.len(), 3);
+    let target = ConsumerTarget::new(client.clone(), "mocks", Consumer::Reference);
+    let report = run_cases(shared, Arc::new(target), &options).await;
+    let skipped = with_verdict(&report, Verdict::Skipped);
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    assert!(
+        skipped
+            .iter()
+            .all(|s| s.contains("imgsig run --member-cloud NAME")),
+        "{skipped:?}"
+    );
+    let left = client.sweep(&options.run_tag).await.expect("sweep");
+    assert!(left.deleted.is_empty(), "left behind: {:?}", left.deleted);
     cloud.shutdown().await;
 }
 

@@ -21,6 +21,11 @@ pub struct Args {
     /// swapped-data case is skipped there: real Glance cannot swap data).
     #[arg(long, value_name = "NAME")]
     cloud: Option<String>,
+    /// A clouds.yaml entry for a user of another project on that cloud,
+    /// the consumer of the shared-image cases (`con.shared.*`, skipped
+    /// without it; on the mocks `demo` is).
+    #[arg(long, value_name = "NAME", requires = "cloud")]
+    member_cloud: Option<String>,
     /// The profile Nova is held to.
     #[arg(long, default_value = "glance-current", value_parser = parse_profile)]
     profile: Profile,
@@ -61,7 +66,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     rt.block_on(async {
         match &args.cloud {
             Some(name) => {
-                crate::consumer::on_named_cloud(&command, &what, name, args.profile, check).await
+                let member = args.member_cloud.as_deref();
+                crate::consumer::on_named_cloud(&command, &what, name, member, args.profile, check)
+                    .await
             }
             None => crate::consumer::on_the_mocks(&command, &what, args.profile, check).await,
         }

@@ -63,12 +63,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-/// Run a session against running mocks, as their admin user.
+/// Run a session against running mocks, as their admin user (with
+/// `--consumer`, `demo` the consumer of the shared-image cases).
 pub async fn session_on(cloud: &MockCloud, name: String, args: &SessionArgs) -> imgsig::Result<u8> {
-    let config = imgsig::openstack::CloudConfig::from_vars(&cloud.admin().env_vars())?;
     let options = client_options(&args.target, args.case_timeout);
-    let client = Client::connect(&config, &options).await?;
-    run_session(args, cloud_target(&args.target, client, name, None)?).await
+    let connect = |credentials: imgsig_mock::Credentials| {
+        let options = options.clone();
+        async move {
+            let config = imgsig::openstack::CloudConfig::from_vars(&credentials.env_vars())?;
+            Client::connect(&config, &options).await
+        }
+    };
+    let client = connect(cloud.admin()).await?;
+    let member = match (&args.target.consumer, cloud.credentials("demo", "demo")) {
+        (Some(_), Some(demo)) => Some(connect(demo).await?),
+        _ => None,
+    };
+    run_session(
+        args,
+        cloud_target(&args.target, client, member, name, None)?,
+    )
+    .await
 }
 
 /// A session's arguments from a command line (`argv[0]` first).

@@ -33,7 +33,8 @@ pub enum Check {
 }
 
 /// `command` as the consumer on fresh embedded mocks (their test control
-/// on, so data can be swapped), held to `profile`; `what` names it.
+/// on, so data can be swapped; `demo` the member of the shared-image
+/// cases), held to `profile`; `what` names it.
 pub async fn on_the_mocks(command: &str, what: &str, profile: Profile, check: Check) -> Result<()> {
     let cloud = MockCloud::start(MockConfig {
         test_controls: true,
@@ -41,25 +42,49 @@ pub async fn on_the_mocks(command: &str, what: &str, profile: Profile, check: Ch
     })
     .await
     .map_err(|e| format!("cannot start the mocks: {e}"))?;
-    let config = CloudConfig::from_vars(&cloud.admin().env_vars()).map_err(|e| e.to_string())?;
-    let result = on_cloud(command, what, &config, "the mocks", profile, check).await;
+    let config = |c: imgsig_mock::Credentials| {
+        CloudConfig::from_vars(&c.env_vars()).map_err(|e| e.to_string())
+    };
+    let result = async {
+        let owner = config(cloud.admin())?;
+        let demo = cloud
+            .credentials("demo", "demo")
+            .ok_or("the mocks have no demo user")?;
+        let member = config(demo)?;
+        on_cloud(
+            command,
+            what,
+            &owner,
+            Some(&member),
+            "the mocks",
+            profile,
+            check,
+        )
+        .await
+    }
+    .await;
     cloud.shutdown().await;
     result
 }
 
-/// `command` as the consumer on the clouds.yaml entry `name`.
+/// `command` as the consumer on the clouds.yaml entry `name` (and
+/// `member`, a user of another project, for the shared-image cases).
 pub async fn on_named_cloud(
     command: &str,
     what: &str,
     name: &str,
+    member: Option<&str>,
     profile: Profile,
     check: Check,
 ) -> Result<()> {
-    let config = CloudConfig::load(name, &Lookup::process()).map_err(|e| e.to_string())?;
+    let load = |name: &str| CloudConfig::load(name, &Lookup::process()).map_err(|e| e.to_string());
+    let config = load(name)?;
+    let member = member.map(load).transpose()?;
     on_cloud(
         command,
         what,
         &config,
+        member.as_ref(),
         &format!("cloud {name}"),
         profile,
         check,
@@ -71,16 +96,23 @@ async fn on_cloud(
     command: &str,
     what: &str,
     config: &CloudConfig,
+    member: Option<&CloudConfig>,
     place: &str,
     profile: Profile,
     check: Check,
 ) -> Result<()> {
     let started = Instant::now();
-    let client = Client::connect(config, &ClientOptions::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    let connect = |config| async move {
+        Client::connect(config, &ClientOptions::default())
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let client = connect(config).await?;
     let adapter = ConsumerAdapter::new(command, AdapterMode::Session).map_err(|e| e.to_string())?;
-    let target = ConsumerTarget::new(client, place, Consumer::Adapter(adapter));
+    let mut target = ConsumerTarget::new(client, place, Consumer::Adapter(adapter));
+    if let Some(member) = member {
+        target = target.with_member(connect(member).await?, None);
+    }
     let cases = consumer::catalogue().map_err(|e| e.to_string())?;
     let options = RunOptions {
         profile,

@@ -84,6 +84,15 @@ pub enum ChainDefect {
     NoTrustedIds,
     /// The signing certificate's secret is deleted after the upload.
     SigningCertificateDeleted,
+    /// Nothing: the image is another project's, shared with the
+    /// consumer's, and so is its signing certificate (a Barbican ACL).
+    SharedImage,
+    /// The image is shared with the consumer's project, its signing
+    /// certificate is not.
+    SigningCertificateNotShared,
+    /// The trusted certificates are the owner's secrets, which the
+    /// consumer's project cannot read.
+    TrustedOfOwner,
 }
 
 impl fmt::Display for ChainDefect {
@@ -121,6 +130,13 @@ impl fmt::Display for ChainDefect {
             ChainDefect::NoTrustedIds => f.write_str("no trusted ids"),
             ChainDefect::SigningCertificateDeleted => {
                 f.write_str("signing certificate deleted after upload")
+            }
+            ChainDefect::SharedImage => f.write_str("nothing (a shared image)"),
+            ChainDefect::SigningCertificateNotShared => {
+                f.write_str("shared image, signing certificate not shared")
+            }
+            ChainDefect::TrustedOfOwner => {
+                f.write_str("shared image, trusted certificates the owner's")
             }
         }
     }

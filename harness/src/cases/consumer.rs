@@ -9,6 +9,7 @@
 //! | --- | --- |
 //! | `cert.trust.*` | every trust situation of [`super::trust`], its certificates stored as Barbican secrets |
 //! | `con.*` | data swapped after the upload, an unsigned image, no trusted ids, a trusted id no secret has, the signing certificate deleted after the upload |
+//! | `con.shared.*` | the image shared with the consumer's project: its signing certificate shared with the consumer through a Barbican ACL or not, the trusted certificates the consumer's or the owner's |
 //!
 //! Expectations come from the rules ([`crate::crypto::consume::decide`] on
 //! the case's facts), never typed by hand. Under `glance-legacy` (cursive
@@ -32,9 +33,10 @@ use crate::spec::{
 use crate::verify::CertificateLookup;
 use crate::Result;
 
-use super::runnable::{ConsumerSide, Tamper};
+use super::runnable::{ConsumerSide, Sharing, Tamper};
 use super::trust::{TrustedSecret, VALIDATION_TIME};
 use super::{Case, ImageSource, RunnableCase, Secret};
+use crate::trust::TrustedCertificate;
 
 /// The name the signing certificate's secret id is mapped to in messages.
 pub const SIGNING_NAME: &str = "imgsig-signing-certificate";
@@ -53,6 +55,8 @@ pub struct ConsumerCase {
     pub trusted: Vec<TrustedSecret>,
     /// What changes on the cloud after the upload.
     pub tamper: Option<Tamper>,
+    /// `Some` when the consumer is in a project the image is shared with.
+    pub shared: Option<Sharing>,
     /// The chain's shape and what is wrong with the situation.
     pub chain: Chain,
     /// What the consumer must decide, per profile.
@@ -66,6 +70,7 @@ impl ConsumerCase {
         upload: Case,
         trusted: Vec<TrustedSecret>,
         tamper: Option<Tamper>,
+        shared: Option<Sharing>,
         chain: Chain,
     ) -> Result<ConsumerCase> {
         let mut case = ConsumerCase {
@@ -74,6 +79,7 @@ impl ConsumerCase {
             upload,
             trusted,
             tamper,
+            shared,
             chain,
             expected: BTreeMap::new(),
         };
@@ -96,11 +102,25 @@ impl ConsumerCase {
         let props = self.properties(self.upload.secret.as_ref().map(|_| SIGNING_NAME));
         let deleted = matches!(self.tamper, Some(Tamper::DeleteSigningCertificate));
         let secret = self.upload.secret.clone().filter(|_| !deleted);
+        // Barbican refuses another project's secret (403) unless its ACL
+        // names the caller: castellan's KeyManagerError.
+        let readable = self.shared.is_none_or(|s| s.certificate_shared);
         let key_manager = |id: &str| match (&secret, id == SIGNING_NAME) {
+            (Some(_), true) if !readable => CertificateLookup::Unavailable,
             (Some(s), true) => CertificateLookup::from_secret(&s.secret_type, s.payload.clone()),
             _ => CertificateLookup::NotFound,
         };
-        let trusted: Vec<_> = self.trusted.iter().map(TrustedSecret::to_trusted).collect();
+        let trusted: Vec<_> = match self.shared {
+            Some(s) if !s.trusted_of_consumer => self
+                .trusted
+                .iter()
+                .map(|t| {
+                    let refused = Rejection::CertificateUnavailable(t.name.clone());
+                    TrustedCertificate::unavailable(&t.name, refused.to_string())
+                })
+                .collect(),
+            _ => self.trusted.iter().map(TrustedSecret::to_trusted).collect(),
+        };
         let data = match &self.tamper {
             Some(Tamper::ServeData(served)) => served.reader(),
             _ => self.upload.image.reader(),
@@ -180,6 +200,7 @@ impl RunnableCase for ConsumerCase {
         Some(ConsumerSide {
             trusted: self.trusted.clone(),
             tamper: self.tamper.clone(),
+            shared: self.shared,
         })
     }
 }
@@ -195,6 +216,7 @@ pub fn catalogue() -> Result<Vec<ConsumerCase>> {
             format!("through a consumer: {}", upload.reason),
             upload.clone(),
             check.trusted.clone(),
+            None,
             None,
             check.chain,
         )?);
@@ -234,6 +256,7 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
             base.clone(),
             trusted.clone(),
             Some(Tamper::ServeData(ImageSource::Bytes(swapped.into()))),
+            None,
             chain(ChainDefect::DataSwapped),
         )?,
         ConsumerCase::new(
@@ -243,6 +266,7 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
             unsigned,
             trusted.clone(),
             None,
+            None,
             chain(ChainDefect::Unsigned),
         )?,
         ConsumerCase::new(
@@ -251,6 +275,7 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
              refuses to boot it without validating the certificate",
             base.clone(),
             Vec::new(),
+            None,
             None,
             chain(ChainDefect::NoTrustedIds),
         )?,
@@ -263,6 +288,7 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
                 certificate: None,
             }],
             None,
+            None,
             chain(ChainDefect::IssuerIdMissing),
         )?,
         ConsumerCase::new(
@@ -270,9 +296,51 @@ fn extras(base: &Case) -> Result<Vec<ConsumerCase>> {
             "the signing certificate's secret is deleted after the upload: the consumer cannot \
              build a verifier",
             base.clone(),
-            trusted,
+            trusted.clone(),
             Some(Tamper::DeleteSigningCertificate),
+            None,
             chain(ChainDefect::SigningCertificateDeleted),
+        )?,
+        ConsumerCase::new(
+            "con.shared.certificate-shared",
+            "the owner shares the image with the consumer's project and its signing \
+             certificate with the consumer (a Barbican read ACL); the trusted certificates are \
+             the consumer's: it boots the image as the owner's project would",
+            base.clone(),
+            trusted.clone(),
+            None,
+            Some(Sharing {
+                certificate_shared: true,
+                trusted_of_consumer: true,
+            }),
+            chain(ChainDefect::SharedImage),
+        )?,
+        ConsumerCase::new(
+            "con.shared.certificate-not-shared",
+            "the image is shared with the consumer's project, its signing certificate is not: \
+             Barbican refuses the consumer the certificate (403), so no verifier",
+            base.clone(),
+            trusted.clone(),
+            None,
+            Some(Sharing {
+                certificate_shared: false,
+                trusted_of_consumer: true,
+            }),
+            chain(ChainDefect::SigningCertificateNotShared),
+        )?,
+        ConsumerCase::new(
+            "con.shared.trusted-of-owner",
+            "the image and its signing certificate are shared, but the trusted ids name the \
+             owner's secrets: Barbican refuses them to the consumer, each is skipped, so no \
+             issuer",
+            base.clone(),
+            trusted,
+            None,
+            Some(Sharing {
+                certificate_shared: true,
+                trusted_of_consumer: false,
+            }),
+            chain(ChainDefect::TrustedOfOwner),
         )?,
     ])
 }

@@ -44,7 +44,7 @@ pub use families::catalogue;
 pub use flags::Flag;
 pub use id::{CaseId, Family};
 pub use image::{ImageSource, SeededReader};
-pub use runnable::{ConsumerSide, RunnableCase, Secret, Tamper};
+pub use runnable::{ConsumerSide, RunnableCase, Secret, Sharing, Tamper};
 pub use select::Selection;
 
 use crate::crypto::KeyAlgorithm;

@@ -23,7 +23,8 @@ pub struct Secret {
 }
 
 /// What a consumer case adds to an upload: the trusted ids the consumer is
-/// handed and what changes on the cloud after the upload.
+/// handed, what changes on the cloud after the upload, and whether the
+/// consumer is in another project the image is shared with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsumerSide {
     /// The trusted certificates, in order: each is stored as a secret and
@@ -32,6 +33,20 @@ pub struct ConsumerSide {
     pub trusted: Vec<TrustedSecret>,
     /// What changes after the upload, if anything.
     pub tamper: Option<Tamper>,
+    /// `Some` when the consumer acts in another project than the owner's.
+    pub shared: Option<Sharing>,
+}
+
+/// A consumer in a project the image is shared with (an image member that
+/// accepted it), not the owner's: Nova boots it with that user's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sharing {
+    /// The signing certificate's read ACL names the consumer's user (else
+    /// Barbican refuses it the certificate).
+    pub certificate_shared: bool,
+    /// The trusted certificates are stored by the consumer's project (else
+    /// by the owner's, where the consumer cannot read them).
+    pub trusted_of_consumer: bool,
 }
 
 /// A change to the cloud after a consumer case's upload.

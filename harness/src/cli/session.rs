@@ -52,6 +52,12 @@ pub struct TargetArgs {
     /// How to run a --consumer command: a process per case, or sessions.
     #[arg(long, value_enum, default_value_t = AdapterMode::PerCase, requires = "consumer")]
     pub consumer_mode: AdapterMode,
+    /// A clouds.yaml entry for a user of another project on the same
+    /// cloud: the consumer of the shared-image cases (`con.shared.*`, which
+    /// are skipped without it). Needs a `member` role there; imgsig shares
+    /// each image with that project and deletes it afterwards.
+    #[arg(long, value_name = "NAME", requires = "consumer")]
+    pub member_cloud: Option<String>,
     /// Accept any TLS certificate (never on a production cloud).
     #[arg(long)]
     pub insecure: bool,
@@ -231,14 +237,24 @@ pub async fn target_from_args(
         )?));
     }
     let (client, name, command_line) = client_from_args(args, case_timeout).await?;
-    cloud_target(args, client, name, Some(command_line))
+    let member = match &args.member_cloud {
+        Some(member) => {
+            let cloud = CloudConfig::load(member, &Lookup::process())?;
+            let options = client_options(args, case_timeout);
+            Some(Client::connect(&cloud, &options).await?)
+        }
+        None => None,
+    };
+    cloud_target(args, client, member, name, Some(command_line))
 }
 
 /// The target on a cloud the arguments ask for: the consumer (with
-/// `--consumer`) or the OpenStack APIs themselves.
+/// `--consumer`, `member` the consumer of the shared-image cases) or the
+/// OpenStack APIs themselves.
 pub fn cloud_target(
     args: &TargetArgs,
     client: Client,
+    member: Option<Client>,
     name: String,
     command_line: Option<String>,
 ) -> Result<Box<dyn Target>> {
@@ -247,7 +263,11 @@ pub fn cloud_target(
             "reference" => Consumer::Reference,
             command => Consumer::Adapter(ConsumerAdapter::new(command, args.consumer_mode)?),
         };
-        let target = ConsumerTarget::new(client, name, consumer);
+        let mut target = ConsumerTarget::new(client, name, consumer);
+        if let Some(member) = member {
+            let command_line = args.member_cloud.as_ref().map(|m| format!("--cloud {m}"));
+            target = target.with_member(member, command_line);
+        }
         return Ok(Box::new(match command_line {
             Some(c) => target.with_command_line(c),
             None => target,

@@ -184,6 +184,21 @@ impl Client {
             .and_then(SecretInfo::from_json))
     }
 
+    /// Let `user` read the secret from any project: its read ACL names
+    /// only that user and keeps the project's access (`PUT
+    /// /v1/secrets/<id>/acl`).
+    pub async fn share_secret(&self, id: &str, user: &str) -> Result<()> {
+        let body = serde_json::json!({"read": {"users": [user], "project-access": true}});
+        let out = Outgoing::json(
+            Method::PUT,
+            format!("{}/{id}/acl", self.secrets_url()),
+            None,
+            &body,
+        )
+        .timeout(self.core.options.timeouts.request);
+        expect_ok(BARBICAN, self.execute(BARBICAN, out).await?).map(|_| ())
+    }
+
     /// Delete a secret; `false` if it was already gone (404).
     pub async fn delete_secret(&self, id: &str) -> Result<bool> {
         let out = Outgoing::new(Method::DELETE, format!("{}/{id}", self.secrets_url()), None)

@@ -85,6 +85,7 @@ pub(crate) struct Core {
     pub(crate) glance: String,
     pub(crate) barbican: String,
     pub(crate) project_id: Option<String>,
+    pub(crate) user_id: Option<String>,
     pub(crate) options: ClientOptions,
 }
 
@@ -193,6 +194,7 @@ impl Client {
             glance: base_url(&glance, "v2"),
             barbican: base_url(&barbican, "v1"),
             project_id: session.project_id.clone(),
+            user_id: session.user_id.clone(),
             options: options.clone(),
         });
         client.record(exchange);
@@ -216,6 +218,7 @@ impl Client {
             glance: base_url(&endpoints.glance, "v2"),
             barbican: base_url(&endpoints.barbican, "v1"),
             project_id: None,
+            user_id: None,
             options: options.clone(),
         }))
     }
@@ -297,6 +300,11 @@ impl Client {
     /// The project the token is scoped to, if Keystone said.
     pub fn project_id(&self) -> Option<&str> {
         self.core.project_id.as_deref()
+    }
+
+    /// The user the token is for, if Keystone said.
+    pub fn user_id(&self) -> Option<&str> {
+        self.core.user_id.as_deref()
     }
 
     /// Keystone's auth URL, when the client authenticated there.

@@ -188,6 +188,8 @@ pub(crate) struct Session {
     pub catalog: Catalog,
     /// The scoped project's id.
     pub project_id: Option<String>,
+    /// The user's id.
+    pub user_id: Option<String>,
 }
 
 impl fmt::Debug for Session {
@@ -196,6 +198,7 @@ impl fmt::Debug for Session {
             .field("token", &"<redacted>")
             .field("expires_at", &self.expires_at)
             .field("project_id", &self.project_id)
+            .field("user_id", &self.user_id)
             .finish_non_exhaustive()
     }
 }
@@ -278,6 +281,11 @@ pub(crate) async fn authenticate(
         project_id: token_body
             .get("project")
             .and_then(|p| p.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        user_id: token_body
+            .get("user")
+            .and_then(|u| u.get("id"))
             .and_then(Value::as_str)
             .map(str::to_owned),
     };

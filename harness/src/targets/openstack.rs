@@ -135,7 +135,7 @@ impl Attempt for OpenStackAttempt {
 /// Delete what `scope` created for case `case_id`, images first, then
 /// secrets; what cannot be deleted keeps the run tag in its name for
 /// `imgsig cleanup`.
-async fn clean(scope: &Client, case_id: &str) -> Vec<Leftover> {
+pub(super) async fn clean(scope: &Client, case_id: &str) -> Vec<Leftover> {
     let report = scope.cleanup().run().await;
     report
         .failed
@@ -150,7 +150,7 @@ async fn clean(scope: &Client, case_id: &str) -> Vec<Leftover> {
 }
 
 /// The report model's shorter form of an exchange.
-fn evidence(exchange: &Exchange) -> Evidence {
+pub(super) fn evidence(exchange: &Exchange) -> Evidence {
     Evidence {
         request: exchange.request_line(),
         status: exchange.status,

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use super::config::DATABASES;
 use super::services::Service;
-use super::{Layout, Secrets, CLOUD, REGION_LEGACY};
+use super::{Layout, Secrets, CLOUD, MEMBER, REGION_LEGACY};
 use crate::util::{output, Result};
 
 /// The region of every endpoint.
@@ -252,6 +252,43 @@ pub fn catalog(layout: &Layout, legacy: bool) -> Result<()> {
                 ])?;
             }
         }
+        Ok(())
+    })?;
+    once(layout, "keystone-member", || {
+        // The consumer of the shared-image cases: a member of its own
+        // project (its password follows the secrets file).
+        let os = |args: &[&str]| openstack(layout, args);
+        let password = secrets.member_password.as_str();
+        os(&[
+            "project",
+            "create",
+            "--or-show",
+            "--domain",
+            "Default",
+            MEMBER,
+        ])?;
+        os(&[
+            "user",
+            "create",
+            "--or-show",
+            "--domain",
+            "Default",
+            "--project",
+            MEMBER,
+            "--password",
+            password,
+            MEMBER,
+        ])?;
+        os(&["user", "set", "--password", password, MEMBER])?;
+        os(&[
+            "role",
+            "add",
+            "--project",
+            MEMBER,
+            "--user",
+            MEMBER,
+            "member",
+        ])?;
         Ok(())
     })?;
     if !legacy {

@@ -8,7 +8,7 @@ use base64::Engine;
 use rand::Rng;
 
 use super::services::Service;
-use super::{write, Layout, CLOUD, CLOUD_LEGACY, REGION_LEGACY};
+use super::{write, Layout, CLOUD, CLOUD_LEGACY, CLOUD_MEMBER, MEMBER, REGION_LEGACY};
 use crate::util::Result;
 
 /// Test secrets generated for this stack only, kept in
@@ -23,6 +23,8 @@ pub struct Secrets {
     pub barbican_password: String,
     /// Barbican simple_crypto's key-encryption key (base64 of 32 bytes).
     pub kek: String,
+    /// The password of the member user of the shared-image cases.
+    pub member_password: String,
 }
 
 impl Secrets {
@@ -34,14 +36,15 @@ impl Secrets {
                 .map(|_| char::from(rng.sample(rand::distributions::Alphanumeric)))
                 .collect()
         };
-        let (admin_password, glance_password, barbican_password) =
-            (password(), password(), password());
+        let (admin_password, glance_password, barbican_password, member_password) =
+            (password(), password(), password(), password());
         let kek: [u8; 32] = rand::thread_rng().gen();
         Secrets {
             admin_password,
             glance_password,
             barbican_password,
             kek: base64::engine::general_purpose::STANDARD.encode(kek),
+            member_password,
         }
     }
 
@@ -49,12 +52,18 @@ impl Secrets {
     pub fn to_text(&self) -> String {
         format!(
             "# Test secrets of the local live stack (cargo xtask live); not real secrets.\n\
-             admin_password={}\nglance_password={}\nbarbican_password={}\nkek={}\n",
-            self.admin_password, self.glance_password, self.barbican_password, self.kek
+             admin_password={}\nglance_password={}\nbarbican_password={}\nkek={}\n\
+             member_password={}\n",
+            self.admin_password,
+            self.glance_password,
+            self.barbican_password,
+            self.kek,
+            self.member_password
         )
     }
 
-    /// Parse [`Secrets::to_text`]'s output.
+    /// Parse [`Secrets::to_text`]'s output (a stack made before the member
+    /// user existed has no `member_password`: it is left empty).
     pub fn from_text(text: &str) -> Option<Secrets> {
         let get = |key: &str| {
             text.lines()
@@ -68,19 +77,25 @@ impl Secrets {
             glance_password: get("glance_password")?,
             barbican_password: get("barbican_password")?,
             kek: get("kek")?,
+            member_password: get("member_password").unwrap_or_default(),
         })
     }
 
     /// The secrets in `path`, or new ones written there.
     pub fn load_or_create(path: &Path) -> Result<Secrets> {
         if let Ok(text) = std::fs::read_to_string(path) {
-            return Secrets::from_text(&text).ok_or_else(|| {
+            let mut secrets = Secrets::from_text(&text).ok_or_else(|| {
                 format!(
                     "{} is incomplete; remove target/live (cargo xtask live down first) \
                      to start a new stack",
                     path.display()
                 )
-            });
+            })?;
+            if secrets.member_password.is_empty() {
+                secrets.member_password = Secrets::generate().member_password;
+                write_private(path, &secrets.to_text())?;
+            }
+            return Ok(secrets);
         }
         let secrets = Secrets::generate();
         write_private(path, &secrets.to_text())?;
@@ -264,7 +279,8 @@ pub fn uwsgi_ini(layout: &Layout, service: Service) -> String {
 }
 
 /// clouds.yaml with the admin of the stack as `imgsig-live` (and as
-/// `imgsig-live-legacy` in the legacy Glance's region).
+/// `imgsig-live-legacy` in the legacy Glance's region), and the member of
+/// the shared-image cases as `imgsig-live-member`.
 pub fn clouds_yaml(layout: &Layout, secrets: &Secrets, legacy: bool) -> String {
     let admin = |region: &str| imgsig_mock::Credentials {
         auth_url: layout.auth_url(),
@@ -275,7 +291,13 @@ pub fn clouds_yaml(layout: &Layout, secrets: &Secrets, legacy: bool) -> String {
         region_name: region.into(),
     };
     let (regular, old) = (admin("RegionOne"), admin(REGION_LEGACY));
-    let mut clouds = vec![(CLOUD, &regular)];
+    let member = imgsig_mock::Credentials {
+        username: MEMBER.into(),
+        password: secrets.member_password.clone(),
+        project_name: MEMBER.into(),
+        ..admin("RegionOne")
+    };
+    let mut clouds = vec![(CLOUD, &regular), (CLOUD_MEMBER, &member)];
     if legacy {
         clouds.push((CLOUD_LEGACY, &old));
     }

@@ -29,6 +29,11 @@ pub use config::Secrets;
 pub const CLOUD: &str = "imgsig-live";
 /// The same admin in the legacy Glance's region.
 pub const CLOUD_LEGACY: &str = "imgsig-live-legacy";
+/// The clouds.yaml entry of the member user: a `member` of its own
+/// project, the consumer of the shared-image cases.
+pub const CLOUD_MEMBER: &str = "imgsig-live-member";
+/// The member's user and project name.
+pub const MEMBER: &str = "imgsig-member";
 /// Keystone region of the legacy Glance (and of the shared Keystone and
 /// Barbican endpoints, so a client in that region finds all three).
 pub const REGION_LEGACY: &str = "RegionLegacy";

@@ -6,10 +6,12 @@
 //! - `types`: the records sent and received (images, uploads, patches, tasks);
 //! - `stream`: image data as a stream of chunks from async or blocking readers;
 //! - `images`: the client's metadata calls (create, get, patch, delete, list, import, tasks);
-//! - `data`: the client's data calls (upload, stage, download).
+//! - `data`: the client's data calls (upload, stage, download);
+//! - `members`: sharing an image with another project, accepting it.
 
 mod data;
 mod images;
+mod members;
 mod stream;
 mod types;
 

@@ -14,6 +14,13 @@
 //! The cloud side is the [`OpenStackTarget`]'s: the same client scopes,
 //! upload, evidence, cleanup and breaker; a consumer attempt adds the
 //! trusted certificates, the tamper and the question.
+//!
+//! A shared-image case (`con.shared.*`) needs a second identity, a user of
+//! another project ([`ConsumerTarget::with_member`]): the owner shares the
+//! image with that project (and, if the case says, the signing certificate
+//! with that user through a Barbican ACL), the member accepts it, stores
+//! the trusted certificates if they are the consumer's, and the consumer is
+//! asked with the member's token. Each side cleans up what it created.
 
 pub mod reference;
 pub mod request;
@@ -22,10 +29,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures_util::future::BoxFuture;
 
-use super::openstack::{self, OpenStackAttempt};
+use super::openstack::{self, clean, OpenStackAttempt};
 use super::{Attempt, CaseContext, Evidence, Leftover, OpenStackTarget, Target};
 use crate::cases::consumer::SIGNING_NAME;
-use crate::cases::{RunnableCase, Tamper};
+use crate::cases::{RunnableCase, Sharing, Tamper};
 use crate::openstack::Client;
 use crate::spec::{ImageState, Observed};
 use crate::tag::RunTag;
@@ -46,6 +53,9 @@ pub enum Consumer {
 pub struct ConsumerTarget {
     cloud: OpenStackTarget,
     consumer: Consumer,
+    /// A user of another project, for the shared-image cases, and how
+    /// `imgsig` is pointed at it on a command line.
+    member: Option<(Client, Option<String>)>,
 }
 
 impl ConsumerTarget {
@@ -55,7 +65,16 @@ impl ConsumerTarget {
         ConsumerTarget {
             cloud: OpenStackTarget::new(client, name),
             consumer,
+            member: None,
         }
+    }
+
+    /// `member`, a user of another project on the same cloud, as the
+    /// consumer of the shared-image cases (without one they are skipped);
+    /// `command_line` points `imgsig cleanup` at it (`--cloud NAME`).
+    pub fn with_member(mut self, member: Client, command_line: Option<String>) -> ConsumerTarget {
+        self.member = Some((member, command_line));
+        self
     }
 
     /// How `imgsig` is pointed at this cloud on a command line, for the
@@ -82,19 +101,27 @@ impl Target for ConsumerTarget {
     fn attempt(&self, case_id: &str) -> Box<dyn Attempt> {
         Box::new(ConsumerAttempt {
             cloud: self.cloud.open(case_id),
+            member: self.member.as_ref().map(|(member, _)| member.scope()),
             consumer: self.consumer.clone(),
             answers: Mutex::default(),
         })
     }
 
+    /// The owner's sweep, then the member's (its trusted certificates).
     fn sweep_command(&self, tag: &RunTag) -> Option<String> {
-        self.cloud.sweep_command(tag)
+        let owner = self.cloud.sweep_command(tag)?;
+        match self.member.as_ref().and_then(|(_, c)| c.as_deref()) {
+            Some(member) => Some(format!("{owner} && imgsig cleanup --run {tag} {member}")),
+            None => Some(owner),
+        }
     }
 }
 
 struct ConsumerAttempt {
     /// The upload side: scope, evidence, cleanup.
     cloud: OpenStackAttempt,
+    /// The member's scope, for the shared-image cases.
+    member: Option<Client>,
     consumer: Consumer,
     /// The consumer's own evidence (its steps, an adapter's answer).
     answers: Mutex<Vec<Evidence>>,
@@ -102,6 +129,8 @@ struct ConsumerAttempt {
 
 /// The cloud prepared for one case.
 struct Prepared {
+    /// Whose token the consumer is handed: the owner's, or the member's.
+    consumer: Client,
     image_id: String,
     trusted_ids: Vec<String>,
     /// Secret id → the case's name for it.
@@ -149,17 +178,33 @@ impl ConsumerAttempt {
             }));
         };
         let signing_id = upload.secret_id;
+        let consumer = match side.shared {
+            None => client.clone(),
+            Some(sharing) => match self
+                .share(&image_id, signing_id.as_deref(), sharing)
+                .await?
+            {
+                Ok(member) => member,
+                Err(skipped) => return Ok(Err(skipped)),
+            },
+        };
         let mut names: Vec<(String, String)> = signing_id
             .iter()
             .map(|id| (id.clone(), SIGNING_NAME.to_owned()))
             .collect();
         let name = context.run_tag.name(case.id());
+        // The trusted certificates are the consumer's, except where a case
+        // puts them in the owner's project.
+        let keeper = match side.shared {
+            Some(s) if !s.trusted_of_consumer => client,
+            _ => &consumer,
+        };
         let mut trusted_ids = Vec::new();
         for t in &side.trusted {
             let id = match &t.certificate {
                 Some(cert) => {
                     let pem = cert.to_pem()?;
-                    client
+                    keeper
                         .store_certificate(&format!("{name}-trusted-{}", t.name), &pem)
                         .await?
                         .id
@@ -189,17 +234,48 @@ impl ConsumerAttempt {
             }
         }
         Ok(Ok(Prepared {
+            consumer,
             image_id,
             trusted_ids,
             names,
         }))
     }
 
+    /// Share the image with the member's project (which accepts it) and,
+    /// if `sharing` says, the signing certificate with the member's user:
+    /// the member's scope, or why the case cannot run here.
+    async fn share(
+        &self,
+        image_id: &str,
+        signing_id: Option<&str>,
+        sharing: Sharing,
+    ) -> crate::Result<Result<Client, Observed>> {
+        let Some(member) = &self.member else {
+            return Ok(Err(Observed::Skipped {
+                why: "a shared-image case needs a user of another project as the consumer \
+                      (imgsig run --member-cloud NAME)"
+                    .into(),
+            }));
+        };
+        let (Some(project), Some(user)) = (member.project_id(), member.user_id()) else {
+            return Ok(Err(Observed::Skipped {
+                why: "Keystone named no project or user for the member's token".into(),
+            }));
+        };
+        let owner = self.cloud.scope();
+        owner.share_image(image_id, project).await?;
+        member.accept_image(image_id, project).await?;
+        if let (true, Some(signing_id)) = (sharing.certificate_shared, signing_id) {
+            owner.share_secret(signing_id, user).await?;
+        }
+        Ok(Ok(member.clone()))
+    }
+
     async fn ask(&self, prepared: &Prepared, context: &CaseContext) -> crate::Result<Observed> {
         let (verdict, evidence) = match &self.consumer {
             Consumer::Reference => {
                 let decision = reference::decide(
-                    self.cloud.scope(),
+                    &prepared.consumer,
                     &prepared.image_id,
                     &prepared.trusted_ids,
                     reference::Settings::now(context.profile),
@@ -221,7 +297,7 @@ impl ConsumerAttempt {
             }
             Consumer::Adapter(adapter) => {
                 let request = ConsumerRequest::new(
-                    self.cloud.scope(),
+                    &prepared.consumer,
                     self.cloud.case_id(),
                     context.profile,
                     &prepared.image_id,
@@ -293,6 +369,9 @@ impl Attempt for ConsumerAttempt {
 
     fn evidence(&self) -> Vec<Evidence> {
         let mut out = self.cloud.evidence();
+        if let Some(member) = &self.member {
+            out.extend(member.exchanges().iter().map(openstack::evidence));
+        }
         out.extend(
             self.answers
                 .lock()
@@ -304,11 +383,23 @@ impl Attempt for ConsumerAttempt {
     }
 
     fn cleanup(&self) -> BoxFuture<'_, Vec<Leftover>> {
-        self.cloud.cleanup()
+        Box::pin(async move {
+            // The member's first: its trusted certificates do not depend
+            // on the owner's image.
+            let mut left = match &self.member {
+                Some(member) => clean(member, self.cloud.case_id()).await,
+                None => Vec::new(),
+            };
+            left.extend(self.cloud.cleanup().await);
+            left
+        })
     }
 
     fn keep(&self) {
         self.cloud.keep();
+        if let Some(member) = &self.member {
+            member.cleanup().keep();
+        }
     }
 
     fn unreachable(&self) -> bool {

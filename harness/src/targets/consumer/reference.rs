@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use crate::crypto::cert::Certificate;
 use crate::crypto::consume::{self, Refusal};
 use crate::openstack::Client;
-use crate::spec::Profile;
+use crate::spec::{Profile, Rejection};
 use crate::trust::TrustedCertificate;
 use crate::verify::{CertificateLookup, UploadVerifier};
 use crate::{Error, Result};
@@ -103,6 +103,10 @@ pub async fn decide(
             CertificateLookup::NotFound => {
                 TrustedCertificate::unavailable(id, format!("Certificate not found with ID: {id}"))
             }
+            CertificateLookup::Unavailable => TrustedCertificate::unavailable(
+                id,
+                Rejection::CertificateUnavailable(id.clone()).to_string(),
+            ),
             other => TrustedCertificate::unavailable(id, describe(&other)),
         });
     }
