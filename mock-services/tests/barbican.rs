@@ -183,6 +183,91 @@ async fn list_pages_and_delete_removes() {
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
+/// A list as Barbican 23 answered it (recorded by hand from the live stack,
+/// three secrets named `imgsig nav/x`): `name` is SQL `LIKE` (any case,
+/// `%` and `_`), decoded twice; links carry the other parameters as
+/// Python's `urlencode` writes them; an empty page has none; the fields
+/// come as `secrets`, `previous`, `next`, `total`.
+#[tokio::test]
+async fn lists_match_names_as_like_and_links_carry_the_query() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let base = format!("{}/v1/secrets", cloud.urls().barbican);
+    for _ in 0..3 {
+        let resp = client()
+            .post(&base)
+            .header("X-Auth-Token", &token)
+            .json(&json!({"name": "imgsig nav/x", "secret_type": "opaque"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::CREATED);
+    }
+    let link = |query: &str| format!("{base}?{query}");
+    for (query, secrets, previous, next) in [
+        (
+            "name=imgsig%25&limit=1",
+            1,
+            None,
+            Some("limit=1&offset=1&name=imgsig%25"),
+        ),
+        (
+            "name=IMGSIG%20NAV%2Fx&limit=1",
+            1,
+            None,
+            Some("limit=1&offset=1&name=IMGSIG+NAV%2Fx"),
+        ),
+        ("name=imgsig_nav/x", 3, None, None),
+        ("name=imgsig%2520nav%252Fx", 3, None, None),
+        (
+            "limit=1&offset=1&name=imgsig+nav%2Fx",
+            1,
+            Some("limit=1&offset=0&name=imgsig+nav%2Fx"),
+            Some("limit=1&offset=2&name=imgsig+nav%2Fx"),
+        ),
+        (
+            "name=imgsig%20nav%2Fx&limit=1&offset=2",
+            1,
+            Some("limit=1&offset=1&name=imgsig+nav%2Fx"),
+            None,
+        ),
+        ("limit=1&offset=5&name=imgsig%20nav%2Fx", 0, None, None),
+        (
+            "limit=1&acl_only=false&name=imgsig%20nav%2Fx&foo=a&foo=b&bits=x",
+            1,
+            None,
+            Some("limit=1&offset=1&acl_only=false&name=imgsig+nav%2Fx&foo=a&foo=b&bits=x"),
+        ),
+        ("name=imgsig+nav%2Bx", 0, None, None),
+    ] {
+        let page: Value = get(link(query), &token).await.json().await.unwrap();
+        let fields: Vec<&str> = page
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected = vec!["secrets"];
+        expected.extend(previous.map(|_| "previous"));
+        expected.extend(next.map(|_| "next"));
+        expected.push("total");
+        assert_eq!(fields, expected, "{query}");
+        assert_eq!(
+            page["secrets"].as_array().unwrap().len(),
+            secrets,
+            "{query}"
+        );
+        let total = if query.contains("%2Bx") { 0 } else { 3 };
+        assert_eq!(page["total"], total, "{query}");
+        assert_eq!(
+            page["previous"].as_str(),
+            previous.map(link).as_deref(),
+            "{query}"
+        );
+        assert_eq!(page["next"].as_str(), next.map(link).as_deref(), "{query}");
+    }
+}
+
 /// An offset at u64's end (once an overflow: a panic in debug builds):
 /// past `sys.maxsize`, so Barbican's `clean_paging_values` makes it 0 and
 /// the answer is the first page.

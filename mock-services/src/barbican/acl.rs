@@ -416,7 +416,9 @@ fn additional(path: &[&str], fields: &Map<String, Value>, known: &[&str]) -> Opt
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use axum::http::StatusCode;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
 
     use super::{read_body, validate, Change, ReadAcl};
 
@@ -460,6 +462,69 @@ mod tests {
                 users: Some(vec!["u".into(), "u".into()]),
             })
         );
+    }
+
+    fn json() -> impl Strategy<Value = Value> {
+        let text = prop_oneof!["\\PC{0,6}", "[ \t]{0,2}u[a-z]{0,2}[ \t]{0,2}"];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i32>().prop_map(Value::from),
+            text.prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            let key = prop_oneof![
+                Just("read".to_owned()),
+                Just("users".to_owned()),
+                Just("project-access".to_owned()),
+                "[a-z]{1,4}",
+            ];
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::vec((key, inner), 0..4)
+                    .prop_map(|fields| Value::Object(fields.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_is_a_change_or_barbicans_refusal(body in json()) {
+            let text = body.to_string();
+            match read_body(text.as_bytes()) {
+                Ok(Some(change)) => {
+                    for user in change.users.unwrap_or_default() {
+                        prop_assert_eq!(user.trim(), user.as_str());
+                        prop_assert!(user.chars().count() <= 255);
+                    }
+                }
+                Ok(None) => {}
+                Err(refusal) => {
+                    prop_assert_eq!(refusal.status, StatusCode::BAD_REQUEST);
+                    prop_assert!(refusal
+                        .description
+                        .starts_with("Provided object does not match schema 'ACL': "));
+                }
+            }
+        }
+
+        #[test]
+        fn an_acl_names_each_user_once(
+            old in prop::collection::vec("[a-d]", 0..6),
+            new in prop::collection::vec("[a-d]", 0..6),
+        ) {
+            let mut acl = ReadAcl { project_access: true, users: Vec::new(), created: 0, updated: 0 };
+            acl.set_users(old);
+            acl.set_users(new.clone());
+            let mut named = acl.users.clone();
+            named.sort();
+            named.dedup();
+            prop_assert_eq!(named.len(), acl.users.len());
+            let mut wanted = new;
+            wanted.sort();
+            wanted.dedup();
+            prop_assert_eq!(named, wanted);
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! under Barbican's default policies, version discovery.
 
 mod acl;
+mod listing;
 mod policy;
 mod secrets;
 
@@ -26,8 +27,8 @@ use crate::{Cloud, Service};
 /// The Barbican router.
 pub(crate) fn router(cloud: Arc<Cloud>) -> Router {
     let secrets = Router::new()
-        .route("/v1/secrets", get(secrets::list).post(secrets::create))
-        .route("/v1/secrets/", get(secrets::list).post(secrets::create))
+        .route("/v1/secrets", get(listing::list).post(secrets::create))
+        .route("/v1/secrets/", get(listing::list).post(secrets::create))
         .route(
             "/v1/secrets/{id}",
             get(secrets::show).delete(secrets::remove),

@@ -1,10 +1,10 @@
-//! Barbican's secrets: the store, and storing, listing, reading and
-//! deleting them under [`super::policy`].
+//! Barbican's secrets: the store, and storing, reading and deleting them
+//! under [`super::policy`] (listing: [`super::listing`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -15,9 +15,7 @@ use serde_json::{json, Value};
 use super::acl::ReadAcl;
 use super::policy::Action;
 use super::{bad_request, error, lookup, secret_ref, Caller, Refusal};
-use crate::http::{
-    header_str, iso_micros_naive, json_response, media_type, now_micros, python_int,
-};
+use crate::http::{header_str, iso_micros_naive, json_response, media_type, now_micros};
 use crate::Cloud;
 
 /// The secret types Barbican knows.
@@ -154,13 +152,13 @@ impl Secrets {
     }
 
     /// The secrets `keep` chooses, oldest first.
-    fn select(&self, keep: impl Fn(&Secret) -> bool) -> Vec<Secret> {
+    pub(super) fn select(&self, keep: impl Fn(&Secret) -> bool) -> Vec<Secret> {
         let mut chosen: Vec<Secret> = self.lock().values().filter(|s| keep(s)).cloned().collect();
         chosen.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
         chosen
     }
 }
-fn metadata(cloud: &Cloud, s: &Secret) -> Value {
+pub(super) fn metadata(cloud: &Cloud, s: &Secret) -> Value {
     let mut obj = json!({
         "created": iso_micros_naive(s.created),
         "updated": iso_micros_naive(s.updated),
@@ -338,81 +336,6 @@ pub(super) async fn create(
         resp.headers_mut().insert(header::LOCATION, v);
     }
     resp
-}
-
-/// The list's query parameters the mock reads.
-#[derive(Debug, Deserialize)]
-pub(super) struct ListQuery {
-    limit: Option<String>,
-    offset: Option<String>,
-    name: Option<String>,
-    acl_only: Option<String>,
-}
-
-/// Barbican's `default_limit_paging` and `max_limit_paging`.
-const DEFAULT_LIMIT: usize = 10;
-/// See [`DEFAULT_LIMIT`].
-const MAX_LIMIT: usize = 100;
-
-/// `offset` and `limit` as Barbican's `clean_paging_values` makes them: an
-/// offset that is not a number, negative or past `sys.maxsize` is 0; a
-/// limit that is not a number is 10, and it is held within 1 to 100.
-fn paging(offset: Option<&str>, limit: Option<&str>) -> (usize, usize) {
-    let offset = offset
-        .filter(|o| !o.is_empty())
-        .and_then(python_int)
-        .filter(|o| (0..=i128::from(i64::MAX)).contains(o))
-        .and_then(|o| usize::try_from(o).ok())
-        .unwrap_or(0);
-    let limit = limit
-        .filter(|l| !l.is_empty())
-        .map_or(Some(DEFAULT_LIMIT as i128), python_int)
-        .map_or(DEFAULT_LIMIT, |l| {
-            usize::try_from(l.clamp(1, MAX_LIMIT as i128)).unwrap_or(MAX_LIMIT)
-        });
-    (offset, limit)
-}
-
-pub(super) async fn list(
-    State(cloud): State<Arc<Cloud>>,
-    Extension(caller): Extension<Caller>,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, Refusal> {
-    caller.enforce(Action::List, None)?;
-    let (offset, limit) = paging(q.offset.as_deref(), q.limit.as_deref());
-    // `acl_only=true`: the secrets of any project whose read ACL names the
-    // caller; otherwise all of the project's, private ones too.
-    let acl_only = q
-        .acl_only
-        .as_deref()
-        .is_some_and(|a| a.eq_ignore_ascii_case("true"));
-    let user = &caller.token.user.id;
-    let mine = cloud.secrets.select(|s| {
-        let listed = if acl_only {
-            s.acl.as_ref().is_some_and(|acl| acl.users.contains(user))
-        } else {
-            s.project_id == caller.project_id
-        };
-        listed && (q.name.is_none() || s.name == q.name)
-    });
-    let total = mine.len();
-    let page: Vec<Value> = mine
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|s| metadata(&cloud, s))
-        .collect();
-    let mut body = json!({"secrets": page, "total": total});
-    let base = format!("{}/v1/secrets", cloud.urls.barbican);
-    if offset > 0 {
-        let prev = offset.saturating_sub(limit);
-        body["previous"] = format!("{base}?limit={limit}&offset={prev}").into();
-    }
-    // The offset is the client's: an end past usize has no next page.
-    if let Some(end) = offset.checked_add(limit).filter(|end| *end < total) {
-        body["next"] = format!("{base}?limit={limit}&offset={end}").into();
-    }
-    Ok(json_response(StatusCode::OK, &body))
 }
 
 /// Whether `Accept` asks for JSON metadata (absent, `*/*` or JSON).
