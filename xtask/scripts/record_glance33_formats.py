@@ -2,8 +2,10 @@
 """Record what the live Glance 33 answers to uploads whose disk_format does
 or does not match their bytes (issue 14, format inspection).
 
-Run by `cargo xtask live record-formats` with the live stack's venv and
-clouds.yaml: stores one self-signed RSA-2048 certificate in Barbican, then
+Run with the live stack's venv and clouds.yaml (`OS_CLIENT_CONFIG_FILE=
+target/live/clouds.yaml target/live/venv/bin/python
+xtask/scripts/record_glance33_formats.py imgsig-live
+target/live/glance/images`): stores one self-signed RSA-2048 certificate in Barbican, then
 for every disk_format x data kind x signature (good, bad, none) creates an
 image (container_format bare), uploads the data with `Accept:
 application/json`, and records the answer (status, content type, body), the
@@ -149,23 +151,31 @@ def sign(key, data):
         hashes.SHA256())).decode()
 
 
-def main():
-    cloud, store_dir = sys.argv[1], sys.argv[2]
-    conn = openstack.connect(cloud=cloud)
-    sess = conn.session
-    def endpoint(service_type, version):
-        url = sess.get_endpoint(service_type=service_type, interface="public").rstrip("/")
-        return url if url.endswith(version) else url + version
-    glance = endpoint("image", "/v2")
-    barbican = endpoint("key-manager", "/v1")
-    key, pem = certificate()
+def endpoint(sess, service_type, version):
+    """The public URL of `service_type`, ending in `version`."""
+    url = sess.get_endpoint(service_type=service_type, interface="public").rstrip("/")
+    return url if url.endswith(version) else url + version
+
+
+def store_certificate(sess, barbican, pem, name):
+    """Store `pem` as a certificate secret: its reference and id."""
     r = sess.post(barbican + "/secrets", json={
-        "name": "imgsig-formats", "secret_type": "certificate",
+        "name": name, "secret_type": "certificate",
         "payload": base64.b64encode(pem).decode(),
         "payload_content_type": "application/octet-stream",
         "payload_content_encoding": "base64"}, raise_exc=True)
     secret_ref = r.json()["secret_ref"]
-    cert_id = secret_ref.rsplit("/", 1)[1]
+    return secret_ref, secret_ref.rsplit("/", 1)[1]
+
+
+def main():
+    cloud, store_dir = sys.argv[1], sys.argv[2]
+    conn = openstack.connect(cloud=cloud)
+    sess = conn.session
+    glance = endpoint(sess, "image", "/v2")
+    barbican = endpoint(sess, "key-manager", "/v1")
+    key, pem = certificate()
+    secret_ref, cert_id = store_certificate(sess, barbican, pem, "imgsig-formats")
     for name, data in DATA.items():
         print(json.dumps({"kind": "data", "data": name,
                           "data_base64": base64.b64encode(data).decode()}, sort_keys=True))

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Extension, Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 use bytes::Bytes;
@@ -16,10 +16,9 @@ use serde_json::{json, Map, Value};
 
 use super::policy::Action;
 use super::secrets::Secret;
-use super::{lookup, secret_ref, Caller, Refusal};
+use super::{accepted, lookup, secret_ref, Caller, Refusal};
 use crate::http::{
-    header_str, iso_micros_naive, json_response, media_type, now_micros, python_repr,
-    raw_json_response,
+    iso_micros_naive, json_response, media_type, now_micros, python_repr, raw_json_response,
 };
 use crate::Cloud;
 
@@ -58,8 +57,8 @@ impl ReadAcl {
 /// The routes of `/v1/secrets/{id}/acl`.
 pub(super) fn routes() -> MethodRouter<Arc<Cloud>> {
     get(show)
-        .put(replace)
-        .patch(amend)
+        .put(change)
+        .patch(change)
         .delete(remove)
         .fallback(other_method)
 }
@@ -101,68 +100,56 @@ fn acl_body(secret: &Secret) -> Value {
     }
 }
 
-async fn replace(
+/// `PUT` replaces the ACL, `PATCH` amends it.
+async fn change(
     State(cloud): State<Arc<Cloud>>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
+    method: Method,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    update(
-        &cloud,
-        &caller,
-        &id,
-        &headers,
-        &body,
-        |secret, change, now| {
-            let Some(change) = change else {
-                // Nothing asked for `read`: the ACL goes, the default returns.
-                secret.acl = None;
-                return;
-            };
-            let project_access = change.project_access.unwrap_or(true);
-            let users = change.users.unwrap_or_default();
-            let acl = secret
-                .acl
-                .get_or_insert_with(|| new_acl(project_access, now));
-            acl.project_access = project_access;
-            acl.set_users(users);
-            acl.updated = now;
-            secret.updated = now;
-        },
-    )
+    let apply = if method == Method::PUT {
+        replace
+    } else {
+        amend
+    };
+    update(&cloud, &caller, &id, &headers, &body, apply)
 }
 
-async fn amend(
-    State(cloud): State<Arc<Cloud>>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, Refusal> {
-    update(
-        &cloud,
-        &caller,
-        &id,
-        &headers,
-        &body,
-        |secret, change, now| {
-            let Some(change) = change else {
-                return;
-            };
-            let acl = secret
-                .acl
-                .get_or_insert_with(|| new_acl(change.project_access.unwrap_or(true), now));
-            if let Some(project_access) = change.project_access {
-                acl.project_access = project_access;
-            }
-            if let Some(users) = change.users {
-                acl.set_users(users);
-            }
-            acl.updated = now;
-            secret.updated = now;
-        },
-    )
+/// `PUT`: the ACL as asked (`project-access` true and no users unless
+/// given); nothing asked for `read` removes it, and the default returns.
+fn replace(secret: &mut Secret, change: Option<Change>, now: u64) {
+    let Some(change) = change else {
+        secret.acl = None;
+        return;
+    };
+    let project_access = change.project_access.unwrap_or(true);
+    let acl = secret
+        .acl
+        .get_or_insert_with(|| new_acl(project_access, now));
+    acl.project_access = project_access;
+    acl.set_users(change.users.unwrap_or_default());
+    acl.updated = now;
+    secret.updated = now;
+}
+
+/// `PATCH`: only what is given changes (a new ACL has project access).
+fn amend(secret: &mut Secret, change: Option<Change>, now: u64) {
+    let Some(change) = change else {
+        return;
+    };
+    let acl = secret
+        .acl
+        .get_or_insert_with(|| new_acl(change.project_access.unwrap_or(true), now));
+    if let Some(project_access) = change.project_access {
+        acl.project_access = project_access;
+    }
+    if let Some(users) = change.users {
+        acl.set_users(users);
+    }
+    acl.updated = now;
+    secret.updated = now;
 }
 
 fn new_acl(project_access: bool, now: u64) -> ReadAcl {
@@ -182,7 +169,7 @@ fn update(
     id: &str,
     headers: &HeaderMap,
     body: &[u8],
-    apply: impl FnOnce(&mut Secret, Option<Change>, u64),
+    apply: fn(&mut Secret, Option<Change>, u64),
 ) -> Result<Response, Refusal> {
     permitted(cloud, caller, id, Action::AclUpdate)?;
     if media_type(headers).as_deref() != Some("application/json") {
@@ -223,12 +210,8 @@ async fn other_method(
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
     lookup(&cloud, &id)?;
-    let renderable = header_str(&headers, header::ACCEPT.as_str()).is_none_or(|accept| {
-        accept
-            .split(',')
-            .map(|a| a.split(';').next().unwrap_or_default().trim())
-            .any(|a| a == "*/*" || a == "text/html" || a.is_empty())
-    });
+    let renderable = accepted(&headers)
+        .is_none_or(|ranges| ranges.iter().any(|a| ["*/*", "text/html", ""].contains(a)));
     let (status, description) = if renderable {
         (StatusCode::METHOD_NOT_ALLOWED, json!(""))
     } else {

@@ -131,6 +131,17 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// The media ranges of `Accept`, without their parameters; `None` without
+/// the header.
+fn accepted(headers: &HeaderMap) -> Option<Vec<&str>> {
+    header_str(headers, header::ACCEPT.as_str()).map(|accept| {
+        accept
+            .split(',')
+            .map(|a| a.split(';').next().unwrap_or_default().trim())
+            .collect()
+    })
+}
+
 /// Barbican's `validate_id_is_uuid`: Python's `str(UUID(id, version=4)) ==
 /// id`, so only the lowercase hyphenated form of a version 4 uuid.
 fn is_secret_id(id: &str) -> bool {

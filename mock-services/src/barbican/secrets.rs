@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use super::acl::ReadAcl;
 use super::policy::Action;
-use super::{bad_request, error, lookup, secret_ref, Caller, Refusal};
-use crate::http::{header_str, iso_micros_naive, json_response, media_type, now_micros};
+use super::{accepted, bad_request, error, lookup, secret_ref, Caller, Refusal};
+use crate::http::{iso_micros_naive, json_response, media_type, now_micros};
 use crate::Cloud;
 
 /// The secret types Barbican knows.
@@ -340,13 +340,11 @@ pub(super) async fn create(
 
 /// Whether `Accept` asks for JSON metadata (absent, `*/*` or JSON).
 fn wants_metadata(headers: &HeaderMap) -> bool {
-    match header_str(headers, header::ACCEPT.as_str()) {
-        None => true,
-        Some(accept) => accept
-            .split(',')
-            .map(|a| a.split(';').next().unwrap_or_default().trim())
-            .any(|a| a == "application/json" || a == "*/*" || a.is_empty()),
-    }
+    accepted(headers).is_none_or(|ranges| {
+        ranges
+            .iter()
+            .any(|a| ["application/json", "*/*", ""].contains(a))
+    })
 }
 
 pub(super) async fn show(
@@ -383,13 +381,7 @@ fn payload_response(secret: &Secret, headers: &HeaderMap) -> Response {
     // Barbican hands a payload over as bytes or, when text is asked for and
     // the bytes are UTF-8, as text (`openstack secret get --payload` asks
     // for text/plain by default).
-    let accepted: Vec<&str> = match header_str(headers, header::ACCEPT.as_str()) {
-        None => vec!["*/*"],
-        Some(accept) => accept
-            .split(',')
-            .map(|a| a.split(';').next().unwrap_or_default().trim())
-            .collect(),
-    };
+    let accepted = accepted(headers).unwrap_or_else(|| vec!["*/*"]);
     let as_stored = accepted.iter().any(|a| {
         *a == "*/*" || a.eq_ignore_ascii_case(content_type) || *a == "application/octet-stream"
     });

@@ -1,10 +1,11 @@
 //! Interoperable import: `PUT …/stage`, `POST …/import` (glance-direct),
 //! verification in an asynchronous task, `GET …/tasks`.
 //!
-//! As seen on Glance 33: a failed verification ends the task in `failure`
-//! with "Task failed due to Internal Error" and leaves the image
-//! `importing` with `os_glance_failed_import: "file"` (not `queued`, not
-//! deleted), whatever the profile.
+//! As seen on Glance 33: a failed verification, or staged bytes that are
+//! not the image's disk format (the format inspection of `PUT …/file`),
+//! end the task in `failure` with "Task failed due to Internal Error" and
+//! leave the image `importing` with `os_glance_failed_import: "file"` (not
+//! `queued`, not deleted), whatever the profile.
 
 use std::fs::File;
 use std::io::Read;
@@ -115,7 +116,7 @@ pub(super) async fn import(
         created_at: now,
         updated_at: now,
     };
-    let props = {
+    let (props, disk_format) = {
         let mut images = cloud.glance.lock();
         let image = images
             .get_mut(&id)
@@ -135,10 +136,20 @@ pub(super) async fn import(
         );
         image.extra.remove("os_glance_failed_import");
         image.tasks.push(task.clone());
-        image.extra.clone()
+        (image.extra.clone(), image.disk_format.clone())
     };
     let profile = cloud.profile();
-    tokio::spawn(run_task(cloud, token, task.id, id, props, profile));
+    // The documented profile plays a Glance without format inspection.
+    let inspect_as = disk_format.filter(|_| profile.inspects_formats());
+    let job = Job {
+        token,
+        task_id: task.id,
+        image_id: id,
+        props,
+        inspect_as,
+        profile,
+    };
+    tokio::spawn(run_task(cloud, job));
     Ok(empty(StatusCode::ACCEPTED))
 }
 
@@ -152,15 +163,34 @@ fn set_task(cloud: &Cloud, image_id: &str, task_id: &str, status: &str, message:
     }
 }
 
-/// The import task: verify the staged data, then make it the image's data.
-async fn run_task(
-    cloud: Arc<Cloud>,
+/// What an import task works on.
+struct Job {
     token: Token,
     task_id: String,
     image_id: String,
+    /// The image's properties when the import began.
     props: serde_json::Map<String, Value>,
+    /// The disk format the staged bytes must be (Glance 33's format
+    /// inspection in `set_data`, on the import path as on `PUT /file`).
+    inspect_as: Option<String>,
     profile: Profile,
-) {
+}
+
+/// The import task: verify and inspect the staged data, then make it the
+/// image's data. As the live Glance 33 did with every data kind and disk
+/// format (`tests/formats.rs`): a refusal of either kind fails the task
+/// ("Task failed due to Internal Error"), the image stays `importing`
+/// with `os_glance_failed_import: file`; a success says how many whole
+/// MiB were copied ("Copied 0 MiB"), nothing for no data.
+async fn run_task(cloud: Arc<Cloud>, job: Job) {
+    let Job {
+        token,
+        task_id,
+        image_id,
+        props,
+        inspect_as,
+        profile,
+    } = job;
     set_task(&cloud, &image_id, &task_id, "processing", "");
     let verifier = match SignatureProperties::parse(
         &super::JsonProperties(&props),
@@ -187,7 +217,7 @@ async fn run_task(
             let path = staged.clone();
             tokio::task::spawn_blocking(move || {
                 let mut file = File::open(path)?;
-                let mut sink = Sink::new(None, checksums, verifier, None)?;
+                let mut sink = Sink::new(None, checksums, verifier, inspect_as)?;
                 let mut buf = vec![0u8; BATCH];
                 loop {
                     match file.read(&mut buf) {
@@ -202,7 +232,7 @@ async fn run_task(
             .await
             .ok()
             .and_then(Result::ok)
-            .filter(|r| r.verdict.is_ok())
+            .filter(|r| r.verdict.is_ok() && r.format.is_ok())
         }
     };
     let data = cloud.glance.data_path(&image_id);
@@ -213,31 +243,37 @@ async fn run_task(
         cloud.glance.remove_files(&image_id);
         return;
     };
-    image.extra.remove("os_glance_importing_to_stores");
     image.updated_at = now_secs();
     let (status, message) = match (outcome, moved) {
         (Some(received), true) => {
             image.status = ImageStatus::Active;
             image.size = Some(received.size);
             image.set_checksums(received.checksums);
-            ("success", "")
+            let copied = match received.size {
+                0 => String::new(),
+                n => format!("Copied {} MiB", n / (1 << 20)),
+            };
+            for key in ["os_glance_failed_import", "os_glance_importing_to_stores"] {
+                image.extra.insert(key.into(), Value::String(String::new()));
+            }
+            ("success", copied)
         }
         _ => {
-            // The staged data is of no further use; the image keeps no data.
+            // The staged data is of no further use: the image keeps no
+            // data, only the size the stage gave it.
             let _ = std::fs::remove_file(&staged);
-            image.clear_data();
             for (key, value) in [
                 ("os_glance_failed_import", "file"),
                 ("os_glance_importing_to_stores", ""),
             ] {
                 image.extra.insert(key.into(), Value::String(value.into()));
             }
-            ("failure", TASK_FAILED)
+            ("failure", TASK_FAILED.to_owned())
         }
     };
     if let Some(task) = image.tasks.iter_mut().find(|t| t.id == task_id) {
         task.status = status.into();
-        task.message = message.into();
+        task.message = message;
         task.updated_at = now_secs();
     }
 }
