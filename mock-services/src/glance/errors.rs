@@ -86,13 +86,25 @@ impl Failure {
         Failure::new(StatusCode::CONFLICT, message)
     }
 
-    /// 415 for a request body of the wrong content type.
+    /// 415 for a request body of the wrong content type: webob's
+    /// `HTTPUnsupportedMediaType` with Glance's `InvalidContentType` as
+    /// the detail (recorded for data and staged data sent as text).
     pub fn content_type(headers: &HeaderMap) -> Failure {
-        let got = header_str(headers, header::CONTENT_TYPE.as_str()).unwrap_or("None");
-        Failure::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Invalid content type {got}"),
-        )
+        let got = header_str(headers, header::CONTENT_TYPE.as_str());
+        let detail = format!("Invalid content type {}", got.unwrap_or("None"));
+        Failure::unsupported_media_type(media_type_explanation(got.unwrap_or_default(), &detail))
+    }
+
+    /// 415 for a `PATCH` that is not a JSON patch (`images.py`'s
+    /// `_get_change_operations`, recorded).
+    pub fn patch_content_type(headers: &HeaderMap) -> Failure {
+        let got = header_str(headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
+        Failure::unsupported_media_type(media_type_explanation(
+            got,
+            "Image PATCH expects Content-Type one of: \
+             application/openstack-images-v2.0-json-patch, \
+             application/openstack-images-v2.1-json-patch",
+        ))
     }
 
     /// 400 for a body that is not JSON.
@@ -161,6 +173,15 @@ impl Failure {
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         resp
     }
+}
+
+/// webob's `HTTPUnsupportedMediaType` explanation for `content_type`,
+/// then `detail`.
+fn media_type_explanation(content_type: &str, detail: &str) -> String {
+    format!(
+        "The request media type {content_type} is not supported by this server.\n\
+         <br /><br />\n{detail}"
+    )
 }
 
 /// webob's reason phrase: RFC 9110's, but for 413 the older name webob

@@ -446,7 +446,7 @@ pub(super) async fn patch(
         Some("application/openstack-images-v2.1-json-patch")
             | Some("application/openstack-images-v2.0-json-patch")
     ) {
-        return Err(Failure::content_type(&headers));
+        return Err(Failure::patch_content_type(&headers));
     }
     let ops = parse_json(&body)?;
     let Value::Array(ops) = ops else {
