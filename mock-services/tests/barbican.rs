@@ -268,6 +268,46 @@ async fn lists_match_names_as_like_and_links_carry_the_query() {
     }
 }
 
+/// A change to a secret's ACL moves the secret's `updated` (Barbican 23's
+/// `create_or_replace_from` sets it; seen on the live stack: `updated`
+/// went from the creation time to the `PATCH`'s); deleting the ACL does not.
+#[tokio::test]
+async fn an_acl_change_moves_the_secrets_updated_time() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let id = store_secret(&cloud, &token, "certificate", b"x").await;
+    let url = format!("{}/v1/secrets/{id}", cloud.urls().barbican);
+    let meta = |url: String| {
+        let token = token.clone();
+        async move {
+            let body: Value = get(url, &token).await.json().await.unwrap();
+            (
+                body["created"].as_str().unwrap().to_owned(),
+                body["updated"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let (created, updated) = meta(url.clone()).await;
+    assert_eq!(created, updated);
+    tokio::time::sleep(Duration::from_millis(2)).await;
+    let resp = client()
+        .patch(format!("{url}/acl"))
+        .header("X-Auth-Token", &token)
+        .json(&json!({"read": {"project-access": false}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (again, moved) = meta(url.clone()).await;
+    assert_eq!(again, created);
+    assert!(moved > updated, "{moved} after {updated}");
+    assert_eq!(
+        delete(format!("{url}/acl"), &token).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(meta(url).await.1, moved);
+}
+
 /// An offset at u64's end (once an overflow: a panic in debug builds):
 /// past `sys.maxsize`, so Barbican's `clean_paging_values` makes it 0 and
 /// the answer is the first page.
