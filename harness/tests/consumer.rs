@@ -246,7 +246,7 @@ async fn without_the_test_control_swapped_data_is_skipped() {
 }
 
 /// Without a member, the shared-image cases are skipped with the option
-/// that runs them, and nothing is shared or left behind.
+/// that runs them, before anything is made on the cloud.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_member_the_shared_image_cases_are_skipped() {
     let cloud = mocks(true).await;
@@ -270,6 +270,10 @@ async fn without_a_member_the_shared_image_cases_are_skipped() {
     );
     let left = client.sweep(&options.run_tag).await.expect("sweep");
     assert!(left.deleted.is_empty(), "left behind: {:?}", left.deleted);
+    assert!(
+        report.outcomes.iter().all(|o| o.evidence.is_empty()),
+        "a skipped case talked to the cloud"
+    );
     cloud.shutdown().await;
 }
 

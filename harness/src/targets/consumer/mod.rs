@@ -127,6 +127,14 @@ struct ConsumerAttempt {
     answers: Mutex<Vec<Evidence>>,
 }
 
+/// The member of the shared-image cases: its scope, project and user.
+#[derive(Clone, Copy)]
+struct Member<'a> {
+    client: &'a Client,
+    project: &'a str,
+    user: &'a str,
+}
+
 /// The cloud prepared for one case.
 struct Prepared {
     /// Whose token the consumer is handed: the owner's, or the member's.
@@ -166,6 +174,14 @@ impl ConsumerAttempt {
                 why: "an upload case: consumer targets run the consumer catalogue".into(),
             }));
         };
+        // A shared-image case needs its member before anything is made.
+        let member = match side.shared {
+            Some(_) => match self.member() {
+                Ok(member) => Some(member),
+                Err(skipped) => return Ok(Err(skipped)),
+            },
+            None => None,
+        };
         let client = self.cloud.scope();
         let upload = openstack::upload(client, case, context).await?;
         let (Observed::Accepted { .. }, Some(image_id)) = (&upload.observed, upload.image_id)
@@ -178,15 +194,13 @@ impl ConsumerAttempt {
             }));
         };
         let signing_id = upload.secret_id;
-        let consumer = match side.shared {
-            None => client.clone(),
-            Some(sharing) => match self
-                .share(&image_id, signing_id.as_deref(), sharing)
-                .await?
-            {
-                Ok(member) => member,
-                Err(skipped) => return Ok(Err(skipped)),
-            },
+        let consumer = match (side.shared, member) {
+            (Some(sharing), Some(member)) => {
+                self.share(&image_id, signing_id.as_deref(), sharing, member)
+                    .await?;
+                member.client.clone()
+            }
+            _ => client.clone(),
         };
         let mut names: Vec<(String, String)> = signing_id
             .iter()
@@ -241,34 +255,44 @@ impl ConsumerAttempt {
         }))
     }
 
+    /// The member of the shared-image cases and its ids, or why the case
+    /// cannot run here.
+    fn member(&self) -> Result<Member<'_>, Observed> {
+        let Some(client) = &self.member else {
+            return Err(Observed::Skipped {
+                why: "a shared-image case needs a user of another project as the consumer \
+                      (imgsig run --member-cloud NAME)"
+                    .into(),
+            });
+        };
+        match (client.project_id(), client.user_id()) {
+            (Some(project), Some(user)) => Ok(Member {
+                client,
+                project,
+                user,
+            }),
+            _ => Err(Observed::Skipped {
+                why: "Keystone named no project or user for the member's token".into(),
+            }),
+        }
+    }
+
     /// Share the image with the member's project (which accepts it) and,
-    /// if `sharing` says, the signing certificate with the member's user:
-    /// the member's scope, or why the case cannot run here.
+    /// if `sharing` says, the signing certificate with the member's user.
     async fn share(
         &self,
         image_id: &str,
         signing_id: Option<&str>,
         sharing: Sharing,
-    ) -> crate::Result<Result<Client, Observed>> {
-        let Some(member) = &self.member else {
-            return Ok(Err(Observed::Skipped {
-                why: "a shared-image case needs a user of another project as the consumer \
-                      (imgsig run --member-cloud NAME)"
-                    .into(),
-            }));
-        };
-        let (Some(project), Some(user)) = (member.project_id(), member.user_id()) else {
-            return Ok(Err(Observed::Skipped {
-                why: "Keystone named no project or user for the member's token".into(),
-            }));
-        };
+        member: Member<'_>,
+    ) -> crate::Result<()> {
         let owner = self.cloud.scope();
-        owner.share_image(image_id, project).await?;
-        member.accept_image(image_id, project).await?;
+        owner.share_image(image_id, member.project).await?;
+        member.client.accept_image(image_id, member.project).await?;
         if let (true, Some(signing_id)) = (sharing.certificate_shared, signing_id) {
-            owner.share_secret(signing_id, user).await?;
+            owner.share_secret(signing_id, member.user).await?;
         }
-        Ok(Ok(member.clone()))
+        Ok(())
     }
 
     async fn ask(&self, prepared: &Prepared, context: &CaseContext) -> crate::Result<Observed> {
