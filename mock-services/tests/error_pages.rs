@@ -1,6 +1,7 @@
 //! Glance's error answers as webob renders them for each `Accept`: JSON,
 //! an HTML page, or plain text (no acceptable offer, an empty header), for
-//! the statuses a client meets (400, 403, 404, 409, 415), byte for byte.
+//! the statuses a client meets (400, 403, 404, 409, 413, 415), byte for
+//! byte.
 //! The answers are the live Glance 33.0.0's, recorded in
 //! `tests/fixtures/glance33-error-pages.jsonl`; the mock must give the
 //! same. To record them again from the real services:
@@ -72,6 +73,17 @@ fn scenario() -> Vec<Line> {
         Line::new(Actor::MemberA, Method::GET, "/v2/images/{image:a}/members"),
         // 409: a second upload to an active image.
         upload,
+        // 413: more extra properties than `image_property_quota` (128).
+        {
+            let mut line = Line::new(Actor::MemberA, Method::POST, "/v2/images");
+            let mut body = serde_json::Map::new();
+            body.insert("name".into(), "imgsig-error-pages-quota".into());
+            for n in 0..129 {
+                body.insert(format!("imgsig_{n}"), "x".into());
+            }
+            line.body = Some(Value::Object(body));
+            line
+        },
         // 415: a patch that is not a JSON patch, data that is not
         // octet-stream (upload and stage). (An image created as
         // `text/plain` is a bare 500 on Glance 33: not replayed, see the
