@@ -15,12 +15,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::scenario::{
-    assert_same, live, mock_config, read_fixture, sign_in, write_fixture, Actor, Line, Session,
-};
-use imgsig_mock::MockCloud;
+use common::scenario::{record, replay, Actor, Line, Scenario, Session};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -123,9 +118,21 @@ struct Cloud {
     session: Session,
 }
 
-impl Cloud {
-    /// Send `line`'s request and fill in its answer: the status, the
-    /// content type and the body with ids as placeholders.
+impl Scenario for Cloud {
+    const SERVICE_TYPE: &'static str = "image";
+    const FIXTURE: &'static str = "glance33-error-pages.jsonl";
+
+    fn new(base: String, session: Session) -> Cloud {
+        Cloud {
+            glance: base,
+            session,
+        }
+    }
+
+    fn lines() -> Vec<Line> {
+        scenario()
+    }
+
     async fn send(&mut self, line: &mut Line) {
         let resp = self
             .session
@@ -154,32 +161,11 @@ impl Cloud {
     }
 }
 
-/// The scenario's answers from `cloud`.
-async fn run(cloud: &mut Cloud) -> Vec<Line> {
-    let mut lines = scenario();
-    for line in &mut lines {
-        cloud.send(line).await;
-    }
-    lines
-}
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/glance33-error-pages.jsonl")
-}
+impl Cloud {}
 
 #[tokio::test]
 async fn the_mock_renders_every_error_as_glance_33_did() {
-    let recorded = read_fixture(&fixture());
-    let mock = MockCloud::start(mock_config()).await.unwrap();
-    let admin_password = mock.credentials("admin", "admin").unwrap().password;
-    let session = sign_in(&mock.urls().keystone, &admin_password).await;
-    let mut cloud = Cloud {
-        glance: mock.urls().glance.clone(),
-        session,
-    };
-    let answered = run(&mut cloud).await;
-    assert_same(&recorded, &answered, "Glance 33");
-    mock.shutdown().await;
+    replay::<Cloud>("Glance 33").await;
 }
 
 /// Record the fixture from the live stack whose clouds.yaml
@@ -187,11 +173,5 @@ async fn the_mock_renders_every_error_as_glance_33_did() {
 #[tokio::test]
 #[ignore = "needs the live stack: cargo xtask live up"]
 async fn record_from_the_live_glance_33() {
-    let (keystone, password) = live("IMGSIG_RECORD_GLANCE33").await;
-    let session = sign_in(&keystone, &password).await;
-    let mut cloud = Cloud {
-        glance: session.endpoint("image"),
-        session,
-    };
-    write_fixture(&fixture(), &run(&mut cloud).await);
+    record::<Cloud>("IMGSIG_RECORD_GLANCE33").await;
 }

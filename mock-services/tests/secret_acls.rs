@@ -24,12 +24,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::scenario::{
-    assert_same, live, mock_config, read_fixture, sign_in, write_fixture, Actor, Line, Session,
-};
-use imgsig_mock::MockCloud;
+use common::scenario::{record, replay, Actor, Line, Scenario, Session};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -297,6 +292,47 @@ struct Cloud {
     session: Session,
 }
 
+impl Scenario for Cloud {
+    const SERVICE_TYPE: &'static str = "key-manager";
+    const FIXTURE: &'static str = "barbican23-acls.jsonl";
+
+    fn new(base: String, mut session: Session) -> Cloud {
+        // Barbican's URL in answers (secret and ACL references).
+        session.ids.add("endpoint", "barbican", &base);
+        Cloud {
+            barbican: base,
+            session,
+        }
+    }
+
+    fn lines() -> Vec<Line> {
+        scenario()
+    }
+
+    async fn send(&mut self, line: &mut Line) {
+        let resp = self
+            .session
+            .request(&self.barbican, line)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        let text = resp.text().await.unwrap();
+        if let (Some(label), StatusCode::CREATED) = (&line.creates, status) {
+            let body: Value = serde_json::from_str(&text).unwrap();
+            let id = body["secret_ref"].as_str().unwrap().rsplit('/').next();
+            self.session.ids.add("secret", label, id.unwrap());
+        }
+        line.status = status.as_u16();
+        line.answer = self.answer(content_type.as_deref(), &text);
+    }
+}
+
 impl Cloud {
     fn unfill(&self, value: &Value) -> Value {
         match value.as_str() {
@@ -356,30 +392,6 @@ impl Cloud {
         let id = secret_ref.as_str()?.rsplit('/').next()?;
         self.session.ids.label("secret", id)
     }
-
-    /// Send `line`'s request and fill in its answer.
-    async fn send(&mut self, line: &mut Line) {
-        let resp = self
-            .session
-            .request(&self.barbican, line)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(String::from);
-        let text = resp.text().await.unwrap();
-        if let (Some(label), StatusCode::CREATED) = (&line.creates, status) {
-            let body: Value = serde_json::from_str(&text).unwrap();
-            let id = body["secret_ref"].as_str().unwrap().rsplit('/').next();
-            self.session.ids.add("secret", label, id.unwrap());
-        }
-        line.status = status.as_u16();
-        line.answer = self.answer(content_type.as_deref(), &text);
-    }
 }
 
 /// The names of an object's fields, in order.
@@ -390,34 +402,9 @@ fn fields(object: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The scenario's answers from `cloud`.
-async fn run(cloud: &mut Cloud) -> Vec<Line> {
-    let barbican = cloud.barbican.clone();
-    cloud.session.ids.add("endpoint", "barbican", &barbican);
-    let mut lines = scenario();
-    for line in &mut lines {
-        cloud.send(line).await;
-    }
-    lines
-}
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/barbican23-acls.jsonl")
-}
-
 #[tokio::test]
 async fn the_mock_answers_who_reads_and_shares_which_secret_as_barbican_23_did() {
-    let recorded = read_fixture(&fixture());
-    let mock = MockCloud::start(mock_config()).await.unwrap();
-    let admin_password = mock.credentials("admin", "admin").unwrap().password;
-    let session = sign_in(&mock.urls().keystone, &admin_password).await;
-    let mut cloud = Cloud {
-        barbican: mock.urls().barbican.clone(),
-        session,
-    };
-    let answered = run(&mut cloud).await;
-    assert_same(&recorded, &answered, "Barbican 23");
-    mock.shutdown().await;
+    replay::<Cloud>("Barbican 23").await;
 }
 
 /// Record the fixture from the live stack whose clouds.yaml
@@ -425,11 +412,5 @@ async fn the_mock_answers_who_reads_and_shares_which_secret_as_barbican_23_did()
 #[tokio::test]
 #[ignore = "needs the live stack: cargo xtask live up"]
 async fn record_from_the_live_barbican_23() {
-    let (keystone, password) = live("IMGSIG_RECORD_BARBICAN23").await;
-    let session = sign_in(&keystone, &password).await;
-    let mut cloud = Cloud {
-        barbican: session.endpoint("key-manager"),
-        session,
-    };
-    write_fixture(&fixture(), &run(&mut cloud).await);
+    record::<Cloud>("IMGSIG_RECORD_BARBICAN23").await;
 }

@@ -6,10 +6,10 @@
 //! are the live Glance 33.0.0's, recorded in
 //! `tests/fixtures/glance33-visibility.jsonl`; the mock must give the same.
 //!
-//! The scenario is one list of requests ([`scenario`]); [`run`] sends it to
-//! a cloud and writes each answer in a form that does not depend on the
-//! cloud (image and project ids replaced by their labels). To record it
-//! again from the real services:
+//! The scenario is one list of requests ([`scenario`]); the [`Scenario`]
+//! machinery sends it to a cloud and writes each answer in a form that
+//! does not depend on the cloud (image and project ids replaced by their
+//! labels). To record it again from the real services:
 //!
 //! ```text
 //! cargo xtask live up
@@ -24,13 +24,8 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use common::calls::{json_patch, request};
-use common::scenario::{
-    assert_same, live, mock_config, read_fixture, sign_in, write_fixture, Actor, Line, Session,
-};
-use imgsig_mock::MockCloud;
+use common::scenario::{record, replay, Actor, Line, Scenario, Session};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -312,6 +307,47 @@ struct Cloud {
     session: Session,
 }
 
+impl Scenario for Cloud {
+    const SERVICE_TYPE: &'static str = "image";
+    const FIXTURE: &'static str = "glance33-visibility.jsonl";
+
+    fn new(base: String, session: Session) -> Cloud {
+        Cloud {
+            glance: base,
+            session,
+        }
+    }
+
+    fn lines() -> Vec<Line> {
+        scenario()
+    }
+
+    async fn send(&mut self, line: &mut Line) {
+        let method: Method = line.method.parse().unwrap();
+        let url = format!("{}{}", self.glance, self.session.ids.fill(&line.path));
+        let mut req = request(method.clone(), url, self.session.token(line.actor));
+        if let Some(body) = &line.body {
+            let body: Value =
+                serde_json::from_str(&self.session.ids.fill(&body.to_string())).unwrap();
+            req = if method == Method::PATCH {
+                json_patch(req, &body)
+            } else {
+                req.json(&body)
+            };
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        if let (Some(label), StatusCode::CREATED) = (&line.creates, status) {
+            let body: Value = serde_json::from_str(&text).unwrap();
+            let id = body["id"].as_str().unwrap().to_owned();
+            self.session.ids.add("image", label, &id);
+        }
+        line.status = status.as_u16();
+        line.answer = self.answer(&text);
+    }
+}
+
 impl Cloud {
     fn image_label(&self, id: &str) -> Option<&str> {
         self.session.ids.label("image", id)
@@ -372,60 +408,11 @@ impl Cloud {
             "fields": fields,
         })
     }
-
-    /// Send `line`'s request and fill in its answer.
-    async fn send(&mut self, line: &mut Line) {
-        let method: Method = line.method.parse().unwrap();
-        let url = format!("{}{}", self.glance, self.session.ids.fill(&line.path));
-        let mut req = request(method.clone(), url, self.session.token(line.actor));
-        if let Some(body) = &line.body {
-            let body: Value =
-                serde_json::from_str(&self.session.ids.fill(&body.to_string())).unwrap();
-            req = if method == Method::PATCH {
-                json_patch(req, &body)
-            } else {
-                req.json(&body)
-            };
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let text = resp.text().await.unwrap();
-        if let (Some(label), StatusCode::CREATED) = (&line.creates, status) {
-            let body: Value = serde_json::from_str(&text).unwrap();
-            let id = body["id"].as_str().unwrap().to_owned();
-            self.session.ids.add("image", label, &id);
-        }
-        line.status = status.as_u16();
-        line.answer = self.answer(&text);
-    }
-}
-
-/// The scenario's answers from `cloud`.
-async fn run(cloud: &mut Cloud) -> Vec<Line> {
-    let mut lines = scenario();
-    for line in &mut lines {
-        cloud.send(line).await;
-    }
-    lines
-}
-
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/glance33-visibility.jsonl")
 }
 
 #[tokio::test]
 async fn the_mock_answers_who_sees_which_image_as_glance_33_did() {
-    let recorded = read_fixture(&fixture());
-    let mock = MockCloud::start(mock_config()).await.unwrap();
-    let admin_password = mock.credentials("admin", "admin").unwrap().password;
-    let session = sign_in(&mock.urls().keystone, &admin_password).await;
-    let mut cloud = Cloud {
-        glance: mock.urls().glance.clone(),
-        session,
-    };
-    let answered = run(&mut cloud).await;
-    assert_same(&recorded, &answered, "Glance 33");
-    mock.shutdown().await;
+    replay::<Cloud>("Glance 33").await;
 }
 
 /// Record the fixture from the live stack whose clouds.yaml
@@ -433,11 +420,5 @@ async fn the_mock_answers_who_sees_which_image_as_glance_33_did() {
 #[tokio::test]
 #[ignore = "needs the live stack: cargo xtask live up"]
 async fn record_from_the_live_glance_33() {
-    let (keystone, password) = live("IMGSIG_RECORD_GLANCE33").await;
-    let session = sign_in(&keystone, &password).await;
-    let mut cloud = Cloud {
-        glance: session.endpoint("image"),
-        session,
-    };
-    write_fixture(&fixture(), &run(&mut cloud).await);
+    record::<Cloud>("IMGSIG_RECORD_GLANCE33").await;
 }

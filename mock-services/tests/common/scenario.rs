@@ -213,7 +213,7 @@ impl Session {
 }
 
 /// Tokens of the three actors, the two projects' and the users' ids.
-pub async fn sign_in(keystone: &str, admin_password: &str) -> Session {
+async fn sign_in(keystone: &str, admin_password: &str) -> Session {
     let mut tokens = Vec::new();
     let mut ids = Ids::default();
     let mut admin = Value::Null;
@@ -248,7 +248,7 @@ pub async fn sign_in(keystone: &str, admin_password: &str) -> Session {
 /// The live stack whose clouds.yaml the variable `var` names, with project
 /// B, the members and the reader made there if missing: Keystone's URL and the
 /// admin's password.
-pub async fn live(var: &str) -> (String, String) {
+async fn live(var: &str) -> (String, String) {
     let Ok(clouds) = std::env::var(var) else {
         panic!("{var} must name the live stack's clouds.yaml");
     };
@@ -269,8 +269,67 @@ pub async fn live(var: &str) -> (String, String) {
     (keystone, password.clone())
 }
 
+/// A recorded scenario: its requests, and how it sends one to a service
+/// (at `base`, as the actors of `session`) and reads the answer.
+pub trait Scenario: Sized {
+    /// The catalog type of the service it talks to (`image`,
+    /// `key-manager`).
+    const SERVICE_TYPE: &'static str;
+    /// The fixture's file name under `tests/fixtures/`.
+    const FIXTURE: &'static str;
+    /// The scenario on the service at `base`.
+    fn new(base: String, session: Session) -> Self;
+    /// The requests, in order (answers still empty).
+    fn lines() -> Vec<Line>;
+    /// Send `line`'s request and fill in its answer.
+    #[allow(async_fn_in_trait)] // used generically only, never as `dyn`
+    async fn send(&mut self, line: &mut Line);
+}
+
+/// The scenario's answers from `scenario`'s service.
+async fn run<S: Scenario>(scenario: &mut S) -> Vec<Line> {
+    let mut lines = S::lines();
+    for line in &mut lines {
+        scenario.send(line).await;
+    }
+    lines
+}
+
+fn fixture_path<S: Scenario>() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(S::FIXTURE)
+}
+
+/// Run `S` against fresh mocks ([`mock_config`]) and fail, listing them,
+/// unless every answer is the recorded one (`recorded_by` names the
+/// service that gave them).
+pub async fn replay<S: Scenario>(recorded_by: &str) {
+    let recorded = read_fixture(&fixture_path::<S>());
+    let mock = imgsig_mock::MockCloud::start(mock_config()).await.unwrap();
+    let admin_password = mock.credentials("admin", "admin").unwrap().password;
+    let session = sign_in(&mock.urls().keystone, &admin_password).await;
+    let base = match S::SERVICE_TYPE {
+        "key-manager" => mock.urls().barbican.clone(),
+        _ => mock.urls().glance.clone(),
+    };
+    let answered = run(&mut S::new(base, session)).await;
+    assert_same(&recorded, &answered, recorded_by);
+    mock.shutdown().await;
+}
+
+/// Record `S`'s fixture from the live stack whose clouds.yaml the variable
+/// `var` names.
+pub async fn record<S: Scenario>(var: &str) {
+    let (keystone, password) = live(var).await;
+    let session = sign_in(&keystone, &password).await;
+    let base = session.endpoint(S::SERVICE_TYPE);
+    let answered = run(&mut S::new(base, session)).await;
+    write_fixture(&fixture_path::<S>(), &answered);
+}
+
 /// The lines of the fixture at `path`.
-pub fn read_fixture(path: &Path) -> Vec<Line> {
+fn read_fixture(path: &Path) -> Vec<Line> {
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
@@ -279,7 +338,7 @@ pub fn read_fixture(path: &Path) -> Vec<Line> {
 }
 
 /// Write `lines` to the fixture at `path`, one JSON object a line.
-pub fn write_fixture(path: &Path, lines: &[Line]) {
+fn write_fixture(path: &Path, lines: &[Line]) {
     let mut out = String::new();
     for line in lines {
         out.push_str(&serde_json::to_string(line).unwrap());
@@ -289,7 +348,7 @@ pub fn write_fixture(path: &Path, lines: &[Line]) {
 }
 
 /// Fail, listing them, unless the mock's answers are the recorded ones.
-pub fn assert_same(recorded: &[Line], answered: &[Line], service: &str) {
+fn assert_same(recorded: &[Line], answered: &[Line], service: &str) {
     assert_eq!(
         answered.len(),
         recorded.len(),
