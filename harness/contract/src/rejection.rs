@@ -82,7 +82,7 @@ impl Rejection {
     /// A signature mismatch is raised by Glance itself with the bare text
     /// "Signature verification failed"; every other reason comes from
     /// cursive wrapped as "Signature verification for the image failed:
-    /// <reason>." (see `wire/transcript.md`).
+    /// `<reason>.`" (see `wire/transcript.md`).
     pub fn glance_message(&self, image_id: &str) -> String {
         match self {
             Rejection::ImageFormat(detail) => crate::disk_format::media_type_message(detail),

@@ -6,7 +6,7 @@
 //! `adapters/cursive/trust.py`):
 //!
 //! 1. Each trusted id is fetched; one that cannot be fetched is skipped
-//!    ("Skipping trusted certificate: <id>").
+//!    ("Skipping trusted certificate: `<id>`").
 //! 2. A trusted certificate can act as an issuer only if it is within its
 //!    validity dates and has basicConstraints CA=true **and** keyUsage
 //!    keyCertSign; others are skipped with a log line, not an error.

@@ -18,7 +18,7 @@ const MAX_PAGES: usize = 1000;
 /// A secret to store.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewSecret {
-    /// Its name (carry the run tag: [`super::RunTag::name`]).
+    /// Its name (carry the run tag: [`crate::tag::RunTag::name`]).
     pub name: String,
     /// The payload bytes (sent base64-encoded).
     pub payload: Vec<u8>,

@@ -23,7 +23,7 @@
 //!   transient failures ([`retry`]).
 //! - The token goes only to the origins of the endpoints the client was
 //!   given; `next` links and redirects to another origin are not followed
-//!   ([`origin`]).
+//!   (`origin`).
 //! - Nothing is deleted unless this run created it: the cleanup registry
 //!   holds what a scope created; the sweep matches the run tag in the name.
 

@@ -1,4 +1,4 @@
-//! Renderings of a [`RunReport`](crate::outcome::RunReport): a terminal
+//! Renderings of a [`RunReport`]: a terminal
 //! report for people, the hash × key-type matrix, the trust section (chain
 //! shapes × verdicts), JSON, JUnit XML, subunit
 //! v2 and Markdown for CI, and one self-contained HTML file. Each is a pure function of the report; [`evidence`]

@@ -33,7 +33,7 @@ const CORE_FIELDS: &[&str] = &[
 /// An image to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewImage {
-    /// Its name (carry the run tag: [`super::RunTag::name`]).
+    /// Its name (carry the run tag: [`crate::tag::RunTag::name`]).
     pub name: String,
     /// `disk_format` (default `raw`).
     pub disk_format: String,

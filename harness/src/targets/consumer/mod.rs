@@ -3,7 +3,7 @@
 //! certificate as Barbican secrets, the image created and uploaded, then
 //! the case's [`Tamper`], if any) and asks a consumer, handed the image id,
 //! the trusted ids and the cloud's credentials, whether it would boot the
-//! image. Consumers: the [`reference`] one (imgsig's model of Nova's
+//! image. Consumers: the [`reference`](mod@reference) one (imgsig's model of Nova's
 //! download path) or a process speaking the consumer request of the
 //! adapter protocol ([`request`], `docs/adapter-protocol.md`).
 //!
