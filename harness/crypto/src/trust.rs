@@ -54,7 +54,7 @@ pub struct TrustedCertificate {
     /// The id (a `trusted_image_certificates` entry, a Barbican secret id).
     pub id: String,
     /// The certificate, or upstream's reason it could not be fetched
-    /// ("Certificate not found with ID: <id>" …).
+    /// ("Certificate not found with ID: `<id>`" …).
     pub fetched: std::result::Result<Certificate, String>,
 }
 
