@@ -19,7 +19,7 @@ pub struct Args {
     /// Re-check the committed corpus instead of writing it.
     #[arg(long, conflicts_with = "new_certificates")]
     check: bool,
-    /// Re-make vectors/keys/<key>.crt.pem where it is missing (empty) or
+    /// Re-make vectors/keys/KEY.crt.pem where it is missing (empty) or
     /// does not match its key (then run `cargo xtask vectors` again: the
     /// corpus embeds them).
     #[arg(long)]
