@@ -16,7 +16,7 @@
 mod common;
 
 use common::scenario::{record, replay, Actor, Line, Scenario, Session};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 /// The `Accept` headers each error is asked for under.
@@ -134,25 +134,11 @@ impl Scenario for Cloud {
     }
 
     async fn send(&mut self, line: &mut Line) {
-        let resp = self
+        let image_id = |body: &Value| body["id"].as_str().map(String::from);
+        let (content_type, text) = self
             .session
-            .request(&self.glance, line)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(String::from);
-        let text = resp.text().await.unwrap();
-        if let (Some(label), StatusCode::CREATED) = (&line.creates, status) {
-            let body: Value = serde_json::from_str(&text).unwrap();
-            let id = body["id"].as_str().unwrap().to_owned();
-            self.session.ids.add("image", label, &id);
-        }
-        line.status = status.as_u16();
+            .exchange(&self.glance, line, "image", image_id)
+            .await;
         line.answer = if line.creates.is_some() {
             Value::Null
         } else {

@@ -25,7 +25,7 @@
 mod common;
 
 use common::scenario::{record, replay, Actor, Line, Scenario, Session};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use serde_json::{json, Value};
 
 /// The secrets of the scenario: label and creator.
@@ -310,25 +310,14 @@ impl Scenario for Cloud {
     }
 
     async fn send(&mut self, line: &mut Line) {
-        let resp = self
+        let secret_id = |body: &Value| {
+            let secret_ref = body["secret_ref"].as_str()?;
+            secret_ref.rsplit('/').next().map(String::from)
+        };
+        let (content_type, text) = self
             .session
-            .request(&self.barbican, line)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(String::from);
-        let text = resp.text().await.unwrap();
-        if let (Some(label), StatusCode::CREATED) = (&line.creates, status) {
-            let body: Value = serde_json::from_str(&text).unwrap();
-            let id = body["secret_ref"].as_str().unwrap().rsplit('/').next();
-            self.session.ids.add("secret", label, id.unwrap());
-        }
-        line.status = status.as_u16();
+            .exchange(&self.barbican, line, "secret", secret_id)
+            .await;
         line.answer = self.answer(content_type.as_deref(), &text);
     }
 }

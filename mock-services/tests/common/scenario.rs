@@ -192,6 +192,34 @@ impl Session {
         }
     }
 
+    /// Send `line`'s request to the service at `base` and record its
+    /// status: the answer's content type and body. An object the line
+    /// creates (201) is named `{kind:label}` by the id `created` finds in
+    /// the body.
+    pub async fn exchange(
+        &mut self,
+        base: &str,
+        line: &mut Line,
+        kind: &str,
+        created: impl Fn(&Value) -> Option<String>,
+    ) -> (Option<String>, String) {
+        let resp = self.request(base, line).send().await.unwrap();
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        let text = resp.text().await.unwrap();
+        if let (Some(label), StatusCode::CREATED) = (&line.creates, status) {
+            let body: Value = serde_json::from_str(&text).unwrap();
+            let id = created(&body).expect("the created object's id");
+            self.ids.add(kind, label, &id);
+        }
+        line.status = status.as_u16();
+        (content_type, text)
+    }
+
     /// The public URL of the catalog's `service_type` (no trailing slash).
     pub fn endpoint(&self, service_type: &str) -> String {
         self.admin["token"]["catalog"]
