@@ -366,6 +366,28 @@ async fn bad_secrets_are_rejected_with_4xx() {
     assert_eq!(resp.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
+/// An unknown secret type in the live Barbican 23's words (its schema's
+/// order, Python's quotes).
+#[tokio::test]
+async fn an_unknown_secret_type_is_named_as_barbican_names_it() {
+    let cloud = start().await;
+    let token = admin_token(&cloud).await;
+    let resp = client()
+        .post(format!("{}/v1/secrets", cloud.urls().barbican))
+        .header("X-Auth-Token", &token)
+        .json(&json!({"secret_type": "bogus"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        resp.text().await.unwrap(),
+        "{\"code\": 400, \"title\": \"Bad Request\", \"description\": \"Provided object does \
+         not match schema 'Secret': 'bogus' is not one of ['symmetric', 'passphrase', 'private', \
+         'public', 'certificate', 'opaque']. Invalid property: 'secret_type'\"}"
+    );
+}
+
 #[tokio::test]
 async fn faults_make_barbican_fail_slow_or_unreachable() {
     let cloud = start().await;

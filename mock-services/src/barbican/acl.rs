@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use super::policy::Action;
 use super::secrets::Secret;
-use super::{accepted, lookup, secret_ref, Caller, Refusal};
+use super::{accepted, lookup, permitted, secret_ref, Caller, Refusal};
 use crate::http::{
     iso_micros_naive, json_response, media_type, now_micros, python_repr, raw_json_response,
 };
@@ -69,13 +69,6 @@ pub(super) fn routes() -> MethodRouter<Arc<Cloud>> {
 struct Change {
     project_access: Option<bool>,
     users: Option<Vec<String>>,
-}
-
-/// The secret `id` and the caller's right to `action` on it.
-fn permitted(cloud: &Cloud, caller: &Caller, id: &str, action: Action) -> Result<Secret, Refusal> {
-    let secret = lookup(cloud, id)?;
-    caller.enforce(action, Some(&secret))?;
-    Ok(secret)
 }
 
 async fn show(

@@ -37,19 +37,22 @@ const QUOTE_PLUS: &AsciiSet = &NON_ALPHANUMERIC
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Params(Vec<(String, String)>);
 
+/// Python's `unquote_plus` (webob's decoding of a query value): `+` is a
+/// space, `%XX` a byte, the bytes UTF-8 (others replaced).
+fn unquote_plus(s: &str) -> String {
+    let spaced = s.replace('+', " ");
+    percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+}
+
 impl Params {
     fn parse(query: &str) -> Params {
-        let decode = |s: &str| {
-            let spaced = s.replace('+', " ");
-            percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
-        };
         Params(
             query
                 .split('&')
                 .filter(|p| !p.is_empty())
                 .map(|p| match p.split_once('=') {
-                    Some((k, v)) => (decode(k), decode(v)),
-                    None => (decode(p), String::new()),
+                    Some((k, v)) => (unquote_plus(k), unquote_plus(v)),
+                    None => (unquote_plus(p), String::new()),
                 })
                 .collect(),
         )
@@ -155,7 +158,7 @@ pub(super) async fn list(
     let name = params
         .get("name")
         .filter(|n| !n.is_empty())
-        .map(|n| Params::parse(&format!("name={n}")).0.remove(0).1);
+        .map(unquote_plus);
     let user = &caller.token.user.id;
     let chosen = cloud.secrets.select(|s: &Secret| {
         let listed = if acl_only {
@@ -207,7 +210,7 @@ pub(super) async fn list(
 
 #[cfg(test)]
 mod tests {
-    use super::{like, Params};
+    use super::{like, unquote_plus, Params};
 
     #[test]
     fn names_match_as_sql_like() {
@@ -234,5 +237,14 @@ mod tests {
         assert_eq!(Params::parse("name=imgsig%25").carried(), "name=imgsig%25");
         assert_eq!(Params::parse("a=1&b=2&a=3").carried(), "a=1&a=3&b=2");
         assert_eq!(Params::parse("x=~*").carried(), "x=~%2A");
+    }
+
+    #[test]
+    fn a_name_is_decoded_once_more_whatever_it_holds() {
+        // `name=a%2526b%253Dc` reaches Barbican's `unquote_plus` as
+        // `a%26b%3Dc`: the name `a&b=c`, not a second parameter.
+        let once = Params::parse("name=a%2526b%253Dc%2Bd+e");
+        assert_eq!(once.get("name"), Some("a%26b%3Dc+d e"));
+        assert_eq!(unquote_plus(once.get("name").unwrap()), "a&b=c d e");
     }
 }

@@ -16,6 +16,7 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Value};
 
+use policy::Action;
 use secrets::Secret;
 pub use secrets::Secrets;
 
@@ -166,6 +167,14 @@ fn lookup(cloud: &Cloud, id: &str) -> Result<Secret, Refusal> {
         .secrets
         .find(id)
         .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "Secret not found."))
+}
+
+/// The secret `id`, once the caller's right to `action` on it is checked
+/// (Barbican looks the secret up first: a 404 before a 403).
+fn permitted(cloud: &Cloud, caller: &Caller, id: &str, action: Action) -> Result<Secret, Refusal> {
+    let secret = lookup(cloud, id)?;
+    caller.enforce(action, Some(&secret))?;
+    Ok(secret)
 }
 
 /// Why a request was refused before reaching its handler.

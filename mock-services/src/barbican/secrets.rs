@@ -14,16 +14,17 @@ use serde_json::{json, Value};
 
 use super::acl::ReadAcl;
 use super::policy::Action;
-use super::{accepted, bad_request, error, lookup, secret_ref, Caller, Refusal};
-use crate::http::{iso_micros_naive, json_response, media_type, now_micros};
+use super::{accepted, bad_request, error, permitted, secret_ref, Caller, Refusal};
+use crate::http::{iso_micros_naive, json_response, media_type, now_micros, python_repr};
 use crate::Cloud;
 
-/// The secret types Barbican knows.
+/// The secret types Barbican knows, in the order its schema lists them
+/// (as the live Barbican 23 printed them refusing another).
 const SECRET_TYPES: [&str; 6] = [
     "symmetric",
-    "public",
-    "private",
     "passphrase",
+    "private",
+    "public",
     "certificate",
     "opaque",
 ];
@@ -194,12 +195,6 @@ struct NewSecret {
     expiration: Option<String>,
 }
 
-/// A list of strings as Python prints it: `['a', 'b']`.
-fn python_list(items: &[&str]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| format!("'{i}'")).collect();
-    format!("[{}]", quoted.join(", "))
-}
-
 pub(super) async fn create(
     State(cloud): State<Arc<Cloud>>,
     Extension(caller): Extension<Caller>,
@@ -229,8 +224,10 @@ pub(super) async fn create(
     let secret_type = new.secret_type.unwrap_or_else(|| "opaque".into());
     if !SECRET_TYPES.contains(&secret_type.as_str()) {
         return bad_request(&format!(
-            "Provided object does not match schema 'Secret': '{secret_type}' is not one of \
-             {SECRET_TYPES:?}. Invalid property: 'secret_type'"
+            "Provided object does not match schema 'Secret': {} is not one of {}. Invalid \
+             property: 'secret_type'",
+            python_repr(&Value::from(secret_type.as_str())),
+            python_repr(&json!(SECRET_TYPES))
         ));
     }
     let invalid = |reason: &str, property: &str| {
@@ -259,7 +256,7 @@ pub(super) async fn create(
                 return invalid(
                     &format!(
                         "payload_content_type is not one of {}",
-                        python_list(&SUPPORTED_CONTENT_TYPES)
+                        python_repr(&json!(SUPPORTED_CONTENT_TYPES))
                     ),
                     "payload_content_type",
                 );
@@ -353,7 +350,6 @@ pub(super) async fn show(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
-    let secret = lookup(&cloud, &id)?;
     // Without a JSON `Accept` this is Barbican's older payload URL, under
     // `secret:decrypt`.
     let json = wants_metadata(&headers);
@@ -362,7 +358,7 @@ pub(super) async fn show(
     } else {
         Action::Decrypt("Secret retrieval")
     };
-    caller.enforce(action, Some(&secret))?;
+    let secret = permitted(&cloud, &caller, &id, action)?;
     Ok(if json {
         json_response(StatusCode::OK, &metadata(&cloud, &secret))
     } else {
@@ -407,8 +403,12 @@ pub(super) async fn payload(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Refusal> {
-    let secret = lookup(&cloud, &id)?;
-    caller.enforce(Action::Decrypt("Secret payload retrieval"), Some(&secret))?;
+    let secret = permitted(
+        &cloud,
+        &caller,
+        &id,
+        Action::Decrypt("Secret payload retrieval"),
+    )?;
     Ok(payload_response(&secret, &headers))
 }
 
@@ -417,8 +417,7 @@ pub(super) async fn remove(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, Refusal> {
-    let secret = lookup(&cloud, &id)?;
-    caller.enforce(Action::Delete, Some(&secret))?;
+    permitted(&cloud, &caller, &id, Action::Delete)?;
     cloud.secrets.remove(&id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
