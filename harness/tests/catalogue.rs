@@ -172,7 +172,7 @@ fn the_corpus_round_trips() {
     assert_eq!(back, corpus);
     assert!(Corpus::parse("{}").is_err());
     assert!(
-        Corpus::parse(&committed_json().replace("imgsig-vectors/3", "imgsig-vectors/0")).is_err()
+        Corpus::parse(&committed_json().replace("imgsig-vectors/4", "imgsig-vectors/0")).is_err()
     );
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use imgsig::cases::consumer::{catalogue, ConsumerCase};
 use imgsig::cases::trust::TrustResult;
-use imgsig::openstack::{Client, ClientOptions, CloudConfig, NewImage};
+use imgsig::openstack::{Client, NewImage};
 use imgsig::outcome::{RunReport, Verdict};
 use imgsig::run::{run_cases, RunOptions};
 use imgsig::spec::{Expected, Profile, Rejection};
@@ -19,6 +19,9 @@ use imgsig::targets::adapter::AdapterMode;
 use imgsig::targets::consumer::{Consumer, ConsumerAdapter};
 use imgsig::targets::{ConsumerTarget, Target};
 use imgsig_mock::{MockCloud, MockConfig};
+
+mod mock_users;
+use mock_users::connect_as;
 
 fn expected(case: &ConsumerCase, profile: Profile) -> Expected {
     case.expected.get(&profile).cloned().expect("expectation")
@@ -134,16 +137,6 @@ fn expectations_come_from_the_rules() {
 
 async fn connect(cloud: &MockCloud) -> Client {
     connect_as(cloud, "admin").await
-}
-
-/// A client for `user` in the project of the same name (`admin`, or
-/// `demo`: the member of the shared-image cases).
-async fn connect_as(cloud: &MockCloud, user: &str) -> Client {
-    let credentials = cloud.credentials(user, user).expect("a mock user");
-    let config = CloudConfig::from_vars(&credentials.env_vars()).expect("cloud config");
-    Client::connect(&config, &ClientOptions::default())
-        .await
-        .expect("keystone")
 }
 
 fn options() -> RunOptions {

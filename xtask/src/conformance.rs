@@ -63,8 +63,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
 }
 
-/// Run a session against running mocks, as their admin user (with
-/// `--consumer`, `demo` the consumer of the shared-image cases).
+/// Run a session against running mocks, as their admin user, with `demo`
+/// the second identity (the other project of `cert.project.*`, the
+/// consumer of the shared-image cases).
 pub async fn session_on(cloud: &MockCloud, name: String, args: &SessionArgs) -> imgsig::Result<u8> {
     let options = client_options(&args.target, args.case_timeout);
     let connect = |credentials: imgsig_mock::Credentials| {
@@ -75,9 +76,9 @@ pub async fn session_on(cloud: &MockCloud, name: String, args: &SessionArgs) -> 
         }
     };
     let client = connect(cloud.admin()).await?;
-    let member = match (&args.target.consumer, cloud.credentials("demo", "demo")) {
-        (Some(_), Some(demo)) => Some(connect(demo).await?),
-        _ => None,
+    let member = match cloud.credentials("demo", "demo") {
+        Some(demo) => Some(connect(demo).await?),
+        None => None,
     };
     run_session(
         args,

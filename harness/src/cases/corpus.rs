@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::image::ImageSource;
 use super::trust::{TrustCheck, TrustVerdict, TrustedSecret, VALIDATION_TIME};
-use super::Secret;
 use super::{keys, Case, CaseId, Flag, PssRecord, UuidRef};
+use super::{Secret, SecretOwner};
 use crate::crypto::cert::Certificate;
 use crate::spec::base64::{decode_strict, encode};
 use crate::spec::Expected;
@@ -17,7 +17,7 @@ use crate::spec::{Chain, HashMethod, KeyType, Profile, PropertyMap};
 use crate::{Error, Result};
 
 /// The format identifier.
-pub const SCHEMA: &str = "imgsig-vectors/3";
+pub const SCHEMA: &str = "imgsig-vectors/4";
 /// The placeholder for the id Barbican gives the stored secret.
 pub const SECRET_ID: &str = "$SECRET_ID";
 
@@ -80,6 +80,14 @@ pub struct TestSecret {
     pub secret_type: String,
     /// The payload, base64.
     pub payload_base64: String,
+    /// Whose project stores it: absent for the uploader's; `other-project`
+    /// (no ACL) or `other-project-shared` (a read ACL naming the uploader).
+    #[serde(default, skip_serializing_if = "is_uploader")]
+    pub owner: SecretOwner,
+}
+
+fn is_uploader(owner: &SecretOwner) -> bool {
+    *owner == SecretOwner::Uploader
 }
 
 /// One test.
@@ -207,6 +215,7 @@ fn test(tc_id: usize, c: &Case) -> Result<Test> {
         secret: c.secret.as_ref().map(|s| TestSecret {
             secret_type: s.secret_type.clone(),
             payload_base64: encode(&s.payload),
+            owner: s.owner,
         }),
         image: match &c.image {
             ImageSource::Bytes(b) => Image::Base64(encode(b)),
@@ -310,6 +319,7 @@ impl Corpus {
                                 secret_type: s.secret_type.clone(),
                                 payload: decode_strict(&s.payload_base64)
                                     .map_err(|_| bad("secret payload"))?,
+                                owner: s.owner,
                             })
                         })
                         .transpose()?,

@@ -27,17 +27,20 @@ pub enum Flag {
     DocumentationDrift,
     /// The signature is base64 only to a lenient decoder.
     LenientBase64,
+    /// The certificate is stored by a user of another project.
+    OtherProject,
 }
 
 impl Flag {
     /// Every flag.
-    pub const ALL: [Flag; 6] = [
+    pub const ALL: [Flag; 7] = [
         Flag::PssSalt,
         Flag::BinaryCurve,
         Flag::Unverified,
         Flag::ImplementationDefined,
         Flag::DocumentationDrift,
         Flag::LenientBase64,
+        Flag::OtherProject,
     ];
 
     /// The flag as written in the corpus: `PssSalt`, …
@@ -49,6 +52,7 @@ impl Flag {
             Flag::ImplementationDefined => "ImplementationDefined",
             Flag::DocumentationDrift => "DocumentationDrift",
             Flag::LenientBase64 => "LenientBase64",
+            Flag::OtherProject => "OtherProject",
         }
     }
 
@@ -63,6 +67,7 @@ impl Flag {
             Flag::ImplementationDefined => "under some profile upstream's answer is not a verification error (an uncaught exception) or not specified: any answer conforms",
             Flag::DocumentationDrift => "the user documentation and the code disagree here",
             Flag::LenientBase64 => "the signature is not strict base64; upstream's decoder discards characters outside the alphabet and accepts it",
+            Flag::OtherProject => "the certificate is stored by a user of another project (the secret's `owner`), with or without a read ACL naming the uploader: running it needs a second identity",
         };
         note.to_owned()
     }
@@ -84,6 +89,10 @@ impl Flag {
                 .properties
                 .get(properties::SIGNATURE)
                 .is_some_and(|s| decode_strict(s).is_err() && decode_lenient(s).is_ok()),
+            Flag::OtherProject => case
+                .secret
+                .as_ref()
+                .is_some_and(|s| s.owner.is_other_project()),
         }
     }
 }

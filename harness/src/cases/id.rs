@@ -18,7 +18,8 @@ pub enum Family {
     Sig,
     /// `neg.*`: tampered data, malformed and unknown properties, missing ones.
     Neg,
-    /// `cert.*`: certificate payload forms, dates, curves.
+    /// `cert.*`: certificate payload forms, dates, curves, the project that
+    /// stores it.
     Cert,
     /// `reg.*`: the RSA-PSS salt regressions.
     Reg,

@@ -6,7 +6,7 @@
 //! | `sig.<key>.<hash>.valid` | the full matrix: every hash × key type and size |
 //! | `sig.<key>.<hash>.size-<n>` | odd image sizes (0, 1, one byte over a chunk) |
 //! | `neg.*` | tampered data and signatures, malformed and unknown properties, missing properties, certificate problems |
-//! | `cert.*` | certificate payload forms and dates (Glance does not check them) |
+//! | `cert.*` | certificate payload forms and dates (Glance does not check them), the project that stores the certificate |
 //! | `reg.pss-salt.<salt>.<bits>.<hash>` | the RSA-PSS salt regressions behind the documented field failures |
 //! | `doc.*` | where the user documentation and the code disagree |
 //! | `big.*` | images of 1 GiB and more, streamed from a seed (built only when asked: signing hashes gigabytes) |
@@ -44,7 +44,7 @@ pub use families::catalogue;
 pub use flags::Flag;
 pub use id::{CaseId, Family};
 pub use image::{ImageSource, SeededReader};
-pub use runnable::{ConsumerSide, RunnableCase, Secret, Sharing, Tamper};
+pub use runnable::{ConsumerSide, RunnableCase, Secret, SecretOwner, Sharing, Tamper};
 pub use select::Selection;
 
 use crate::crypto::KeyAlgorithm;

@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use serde::{Deserialize, Serialize};
+
 use crate::spec::{Aspect, Chain, Expected, HashMethod, KeyType, Profile, PropertyMap};
 
 use super::trust::TrustedSecret;
@@ -20,6 +22,36 @@ pub struct Secret {
     pub secret_type: String,
     /// The payload (a PEM or DER certificate, or anything else).
     pub payload: Vec<u8>,
+    /// Whose project stores it.
+    pub owner: SecretOwner,
+}
+
+/// Whose project stores a case's secret. Glance reads the certificate with
+/// the uploader's token, so a secret of another project is the uploader's
+/// only through its read ACL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretOwner {
+    /// The uploader's project (every case but `cert.project.*`).
+    #[default]
+    Uploader,
+    /// A user of another project, whose read ACL names the uploader.
+    OtherProjectShared,
+    /// A user of another project, without an ACL: Barbican refuses the
+    /// uploader (403).
+    OtherProject,
+}
+
+impl SecretOwner {
+    /// Whether another project than the uploader's stores the secret.
+    pub const fn is_other_project(self) -> bool {
+        !matches!(self, SecretOwner::Uploader)
+    }
+
+    /// Whether the uploader may read the secret.
+    pub const fn readable_by_uploader(self) -> bool {
+        !matches!(self, SecretOwner::OtherProject)
+    }
 }
 
 /// What a consumer case adds to an upload: the trusted ids the consumer is

@@ -53,10 +53,12 @@ pub struct TargetArgs {
     #[arg(long, value_enum, default_value_t = AdapterMode::PerCase, requires = "consumer")]
     pub consumer_mode: AdapterMode,
     /// A clouds.yaml entry for a user of another project on the same
-    /// cloud: the consumer of the shared-image cases (`con.shared.*`, which
-    /// are skipped without it). Needs a `member` role there; imgsig shares
-    /// each image with that project and deletes it afterwards.
-    #[arg(long, value_name = "NAME", requires = "consumer")]
+    /// cloud, for the cases that need a second identity (skipped without
+    /// it): it stores the signing certificate of `cert.project.*` (shared
+    /// with the uploader through a Barbican read ACL, or not), and is the
+    /// consumer of the shared-image cases (`con.shared.*`). Needs a
+    /// `member` role there; imgsig deletes what each identity created.
+    #[arg(long, value_name = "NAME", conflicts_with = "adapter")]
     pub member_cloud: Option<String>,
     /// Accept any TLS certificate (never on a production cloud).
     #[arg(long)]
@@ -249,8 +251,9 @@ pub async fn target_from_args(
 }
 
 /// The target on a cloud the arguments ask for: the consumer (with
-/// `--consumer`, `member` the consumer of the shared-image cases) or the
-/// OpenStack APIs themselves.
+/// `--consumer`) or the OpenStack APIs themselves; `member`, a user of
+/// another project, is the consumer of the shared-image cases and stores
+/// the certificate of the `cert.project.*` cases.
 pub fn cloud_target(
     args: &TargetArgs,
     client: Client,
@@ -258,6 +261,7 @@ pub fn cloud_target(
     name: String,
     command_line: Option<String>,
 ) -> Result<Box<dyn Target>> {
+    let member_command_line = args.member_cloud.as_ref().map(|m| format!("--cloud {m}"));
     if let Some(consumer) = &args.consumer {
         let consumer = match consumer.as_str() {
             "reference" => Consumer::Reference,
@@ -265,15 +269,17 @@ pub fn cloud_target(
         };
         let mut target = ConsumerTarget::new(client, name, consumer);
         if let Some(member) = member {
-            let command_line = args.member_cloud.as_ref().map(|m| format!("--cloud {m}"));
-            target = target.with_member(member, command_line);
+            target = target.with_member(member, member_command_line.clone());
         }
         return Ok(Box::new(match command_line {
             Some(c) => target.with_command_line(c),
             None => target,
         }));
     }
-    let target = OpenStackTarget::new(client, name);
+    let mut target = OpenStackTarget::new(client, name);
+    if let Some(member) = member {
+        target = target.with_member(member, member_command_line);
+    }
     Ok(Box::new(match command_line {
         Some(c) => target.with_command_line(c),
         None => target,

@@ -2,13 +2,21 @@
 //! image, through the harness's client (a live cloud or the mocks). Each
 //! attempt works in its own scope of the client, whose registry records
 //! every object it creates.
+//!
+//! A second identity, a user of another project on the same cloud
+//! ([`OpenStackTarget::with_member`]), stores the certificate of the
+//! `cert.project.*` cases (and shares it with the uploader through a
+//! Barbican read ACL, if the case says), and is the consumer of the
+//! shared-image consumer cases. It works in its own scope too, and each
+//! side cleans up what it created. Without one, those cases are skipped
+//! before anything is made.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::future::BoxFuture;
 
 use super::{Attempt, CaseContext, Evidence, Leftover, Target};
-use crate::cases::RunnableCase;
+use crate::cases::{RunnableCase, SecretOwner};
 use crate::openstack::{Client, Exchange, NewImage, NewSecret};
 use crate::spec::{ImageState, Observed};
 use crate::tag::RunTag;
@@ -20,6 +28,9 @@ pub struct OpenStackTarget {
     client: Client,
     name: String,
     command_line: Option<String>,
+    /// A user of another project, and how `imgsig` is pointed at it on a
+    /// command line.
+    member: Option<(Client, Option<String>)>,
 }
 
 impl OpenStackTarget {
@@ -29,7 +40,17 @@ impl OpenStackTarget {
             client,
             name: name.into(),
             command_line: None,
+            member: None,
         }
+    }
+
+    /// `member`, a user of another project on the same cloud, as the
+    /// second identity of the cases that need one (without it they are
+    /// skipped); `command_line` points `imgsig cleanup` at it (`--cloud
+    /// NAME`).
+    pub fn with_member(mut self, member: Client, command_line: Option<String>) -> OpenStackTarget {
+        self.member = Some((member, command_line));
+        self
     }
 
     /// How `imgsig` is pointed at this cloud on a command line
@@ -45,6 +66,7 @@ impl OpenStackTarget {
     pub(super) fn open(&self, case_id: &str) -> OpenStackAttempt {
         OpenStackAttempt {
             scope: self.client.scope(),
+            member: self.member.as_ref().map(|(member, _)| member.scope()),
             case_id: case_id.to_owned(),
             unreachable: AtomicBool::new(false),
         }
@@ -64,9 +86,14 @@ impl Target for OpenStackTarget {
         Box::new(self.open(case_id))
     }
 
+    /// The uploader's sweep, then the member's.
     fn sweep_command(&self, tag: &RunTag) -> Option<String> {
         let args = self.command_line.as_deref()?;
-        Some(format!("imgsig cleanup --run {tag} {args}"))
+        let owner = format!("imgsig cleanup --run {tag} {args}");
+        match self.member.as_ref().and_then(|(_, c)| c.as_deref()) {
+            Some(member) => Some(format!("{owner} && imgsig cleanup --run {tag} {member}")),
+            None => Some(owner),
+        }
     }
 }
 
@@ -74,6 +101,8 @@ impl Target for OpenStackTarget {
 /// what the case creates (the consumer target's attempts build on it).
 pub(super) struct OpenStackAttempt {
     scope: Client,
+    /// The member's scope, when the target has a member.
+    member: Option<Client>,
     case_id: String,
     /// Whether the run ended in a transport failure (no answer).
     unreachable: AtomicBool,
@@ -83,6 +112,27 @@ impl OpenStackAttempt {
     /// The attempt's scope of the client.
     pub(super) fn scope(&self) -> &Client {
         &self.scope
+    }
+
+    /// The member, or why a case that needs one cannot run here.
+    pub(super) fn member(&self) -> Result<Member<'_>, Observed> {
+        let Some(client) = &self.member else {
+            return Err(Observed::Skipped {
+                why: "the case needs a user of another project on the same cloud \
+                      (imgsig run --member-cloud NAME)"
+                    .into(),
+            });
+        };
+        match (client.project_id(), client.user_id()) {
+            (Some(project), Some(user)) => Ok(Member {
+                client,
+                project,
+                user,
+            }),
+            _ => Err(Observed::Skipped {
+                why: "Keystone named no project or user for the member's token".into(),
+            }),
+        }
     }
 
     /// The case the attempt is at.
@@ -109,22 +159,40 @@ impl Attempt for OpenStackAttempt {
         context: &'a CaseContext,
     ) -> BoxFuture<'a, Observed> {
         Box::pin(async move {
-            upload(&self.scope, case, context)
-                .await
-                .map_or_else(|e| self.failed(&e), |u| u.observed)
+            match upload(self, case, context).await {
+                Ok(Ok(u)) => u.observed,
+                Ok(Err(skipped)) => skipped,
+                Err(e) => self.failed(&e),
+            }
         })
     }
 
+    /// The uploader's exchanges, then the member's.
     fn evidence(&self) -> Vec<Evidence> {
-        self.scope.exchanges().iter().map(evidence).collect()
+        let mut exchanges = self.scope.exchanges();
+        if let Some(member) = &self.member {
+            exchanges.extend(member.exchanges());
+        }
+        exchanges.iter().map(evidence).collect()
     }
 
+    /// The uploader's objects, then the member's (nothing of one depends
+    /// on the other's: Glance does not hold on to a certificate).
     fn cleanup(&self) -> BoxFuture<'_, Vec<Leftover>> {
-        Box::pin(clean(&self.scope, &self.case_id))
+        Box::pin(async move {
+            let mut left = clean(&self.scope, &self.case_id).await;
+            if let Some(member) = &self.member {
+                left.extend(clean(member, &self.case_id).await);
+            }
+            left
+        })
     }
 
     fn keep(&self) {
         self.scope.cleanup().keep();
+        if let Some(member) = &self.member {
+            member.cleanup().keep();
+        }
     }
 
     fn unreachable(&self) -> bool {
@@ -168,17 +236,40 @@ pub(super) struct Upload {
     pub observed: Observed,
 }
 
-/// Store the secret, create the image, upload, and look at what became of
-/// it; everything created is registered in `client`'s scope for cleanup.
+/// The member of a target: its scope, project and user.
+#[derive(Clone, Copy)]
+pub(super) struct Member<'a> {
+    /// Its scope of the member's client.
+    pub client: &'a Client,
+    /// Its project id.
+    pub project: &'a str,
+    /// Its user id.
+    pub user: &'a str,
+}
+
+/// Store the secret (in the member's project if the case says, shared
+/// with the uploader through a read ACL if it says so too), create the
+/// image, upload, and look at what became of it; everything created is
+/// registered in the scope of whoever created it, for cleanup. `Err`
+/// with the skip when the case needs a member the target lacks.
 pub(super) async fn upload(
-    client: &Client,
+    attempt: &OpenStackAttempt,
     case: &dyn RunnableCase,
     context: &CaseContext,
-) -> crate::Result<Upload> {
+) -> crate::Result<Result<Upload, Observed>> {
+    let client = attempt.scope();
     let name = context.run_tag.name(case.id());
     let mut secret_id = None;
     if let Some(secret) = case.secret() {
-        let stored = client
+        let member = match secret.owner {
+            SecretOwner::Uploader => None,
+            SecretOwner::OtherProjectShared | SecretOwner::OtherProject => match attempt.member() {
+                Ok(member) => Some(member),
+                Err(skipped) => return Ok(Err(skipped)),
+            },
+        };
+        let keeper = member.map_or(client, |m| m.client);
+        let stored = keeper
             .store_secret(&NewSecret {
                 name: name.clone(),
                 payload: secret.payload,
@@ -187,6 +278,15 @@ pub(super) async fn upload(
                 expiration: None,
             })
             .await?;
+        if let (SecretOwner::OtherProjectShared, Some(member)) = (secret.owner, member) {
+            let Some(uploader) = client.user_id() else {
+                return Ok(Err(Observed::Skipped {
+                    why: "Keystone named no user for the uploader's token, so no ACL can name it"
+                        .into(),
+                }));
+            };
+            member.client.share_secret(&stored.id, uploader).await?;
+        }
         secret_id = Some(stored.id);
     }
     let properties = case.properties(secret_id.as_deref());
@@ -198,7 +298,7 @@ pub(super) async fn upload(
         // Refusing the properties at creation is a refusal too (an
         // implementation may validate early).
         Err(crate::Error::Api(failure)) => {
-            return Ok(Upload {
+            return Ok(Ok(Upload {
                 secret_id,
                 image_id: None,
                 observed: Observed::Rejected {
@@ -207,7 +307,7 @@ pub(super) async fn upload(
                     image: ImageState::Deleted,
                     data_retained: false,
                 },
-            })
+            }))
         }
         Err(e) => return Err(e),
     };
@@ -234,9 +334,9 @@ pub(super) async fn upload(
             data_retained: listed_in_a_store || client.download_status(&image.id).await?.has_data,
         }
     };
-    Ok(Upload {
+    Ok(Ok(Upload {
         secret_id,
         image_id: Some(image.id),
         observed,
-    })
+    }))
 }

@@ -269,9 +269,12 @@ fn print_usage(layout: &Layout, legacy: bool) {
         "  {} image list          # the stack's own client",
         layout.bin("openstack").display()
     );
-    println!("  cargo xtask conformance --cloud {CLOUD}");
+    println!("  cargo xtask conformance --cloud {CLOUD} --member-cloud {CLOUD_MEMBER}");
     if legacy {
-        println!("  cargo xtask conformance --cloud {CLOUD_LEGACY} --profile glance-legacy");
+        println!(
+            "  cargo xtask conformance --cloud {CLOUD_LEGACY} --member-cloud {CLOUD_MEMBER} \
+             --profile glance-legacy"
+        );
     }
     println!("  cargo xtask live smoke | status | down");
 }

@@ -1,4 +1,5 @@
-//! `cert.*`: how the certificate is stored and what Glance checks of it.
+//! `cert.*`: how the certificate is stored (its payload's form, the
+//! project that holds it) and what Glance checks of it.
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
@@ -28,6 +29,7 @@ pub(super) fn cases() -> Result<Vec<Case>> {
     c.secret = Some(Secret {
         secret_type: "certificate".into(),
         payload: keys::pinned_certificate("rsa-1024")?.der().to_vec(),
+        owner: SecretOwner::Uploader,
     });
     // Seen on Keystone 30 / Barbican 23 / Glance 33 with castellan 5.8.0
     // (`cargo xtask live`): 400 "Unable to load PEM file". SPEC.md says
@@ -46,6 +48,7 @@ pub(super) fn cases() -> Result<Vec<Case>> {
     c.secret = Some(Secret {
         secret_type: "certificate".into(),
         payload: crate::crypto::cert::pem_of_der(&long_outer_length(&der)?),
+        owner: SecretOwner::Uploader,
     });
     out.push(c);
     for (what, nb, na, reason) in [
@@ -64,6 +67,27 @@ pub(super) fn cases() -> Result<Vec<Case>> {
     ] {
         let mut c = rsa.case(format!("cert.{what}"), reason.into())?;
         c.secret = Some(pem_secret(&keys::certificate_valid(key, what, nb, na)?)?);
+        out.push(c);
+    }
+    for (what, owner, reason) in [
+        (
+            "shared-by-acl",
+            SecretOwner::OtherProjectShared,
+            "the certificate stored by a user of another project whose read ACL names the \
+             uploader: Glance reads it with the uploader's token, and Barbican lets it",
+        ),
+        (
+            "not-shared",
+            SecretOwner::OtherProject,
+            "the certificate stored by a user of another project, not shared: Barbican refuses \
+             the uploader's token (403), so castellan's KeyManagerError and cursive's \
+             'Unable to retrieve certificate'",
+        ),
+    ] {
+        let mut c = rsa.case(format!("cert.project.{what}"), reason.into())?;
+        if let Some(s) = &mut c.secret {
+            s.owner = owner;
+        }
         out.push(c);
     }
     let p521 = Valid::new(

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use super::expect::expectations;
 use super::image::ImageSource;
 use super::keys;
-use super::{Case, CaseId, PssRecord, Secret, UuidRef};
+use super::{Case, CaseId, PssRecord, Secret, SecretOwner, UuidRef};
 use crate::crypto::cert::Certificate;
 use crate::crypto::{digest_reader, BackendKind, KeyAlgorithm, KeySpec, PrivateKey};
 use crate::spec::base64::encode;
@@ -78,6 +78,7 @@ pub(super) fn pem_secret(cert: &Certificate) -> Result<Secret> {
     Ok(Secret {
         secret_type: "certificate".to_owned(),
         payload: cert.to_pem()?,
+        owner: SecretOwner::Uploader,
     })
 }
 

@@ -247,6 +247,7 @@ pub(super) fn cases() -> Result<Vec<Case>> {
     c.secret = Some(Secret {
         secret_type: "certificate".into(),
         payload: b"this is not a certificate".to_vec(),
+        owner: SecretOwner::Uploader,
     });
     out.push(c);
     Ok(out)

@@ -15,8 +15,8 @@
 //! upload, evidence, cleanup and breaker; a consumer attempt adds the
 //! trusted certificates, the tamper and the question.
 //!
-//! A shared-image case (`con.shared.*`) needs a second identity, a user of
-//! another project ([`ConsumerTarget::with_member`]): the owner shares the
+//! A shared-image case (`con.shared.*`) needs the target's second identity,
+//! a user of another project ([`ConsumerTarget::with_member`]): the owner shares the
 //! image with that project (and, if the case says, the signing certificate
 //! with that user through a Barbican ACL), the member accepts it, stores
 //! the trusted certificates if they are the consumer's, and the consumer is
@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures_util::future::BoxFuture;
 
-use super::openstack::{self, clean, OpenStackAttempt};
+use super::openstack::{self, Member, OpenStackAttempt};
 use super::{Attempt, CaseContext, Evidence, Leftover, OpenStackTarget, Target};
 use crate::cases::consumer::SIGNING_NAME;
 use crate::cases::{RunnableCase, Sharing, Tamper};
@@ -53,9 +53,6 @@ pub enum Consumer {
 pub struct ConsumerTarget {
     cloud: OpenStackTarget,
     consumer: Consumer,
-    /// A user of another project, for the shared-image cases, and how
-    /// `imgsig` is pointed at it on a command line.
-    member: Option<(Client, Option<String>)>,
 }
 
 impl ConsumerTarget {
@@ -65,7 +62,6 @@ impl ConsumerTarget {
         ConsumerTarget {
             cloud: OpenStackTarget::new(client, name),
             consumer,
-            member: None,
         }
     }
 
@@ -73,7 +69,7 @@ impl ConsumerTarget {
     /// consumer of the shared-image cases (without one they are skipped);
     /// `command_line` points `imgsig cleanup` at it (`--cloud NAME`).
     pub fn with_member(mut self, member: Client, command_line: Option<String>) -> ConsumerTarget {
-        self.member = Some((member, command_line));
+        self.cloud = self.cloud.with_member(member, command_line);
         self
     }
 
@@ -101,7 +97,6 @@ impl Target for ConsumerTarget {
     fn attempt(&self, case_id: &str) -> Box<dyn Attempt> {
         Box::new(ConsumerAttempt {
             cloud: self.cloud.open(case_id),
-            member: self.member.as_ref().map(|(member, _)| member.scope()),
             consumer: self.consumer.clone(),
             answers: Mutex::default(),
         })
@@ -109,30 +104,17 @@ impl Target for ConsumerTarget {
 
     /// The owner's sweep, then the member's (its trusted certificates).
     fn sweep_command(&self, tag: &RunTag) -> Option<String> {
-        let owner = self.cloud.sweep_command(tag)?;
-        match self.member.as_ref().and_then(|(_, c)| c.as_deref()) {
-            Some(member) => Some(format!("{owner} && imgsig cleanup --run {tag} {member}")),
-            None => Some(owner),
-        }
+        self.cloud.sweep_command(tag)
     }
 }
 
 struct ConsumerAttempt {
-    /// The upload side: scope, evidence, cleanup.
+    /// The upload side: the owner's and the member's scopes, evidence,
+    /// cleanup.
     cloud: OpenStackAttempt,
-    /// The member's scope, for the shared-image cases.
-    member: Option<Client>,
     consumer: Consumer,
     /// The consumer's own evidence (its steps, an adapter's answer).
     answers: Mutex<Vec<Evidence>>,
-}
-
-/// The member of the shared-image cases: its scope, project and user.
-#[derive(Clone, Copy)]
-struct Member<'a> {
-    client: &'a Client,
-    project: &'a str,
-    user: &'a str,
 }
 
 /// The cloud prepared for one case.
@@ -176,14 +158,17 @@ impl ConsumerAttempt {
         };
         // A shared-image case needs its member before anything is made.
         let member = match side.shared {
-            Some(_) => match self.member() {
+            Some(_) => match self.cloud.member() {
                 Ok(member) => Some(member),
                 Err(skipped) => return Ok(Err(skipped)),
             },
             None => None,
         };
         let client = self.cloud.scope();
-        let upload = openstack::upload(client, case, context).await?;
+        let upload = match openstack::upload(&self.cloud, case, context).await? {
+            Ok(upload) => upload,
+            Err(skipped) => return Ok(Err(skipped)),
+        };
         let (Observed::Accepted { .. }, Some(image_id)) = (&upload.observed, upload.image_id)
         else {
             return Ok(Err(Observed::Error {
@@ -253,28 +238,6 @@ impl ConsumerAttempt {
             trusted_ids,
             names,
         }))
-    }
-
-    /// The member of the shared-image cases and its ids, or why the case
-    /// cannot run here.
-    fn member(&self) -> Result<Member<'_>, Observed> {
-        let Some(client) = &self.member else {
-            return Err(Observed::Skipped {
-                why: "a shared-image case needs a user of another project as the consumer \
-                      (imgsig run --member-cloud NAME)"
-                    .into(),
-            });
-        };
-        match (client.project_id(), client.user_id()) {
-            (Some(project), Some(user)) => Ok(Member {
-                client,
-                project,
-                user,
-            }),
-            _ => Err(Observed::Skipped {
-                why: "Keystone named no project or user for the member's token".into(),
-            }),
-        }
     }
 
     /// Share the image with the member's project (which accepts it) and,
@@ -393,9 +356,6 @@ impl Attempt for ConsumerAttempt {
 
     fn evidence(&self) -> Vec<Evidence> {
         let mut out = self.cloud.evidence();
-        if let Some(member) = &self.member {
-            out.extend(member.exchanges().iter().map(openstack::evidence));
-        }
         out.extend(
             self.answers
                 .lock()
@@ -407,23 +367,11 @@ impl Attempt for ConsumerAttempt {
     }
 
     fn cleanup(&self) -> BoxFuture<'_, Vec<Leftover>> {
-        Box::pin(async move {
-            // The member's first: its trusted certificates do not depend
-            // on the owner's image.
-            let mut left = match &self.member {
-                Some(member) => clean(member, self.cloud.case_id()).await,
-                None => Vec::new(),
-            };
-            left.extend(self.cloud.cleanup().await);
-            left
-        })
+        self.cloud.cleanup()
     }
 
     fn keep(&self) {
         self.cloud.keep();
-        if let Some(member) = &self.member {
-            member.cleanup().keep();
-        }
     }
 
     fn unreachable(&self) -> bool {
