@@ -333,19 +333,77 @@ async fn an_offset_past_sys_maxsize_is_the_first_page() {
     assert!(page.get("previous").is_none(), "{page}");
 }
 
+/// Each refusal of the `Secret` schema names its property, in the order
+/// Barbican's validator checks them.
 #[tokio::test]
 async fn bad_secrets_are_rejected_with_4xx() {
     let cloud = start().await;
     let token = admin_token(&cloud).await;
     let url = format!("{}/v1/secrets", cloud.urls().barbican);
-    let bodies = [
-        json!({"secret_type": "nonsense"}),
-        json!({"payload": "abc", "payload_content_encoding": "base64"}),
-        json!({"payload": "!!!", "payload_content_type": "application/octet-stream", "payload_content_encoding": "base64"}),
-        json!({"payload": "", "payload_content_type": "text/plain"}),
-        json!(["not", "an", "object"]),
+    let schema = |reason: &str, property: &str| {
+        format!(
+            "Provided object does not match schema 'Secret': {reason}. Invalid property: \
+             '{property}'"
+        )
+    };
+    let cases = [
+        (
+            json!({"payload": "abc", "payload_content_encoding": "base64"}),
+            schema(
+                "If 'payload' is supplied, 'payload_content_type' must also be supplied",
+                "payload_content_type",
+            ),
+        ),
+        (
+            json!({"payload_content_type": "text/plain"}),
+            schema(
+                "payload must be provided when payload_content_type is specified",
+                "payload",
+            ),
+        ),
+        (
+            json!({"payload": "abc", "payload_content_type": "text/plain",
+                   "payload_content_encoding": "base64"}),
+            schema(
+                "payload_content_encoding is not one of None",
+                "payload_content_encoding",
+            ),
+        ),
+        (
+            json!({"payload": "abc", "payload_content_type": "application/octet-stream"}),
+            schema(
+                "payload_content_encoding is not one of ['base64', 'binary']",
+                "payload_content_encoding",
+            ),
+        ),
+        (
+            json!({"payload": "", "payload_content_type": "text/plain"}),
+            schema("If 'payload' specified, must be non empty", "payload"),
+        ),
+        (
+            json!({"payload": "!!!", "payload_content_type": "application/octet-stream",
+                   "payload_content_encoding": "base64"}),
+            "Problem seen during crypto processing - Error while decoding payload: invalid \
+             base64."
+                .to_owned(),
+        ),
     ];
-    for body in bodies {
+    for (body, description) in cases {
+        let resp = client()
+            .post(&url)
+            .header("X-Auth-Token", &token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{body}");
+        let answer: Value = resp.json().await.unwrap();
+        assert_eq!(answer["description"], description.as_str(), "{body}");
+    }
+    for body in [
+        json!({"secret_type": "nonsense"}),
+        json!(["not", "an", "object"]),
+    ] {
         let resp = client()
             .post(&url)
             .header("X-Auth-Token", &token)

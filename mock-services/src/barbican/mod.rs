@@ -105,10 +105,6 @@ fn unauthorized(cloud: &Cloud) -> Response {
     resp
 }
 
-fn bad_request(description: &str) -> Response {
-    error(StatusCode::BAD_REQUEST, description)
-}
-
 /// A request Barbican refuses: its status and description, answered in
 /// Barbican's error body ([`error`]).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::acl::ReadAcl;
 use super::policy::Action;
-use super::{accepted, bad_request, error, permitted, secret_ref, Caller, Refusal};
+use super::{accepted, permitted, secret_ref, Caller, Refusal};
 use crate::http::{iso_micros_naive, json_response, media_type, now_micros, python_repr};
 use crate::Cloud;
 
@@ -195,120 +195,140 @@ struct NewSecret {
     expiration: Option<String>,
 }
 
+/// A refusal of the `Secret` schema: Barbican's 400 naming the property.
+fn schema_refusal(reason: &str, property: &str) -> Refusal {
+    Refusal::new(
+        StatusCode::BAD_REQUEST,
+        format!(
+            "Provided object does not match schema 'Secret': {reason}. Invalid property: \
+             '{property}'"
+        ),
+    )
+}
+
+impl NewSecret {
+    /// The request's body as a secret to store, refused as Barbican
+    /// refuses it (415 for a body that is not JSON, 400 for the schema).
+    fn read(headers: &HeaderMap, body: &[u8]) -> Result<NewSecret, Refusal> {
+        if media_type(headers).as_deref() != Some("application/json") {
+            return Err(Refusal::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported Media Type. Content-Type must be application/json.",
+            ));
+        }
+        serde_json::from_slice::<Value>(body)
+            .map_err(|e| e.to_string())
+            .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
+            .map_err(|e| schema_refusal(&e, "body"))
+    }
+
+    /// The secret type (`opaque` unless given), one of [`SECRET_TYPES`].
+    fn secret_type(&self) -> Result<String, Refusal> {
+        let secret_type = self.secret_type.as_deref().unwrap_or("opaque");
+        if !SECRET_TYPES.contains(&secret_type) {
+            return Err(schema_refusal(
+                &format!(
+                    "{} is not one of {}",
+                    python_repr(&Value::from(secret_type)),
+                    python_repr(&json!(SECRET_TYPES))
+                ),
+                "secret_type",
+            ));
+        }
+        Ok(secret_type.to_owned())
+    }
+
+    /// The payload's content type, where there is a payload: the schema's
+    /// pairing of payload, content type and encoding.
+    fn content_type(&self) -> Result<Option<ContentType>, Refusal> {
+        let (payload, given) = match (&self.payload, &self.payload_content_type) {
+            (None, None) => return Ok(None),
+            (None, Some(_)) => {
+                return Err(schema_refusal(
+                    "payload must be provided when payload_content_type is specified",
+                    "payload",
+                ))
+            }
+            (Some(_), None) => {
+                return Err(schema_refusal(
+                    "If 'payload' is supplied, 'payload_content_type' must also be supplied",
+                    "payload_content_type",
+                ))
+            }
+            (Some(payload), Some(given)) => (payload, given),
+        };
+        let parsed = ContentType::parse(given).ok_or_else(|| {
+            schema_refusal(
+                &format!(
+                    "payload_content_type is not one of {}",
+                    python_repr(&json!(SUPPORTED_CONTENT_TYPES))
+                ),
+                "payload_content_type",
+            )
+        })?;
+        match (parsed, self.payload_content_encoding.is_some()) {
+            (ContentType::Text, false) | (ContentType::Binary | ContentType::Pkcs8, true) => {}
+            (ContentType::Text, true) => {
+                return Err(schema_refusal(
+                    "payload_content_encoding is not one of None",
+                    "payload_content_encoding",
+                ))
+            }
+            (ContentType::Binary | ContentType::Pkcs8, false) => {
+                return Err(schema_refusal(
+                    "payload_content_encoding is not one of ['base64', 'binary']",
+                    "payload_content_encoding",
+                ))
+            }
+        }
+        if payload.is_empty() {
+            return Err(schema_refusal(
+                "If 'payload' specified, must be non empty",
+                "payload",
+            ));
+        }
+        Ok(Some(parsed))
+    }
+
+    /// The payload's bytes, decoded as its encoding says.
+    fn payload_bytes(&self) -> Result<Option<Bytes>, Refusal> {
+        let Some(payload) = &self.payload else {
+            return Ok(None);
+        };
+        match self.payload_content_encoding.as_deref() {
+            None => Ok(Some(Bytes::from(payload.clone().into_bytes()))),
+            Some("base64") => {
+                let compact: String = payload.split_whitespace().collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .map(|bytes| Some(Bytes::from(bytes)))
+                    .map_err(|_| {
+                        Refusal::new(
+                            StatusCode::BAD_REQUEST,
+                            "Problem seen during crypto processing - Error while decoding \
+                             payload: invalid base64.",
+                        )
+                    })
+            }
+            Some(other) => Err(schema_refusal(
+                &format!("payload_content_encoding '{other}' is not supported"),
+                "payload_content_encoding",
+            )),
+        }
+    }
+}
+
 pub(super) async fn create(
     State(cloud): State<Arc<Cloud>>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    if let Err(refused) = caller.enforce(Action::Create, None) {
-        return refused.into_response();
-    }
-    if media_type(&headers).as_deref() != Some("application/json") {
-        return error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported Media Type. Content-Type must be application/json.",
-        );
-    }
-    let new: NewSecret = match serde_json::from_slice::<Value>(&body)
-        .map_err(|e| e.to_string())
-        .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
-    {
-        Ok(n) => n,
-        Err(e) => {
-            return bad_request(&format!(
-                "Provided object does not match schema 'Secret': {e}. Invalid property: 'body'"
-            ))
-        }
-    };
-    let secret_type = new.secret_type.unwrap_or_else(|| "opaque".into());
-    if !SECRET_TYPES.contains(&secret_type.as_str()) {
-        return bad_request(&format!(
-            "Provided object does not match schema 'Secret': {} is not one of {}. Invalid \
-             property: 'secret_type'",
-            python_repr(&Value::from(secret_type.as_str())),
-            python_repr(&json!(SECRET_TYPES))
-        ));
-    }
-    let invalid = |reason: &str, property: &str| {
-        bad_request(&format!(
-            "Provided object does not match schema 'Secret': {reason}. Invalid property: \
-             '{property}'"
-        ))
-    };
-    let mut content_type = None;
-    let payload = match (&new.payload, &new.payload_content_type) {
-        (None, Some(_)) => {
-            return invalid(
-                "payload must be provided when payload_content_type is specified",
-                "payload",
-            )
-        }
-        (None, None) => None,
-        (Some(_), None) => {
-            return invalid(
-                "If 'payload' is supplied, 'payload_content_type' must also be supplied",
-                "payload_content_type",
-            )
-        }
-        (Some(p), Some(given)) => {
-            let Some(parsed) = ContentType::parse(given) else {
-                return invalid(
-                    &format!(
-                        "payload_content_type is not one of {}",
-                        python_repr(&json!(SUPPORTED_CONTENT_TYPES))
-                    ),
-                    "payload_content_type",
-                );
-            };
-            let encoding = new.payload_content_encoding.as_deref();
-            match (parsed, encoding) {
-                (ContentType::Text, None) | (ContentType::Binary | ContentType::Pkcs8, Some(_)) => {
-                }
-                (ContentType::Text, Some(_)) => {
-                    return invalid(
-                        "payload_content_encoding is not one of None",
-                        "payload_content_encoding",
-                    )
-                }
-                (ContentType::Binary | ContentType::Pkcs8, None) => {
-                    return invalid(
-                        "payload_content_encoding is not one of ['base64', 'binary']",
-                        "payload_content_encoding",
-                    )
-                }
-            }
-            if p.is_empty() {
-                return invalid("If 'payload' specified, must be non empty", "payload");
-            }
-            content_type = Some(parsed);
-            Some(p)
-        }
-    };
-    let payload = match payload {
-        None => None,
-        Some(p) => match new.payload_content_encoding.as_deref() {
-            Some("base64") => {
-                let compact: String = p.split_whitespace().collect();
-                match base64::engine::general_purpose::STANDARD.decode(compact) {
-                    Ok(bytes) => Some(Bytes::from(bytes)),
-                    Err(_) => {
-                        return bad_request(
-                            "Problem seen during crypto processing - Error while decoding \
-                             payload: invalid base64.",
-                        )
-                    }
-                }
-            }
-            None => Some(Bytes::from(p.clone().into_bytes())),
-            Some(other) => {
-                return bad_request(&format!(
-                    "Provided object does not match schema 'Secret': payload_content_encoding \
-                     '{other}' is not supported. Invalid property: 'payload_content_encoding'"
-                ))
-            }
-        },
-    };
+) -> Result<Response, Refusal> {
+    caller.enforce(Action::Create, None)?;
+    let new = NewSecret::read(&headers, &body)?;
+    let secret_type = new.secret_type()?;
+    let content_type = new.content_type()?;
+    let payload = new.payload_bytes()?;
     let created = now_micros();
     let secret = Secret {
         id: uuid::Uuid::new_v4().to_string(),
@@ -332,7 +352,7 @@ pub(super) async fn create(
     if let Ok(v) = HeaderValue::from_str(&reference) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
-    resp
+    Ok(resp)
 }
 
 /// Whether `Accept` asks for JSON metadata (absent, `*/*` or JSON).
@@ -359,20 +379,20 @@ pub(super) async fn show(
         Action::Decrypt("Secret retrieval")
     };
     let secret = permitted(&cloud, &caller, &id, action)?;
-    Ok(if json {
-        json_response(StatusCode::OK, &metadata(&cloud, &secret))
+    if json {
+        Ok(json_response(StatusCode::OK, &metadata(&cloud, &secret)))
     } else {
         payload_response(&secret, &headers)
-    })
+    }
 }
 
-fn payload_response(secret: &Secret, headers: &HeaderMap) -> Response {
+fn payload_response(secret: &Secret, headers: &HeaderMap) -> Result<Response, Refusal> {
     let (Some(payload), Some(content_type)) = (&secret.payload, &secret.payload_content_type)
     else {
-        return error(
+        return Err(Refusal::new(
             StatusCode::NOT_FOUND,
             "Not Found. Sorry but your secret has no payload.",
-        );
+        ));
     };
     // Barbican hands a payload over as bytes or, when text is asked for and
     // the bytes are UTF-8, as text (`openstack secret get --payload` asks
@@ -387,14 +407,17 @@ fn payload_response(secret: &Secret, headers: &HeaderMap) -> Response {
         (true, _) => content_type.as_str(),
         (false, true) => "text/plain; charset=utf-8",
         (false, false) => {
-            return error(StatusCode::NOT_ACCEPTABLE, "Wrong payload content-type");
+            return Err(Refusal::new(
+                StatusCode::NOT_ACCEPTABLE,
+                "Wrong payload content-type",
+            ));
         }
     };
     let mut resp = (StatusCode::OK, payload.clone()).into_response();
     if let Ok(v) = HeaderValue::from_str(content_type) {
         resp.headers_mut().insert(header::CONTENT_TYPE, v);
     }
-    resp
+    Ok(resp)
 }
 
 pub(super) async fn payload(
@@ -409,7 +432,7 @@ pub(super) async fn payload(
         &id,
         Action::Decrypt("Secret payload retrieval"),
     )?;
-    Ok(payload_response(&secret, &headers))
+    payload_response(&secret, &headers)
 }
 
 pub(super) async fn remove(
