@@ -528,9 +528,14 @@ async fn patch_adds_replaces_and_removes_properties() {
         patch(json!({"op": "add"}), PATCH).await.status(),
         StatusCode::BAD_REQUEST
     );
+    // Glance 33 names the patch types in `Accept-Patch` too, whatever the
+    // rendering (asked on the live stack on 2026-12-03 as JSON, HTML and
+    // `*/*`).
+    let refused = patch(json!([]), "application/json").await;
+    assert_eq!(refused.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(
-        patch(json!([]), "application/json").await.status(),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
+        refused.headers()["accept-patch"],
+        "application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch"
     );
 }
 

@@ -6,7 +6,7 @@
 //! `harness/contract/tests/fixtures/glance33-formats.jsonl`).
 
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -28,6 +28,9 @@ pub struct Failure {
     /// The message is webob's whole explanation and detail already (a 415
     /// with a detail), rendered without the default template's padding.
     whole: bool,
+    /// Headers the exception carries (webob's `headers=`), sent with any
+    /// rendering.
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Failure {
@@ -38,6 +41,7 @@ impl Failure {
             message: message.into(),
             detail: String::new(),
             whole: false,
+            headers: Vec::new(),
         }
     }
 
@@ -96,15 +100,21 @@ impl Failure {
     }
 
     /// 415 for a `PATCH` that is not a JSON patch (`images.py`'s
-    /// `_get_change_operations`, recorded).
+    /// `update` deserializer, recorded): the media types it takes are
+    /// named in the text and in `Accept-Patch`.
     pub fn patch_content_type(headers: &HeaderMap) -> Failure {
+        const ACCEPT_PATCH: &str = "application/openstack-images-v2.0-json-patch, \
+                                    application/openstack-images-v2.1-json-patch";
         let got = header_str(headers, header::CONTENT_TYPE.as_str()).unwrap_or_default();
-        Failure::unsupported_media_type(media_type_explanation(
+        let mut failure = Failure::unsupported_media_type(media_type_explanation(
             got,
-            "Image PATCH expects Content-Type one of: \
-             application/openstack-images-v2.0-json-patch, \
-             application/openstack-images-v2.1-json-patch",
-        ))
+            &format!("Image PATCH expects Content-Type one of: {ACCEPT_PATCH}"),
+        ));
+        failure.headers.push((
+            HeaderName::from_static("accept-patch"),
+            HeaderValue::from_static(ACCEPT_PATCH),
+        ));
+        failure
     }
 
     /// 400 for a body that is not JSON.
@@ -163,11 +173,18 @@ impl Failure {
 
     /// The response for a client that sent `accept`.
     pub fn render(&self, accept: Option<&str>) -> Response {
-        let (body, content_type) = match negotiate(accept) {
-            Rendering::Json => return json_response(self.status, &self.json()),
-            Rendering::Html => (self.html(), "text/html; charset=UTF-8"),
-            Rendering::Plain => (self.plain(), "text/plain; charset=UTF-8"),
+        let mut resp = match negotiate(accept) {
+            Rendering::Json => json_response(self.status, &self.json()),
+            Rendering::Html => self.text(self.html(), "text/html; charset=UTF-8"),
+            Rendering::Plain => self.text(self.plain(), "text/plain; charset=UTF-8"),
         };
+        for (name, value) in &self.headers {
+            resp.headers_mut().insert(name.clone(), value.clone());
+        }
+        resp
+    }
+
+    fn text(&self, body: String, content_type: &'static str) -> Response {
         let mut resp = (self.status, body).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
