@@ -12,14 +12,13 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 use bytes::Bytes;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::policy::Action;
+use super::schema::{best_match, load_body, Fault};
 use super::secrets::Secret;
 use super::{accepted, lookup, permitted, secret_ref, Caller, Refusal};
-use crate::http::{
-    iso_micros_naive, json_response, media_type, now_micros, python_repr, raw_json_response,
-};
+use crate::http::{iso_micros_naive, json_response, media_type, now_micros, raw_json_response};
 use crate::Cloud;
 
 /// The longest user id Barbican's schema takes.
@@ -233,24 +232,10 @@ pub(super) async fn beyond(
     }
 }
 
-/// The body as Barbican's `load_body` reads it: JSON, every string
-/// stripped of surrounding whitespace, then the `ACL` schema.
+/// The body as Barbican's `load_body` reads it, then the `ACL` schema.
 fn read_body(body: &[u8]) -> Result<Option<Change>, Refusal> {
-    let bad_request = |description: String| Refusal::new(StatusCode::BAD_REQUEST, description);
-    let mut value: Value =
-        serde_json::from_slice(body).map_err(|_| bad_request("Malformed JSON".into()))?;
-    strip_whitespace(&mut value);
-    validate(&value).map_err(|fault| {
-        bad_request(format!(
-            "Provided object does not match schema 'ACL': {}. Invalid property: '{}'",
-            fault.message,
-            if fault.path.is_empty() {
-                "None"
-            } else {
-                "read"
-            }
-        ))
-    })?;
+    let value = load_body(body)?;
+    validate(&value).map_err(|fault| fault.refusal("ACL"))?;
     let Some(read) = value.get("read").and_then(Value::as_object) else {
         return Ok(None);
     };
@@ -270,37 +255,6 @@ fn read_body(body: &[u8]) -> Result<Option<Change>, Refusal> {
     }))
 }
 
-/// Barbican's `strip_whitespace`.
-fn strip_whitespace(value: &mut Value) {
-    match value {
-        Value::String(s) => {
-            let stripped = s.trim();
-            if stripped.len() != s.len() {
-                *s = stripped.to_owned();
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(strip_whitespace),
-        Value::Object(fields) => fields.values_mut().for_each(strip_whitespace),
-        _ => {}
-    }
-}
-
-/// A schema violation: where in the body, and jsonschema's words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Fault {
-    path: Vec<String>,
-    message: String,
-}
-
-impl Fault {
-    fn at(path: &[&str], message: String) -> Fault {
-        Fault {
-            path: path.iter().map(|p| (*p).to_owned()).collect(),
-            message,
-        }
-    }
-}
-
 /// The `ACL` schema (`validators.ACLValidator`): an object with at most
 /// `read`, itself an object with at most `users` (strings of up to 255
 /// characters) and `project-access` (a boolean). Of several faults the one
@@ -311,45 +265,35 @@ impl Fault {
 /// user (draft 4); the mock holds every user to it.
 fn validate(body: &Value) -> Result<(), Fault> {
     let Some(fields) = body.as_object() else {
-        return Err(not_of_type(&[], body, "object"));
+        return Err(Fault::not_of_type(&[], body, &["object"]));
     };
     let mut faults = Vec::new();
     if let Some(read) = fields.get("read") {
         validate_read(read, &mut faults);
     }
-    if let Some(fault) = additional(&[], fields, &["read"]) {
+    if let Some(fault) = Fault::additional(&[], fields, &["read"]) {
         faults.push(fault);
     }
-    // Python's `max` by `(-len(path), path)`: the first of the greatest.
-    let key = |f: &Fault| (std::cmp::Reverse(f.path.len()), f.path.clone());
-    let best = faults.into_iter().reduce(|best, fault| {
-        if key(&fault) > key(&best) {
-            fault
-        } else {
-            best
-        }
-    });
-    best.map_or(Ok(()), Err)
+    best_match(faults).map_or(Ok(()), Err)
 }
 
 fn validate_read(read: &Value, faults: &mut Vec<Fault>) {
     let Some(fields) = read.as_object() else {
-        faults.push(not_of_type(&["read"], read, "object"));
+        faults.push(Fault::not_of_type(&["read"], read, &["object"]));
         return;
     };
     if let Some(users) = fields.get("users") {
         match users.as_array() {
-            None => faults.push(not_of_type(&["read", "users"], users, "array")),
+            None => faults.push(Fault::not_of_type(&["read", "users"], users, &["array"])),
             Some(users) => {
                 // The first user that does not fit (Barbican checks only
                 // the first of them).
                 let path = ["read", "users", "0"];
                 let misfit = users.iter().find_map(|user| match user.as_str() {
-                    None => Some(not_of_type(&path, user, "string")),
-                    Some(id) if id.chars().count() > MAX_USER_ID => Some(Fault::at(
-                        &path,
-                        format!("{} is too long", python_repr(user)),
-                    )),
+                    None => Some(Fault::not_of_type(&path, user, &["string"])),
+                    Some(id) if id.chars().count() > MAX_USER_ID => {
+                        Some(Fault::too_long(&path, user))
+                    }
                     Some(_) => None,
                 });
                 faults.extend(misfit);
@@ -357,37 +301,15 @@ fn validate_read(read: &Value, faults: &mut Vec<Fault>) {
         }
     }
     if let Some(access) = fields.get("project-access").filter(|a| !a.is_boolean()) {
-        faults.push(not_of_type(&["read", "project-access"], access, "boolean"));
+        faults.push(Fault::not_of_type(
+            &["read", "project-access"],
+            access,
+            &["boolean"],
+        ));
     }
-    if let Some(fault) = additional(&["read"], fields, &["users", "project-access"]) {
+    if let Some(fault) = Fault::additional(&["read"], fields, &["users", "project-access"]) {
         faults.push(fault);
     }
-}
-
-fn not_of_type(path: &[&str], value: &Value, kind: &str) -> Fault {
-    Fault::at(
-        path,
-        format!("{} is not of type '{kind}'", python_repr(value)),
-    )
-}
-
-/// `additionalProperties: false`: the fields beyond `known`, in order.
-fn additional(path: &[&str], fields: &Map<String, Value>, known: &[&str]) -> Option<Fault> {
-    let extra: Vec<String> = fields
-        .keys()
-        .filter(|k| !known.contains(&k.as_str()))
-        .map(|k| python_repr(&Value::from(k.as_str())))
-        .collect();
-    let verb = if extra.len() == 1 { "was" } else { "were" };
-    (!extra.is_empty()).then(|| {
-        Fault::at(
-            path,
-            format!(
-                "Additional properties are not allowed ({} {verb} unexpected)",
-                extra.join(", ")
-            ),
-        )
-    })
 }
 
 #[cfg(test)]

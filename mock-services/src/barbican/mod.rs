@@ -4,6 +4,7 @@
 mod acl;
 mod listing;
 mod policy;
+mod schema;
 mod secrets;
 
 use std::sync::Arc;

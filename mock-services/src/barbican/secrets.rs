@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Extension, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
 use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::acl::ReadAcl;
 use super::policy::Action;
+use super::schema::{best_match, load_body, Fault};
 use super::{accepted, permitted, secret_ref, Caller, Refusal};
 use crate::http::{iso_micros_naive, json_response, media_type, now_micros, python_repr};
 use crate::Cloud;
@@ -193,6 +193,9 @@ struct NewSecret {
     bit_length: Option<u64>,
     mode: Option<String>,
     expiration: Option<String>,
+    /// `payload_content_type` is in the body, even as `null`.
+    #[serde(skip)]
+    content_type_given: bool,
 }
 
 /// A refusal of the `Secret` schema: Barbican's 400 naming the property.
@@ -208,7 +211,8 @@ fn schema_refusal(reason: &str, property: &str) -> Refusal {
 
 impl NewSecret {
     /// The request's body as a secret to store, refused as Barbican
-    /// refuses it (415 for a body that is not JSON, 400 for the schema).
+    /// refuses it: 415 for a body that is not JSON, 400 "Malformed JSON",
+    /// then the `Secret` schema ([`validate`]).
     fn read(headers: &HeaderMap, body: &[u8]) -> Result<NewSecret, Refusal> {
         if media_type(headers).as_deref() != Some("application/json") {
             return Err(Refusal::new(
@@ -216,34 +220,37 @@ impl NewSecret {
                 "Unsupported Media Type. Content-Type must be application/json.",
             ));
         }
-        serde_json::from_slice::<Value>(body)
-            .map_err(|e| e.to_string())
-            .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string()))
-            .map_err(|e| schema_refusal(&e, "body"))
+        let mut value = load_body(body)?;
+        validate(&value).map_err(|fault| fault.refusal("Secret"))?;
+        // jsonschema's integers include 1.0; the column holds 1.
+        if let Some(bits) = value.get_mut("bit_length") {
+            if let Some(n) = bits.as_f64().filter(|_| !bits.is_i64()) {
+                *bits = Value::from(n as i64);
+            }
+        }
+        let content_type_given = value.get("payload_content_type").is_some();
+        let mut new: NewSecret = serde_json::from_value(value).map_err(|e| {
+            Refusal::new(
+                StatusCode::BAD_REQUEST,
+                format!("Provided object does not match schema 'Secret': {e}"),
+            )
+        })?;
+        new.content_type_given = content_type_given;
+        Ok(new)
     }
 
-    /// The secret type (`opaque` unless given), one of [`SECRET_TYPES`].
-    fn secret_type(&self) -> Result<String, Refusal> {
-        let secret_type = self.secret_type.as_deref().unwrap_or("opaque");
-        if !SECRET_TYPES.contains(&secret_type) {
-            return Err(schema_refusal(
-                &format!(
-                    "{} is not one of {}",
-                    python_repr(&Value::from(secret_type)),
-                    python_repr(&json!(SECRET_TYPES))
-                ),
-                "secret_type",
-            ));
-        }
-        Ok(secret_type.to_owned())
+    /// The secret type: `opaque` unless given (the schema checked it).
+    fn secret_type(&self) -> String {
+        self.secret_type.clone().unwrap_or_else(|| "opaque".into())
     }
 
     /// The payload's content type, where there is a payload: the schema's
     /// pairing of payload, content type and encoding.
     fn content_type(&self) -> Result<Option<ContentType>, Refusal> {
         let (payload, given) = match (&self.payload, &self.payload_content_type) {
-            (None, None) => return Ok(None),
-            (None, Some(_)) => {
+            (None, _) if !self.content_type_given => return Ok(None),
+            // Given, even as `null`.
+            (None, _) => {
                 return Err(schema_refusal(
                     "payload must be provided when payload_content_type is specified",
                     "payload",
@@ -251,7 +258,7 @@ impl NewSecret {
             }
             (Some(_), None) => {
                 return Err(schema_refusal(
-                    "If 'payload' is supplied, 'payload_content_type' must also be supplied",
+                    "If 'payload' is supplied, 'payload_content_type' must also be supplied.",
                     "payload_content_type",
                 ))
             }
@@ -290,31 +297,191 @@ impl NewSecret {
         Ok(Some(parsed))
     }
 
-    /// The payload's bytes, decoded as its encoding says.
+    /// The payload's bytes: as given, or decoded as Python's
+    /// `base64.b64decode` decodes (the schema allows no other encoding).
     fn payload_bytes(&self) -> Result<Option<Bytes>, Refusal> {
         let Some(payload) = &self.payload else {
             return Ok(None);
         };
-        match self.payload_content_encoding.as_deref() {
+        match self.payload_content_encoding {
             None => Ok(Some(Bytes::from(payload.clone().into_bytes()))),
-            Some("base64") => {
-                let compact: String = payload.split_whitespace().collect();
-                base64::engine::general_purpose::STANDARD
-                    .decode(compact)
-                    .map(|bytes| Some(Bytes::from(bytes)))
-                    .map_err(|_| {
-                        Refusal::new(
-                            StatusCode::BAD_REQUEST,
-                            "Problem seen during crypto processing - Error while decoding \
-                             payload: invalid base64.",
-                        )
-                    })
-            }
-            Some(other) => Err(schema_refusal(
-                &format!("payload_content_encoding '{other}' is not supported"),
-                "payload_content_encoding",
-            )),
+            Some(_) => python_b64decode(payload)
+                .map(|bytes| Some(Bytes::from(bytes)))
+                .ok_or_else(|| {
+                    schema_refusal("Invalid payload for payload_content_encoding", "payload")
+                }),
         }
+    }
+}
+
+/// What the `Secret` schema says of one property, in its keywords' order.
+struct Property {
+    name: &'static str,
+    /// `type`: JSON Schema's names.
+    types: &'static [&'static str],
+    max_length: Option<usize>,
+    /// `minimum` and `maximum`.
+    range: Option<(i64, i64)>,
+    /// `enum`, where there is one.
+    one_of: &'static [&'static str],
+}
+
+impl Property {
+    const fn new(name: &'static str, types: &'static [&'static str]) -> Property {
+        Property {
+            name,
+            types,
+            max_length: None,
+            range: None,
+            one_of: &[],
+        }
+    }
+
+    const fn max_length(self, n: usize) -> Property {
+        Property {
+            max_length: Some(n),
+            ..self
+        }
+    }
+
+    /// The first of its keywords `value` fails.
+    fn fault(&self, value: &Value) -> Option<Fault> {
+        let path = [self.name];
+        if !self.types.iter().any(|t| is_of_type(value, t)) {
+            return Some(Fault::not_of_type(&path, value, self.types));
+        }
+        if let (Some(max), Some(s)) = (self.max_length, value.as_str()) {
+            if s.chars().count() > max {
+                return Some(Fault::too_long(&path, value));
+            }
+        }
+        if let (Some((min, max)), Some(n)) = (self.range, value.as_f64()) {
+            let bound = if n < min as f64 {
+                Some(("less than the minimum", min))
+            } else if n > max as f64 {
+                Some(("greater than the maximum", max))
+            } else {
+                None
+            };
+            if let Some((what, bound)) = bound {
+                let message = format!("{} is {what} of {bound}", python_repr(value));
+                return Some(Fault::at(&path, message));
+            }
+        }
+        let listed = |s: &str| self.one_of.contains(&s);
+        if !self.one_of.is_empty() && !value.as_str().is_some_and(listed) {
+            let message = format!(
+                "{} is not one of {}",
+                python_repr(value),
+                python_repr(&json!(self.one_of))
+            );
+            return Some(Fault::at(&path, message));
+        }
+        None
+    }
+}
+
+/// jsonschema's (draft 2020-12) `type` test: an integer may be written
+/// `1.0`; a boolean is no integer.
+fn is_of_type(value: &Value, kind: &str) -> bool {
+    match kind {
+        "string" => value.is_string(),
+        "null" => value.is_null(),
+        "object" => value.is_object(),
+        "integer" => {
+            value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
+        _ => false,
+    }
+}
+
+/// Barbican 23's `NewSecretValidator` schema, in its order.
+const SECRET_SCHEMA: [Property; 11] = [
+    Property::new("name", &["string", "null"]).max_length(255),
+    Property::new("algorithm", &["string"]).max_length(255),
+    Property::new("mode", &["string"]).max_length(255),
+    Property {
+        range: Some((1, 32767)),
+        ..Property::new("bit_length", &["integer"])
+    },
+    Property::new("expiration", &["string"]).max_length(255),
+    Property::new("payload", &["string"]),
+    Property {
+        one_of: &SECRET_TYPES,
+        ..Property::new("secret_type", &["string"]).max_length(80)
+    },
+    Property::new("payload_content_type", &["string", "null"]).max_length(255),
+    Property {
+        one_of: &["base64"],
+        ..Property::new("payload_content_encoding", &["string"]).max_length(255)
+    },
+    Property {
+        one_of: &["true", "false"],
+        ..Property::new("transport_key_needed", &["string"])
+    },
+    Property::new("transport_key_id", &["string"]),
+];
+
+/// The `Secret` schema: an object whose properties are as
+/// [`SECRET_SCHEMA`] says; of several faults, jsonschema's best match.
+fn validate(body: &Value) -> Result<(), Fault> {
+    let Some(fields) = body.as_object() else {
+        return Err(Fault::not_of_type(&[], body, &["object"]));
+    };
+    let faults = SECRET_SCHEMA
+        .iter()
+        .filter_map(|p| p.fault(fields.get(p.name)?))
+        .collect();
+    best_match(faults).map_or(Ok(()), Err)
+}
+
+/// Python's `base64.b64decode(s)` (binascii's non-strict mode): characters
+/// outside the alphabet are skipped, a pad that completes a quantum ends
+/// the input, and a last quantum of one or three characters is an error
+/// (`None`); so is a string that is not ASCII.
+fn python_b64decode(s: &str) -> Option<Vec<u8>> {
+    if !s.is_ascii() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    let (mut quad, mut pads, mut left) = (0u8, 0u8, 0u32);
+    for c in s.bytes() {
+        if c == b'=' {
+            pads += 1;
+            if quad >= 2 && quad + pads >= 4 {
+                // The quantum's whole bytes, as binascii has already
+                // written them.
+                let bytes = (left << (6 * u32::from(4 - quad))).to_be_bytes();
+                out.extend_from_slice(&bytes[1..usize::from(quad)]);
+                return Some(out);
+            }
+            continue;
+        }
+        let Some(v) = base64_value(c) else {
+            continue;
+        };
+        pads = 0;
+        left = (left << 6) | u32::from(v);
+        quad += 1;
+        if quad == 4 {
+            out.extend_from_slice(&left.to_be_bytes()[1..]);
+            (quad, left) = (0, 0);
+        }
+    }
+    // One character over: "cannot be 1 more than a multiple of 4"; two
+    // or three: "Incorrect padding".
+    (quad == 0).then_some(out)
+}
+
+/// The value of a standard base64 character.
+fn base64_value(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
     }
 }
 
@@ -326,7 +493,7 @@ pub(super) async fn create(
 ) -> Result<Response, Refusal> {
     caller.enforce(Action::Create, None)?;
     let new = NewSecret::read(&headers, &body)?;
-    let secret_type = new.secret_type()?;
+    let secret_type = new.secret_type();
     let content_type = new.content_type()?;
     let payload = new.payload_bytes()?;
     let created = now_micros();
@@ -394,6 +561,11 @@ fn payload_response(secret: &Secret, headers: &HeaderMap) -> Result<Response, Re
             "Not Found. Sorry but your secret has no payload.",
         ));
     };
+    // An empty payload (base64 of nothing but skipped characters) is
+    // pecan's empty answer.
+    if payload.is_empty() {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     // Barbican hands a payload over as bytes or, when text is asked for and
     // the bytes are UTF-8, as text (`openstack secret get --payload` asks
     // for text/plain by default).
