@@ -75,13 +75,12 @@ async fn a_certificate_round_trips_as_stored() {
     );
     assert_eq!(meta["secret_ref"], base.as_str());
 
-    let payload = client()
-        .get(format!("{base}/payload"))
-        .header("X-Auth-Token", &token)
-        .header("Accept", "application/octet-stream")
-        .send()
-        .await
-        .unwrap();
+    let payload = get_as(
+        &format!("{base}/payload"),
+        &token,
+        "application/octet-stream",
+    )
+    .await;
     assert_eq!(payload.status(), StatusCode::OK);
     assert_eq!(
         payload.headers()["content-type"],
@@ -333,6 +332,17 @@ async fn an_offset_past_sys_maxsize_is_the_first_page() {
     assert!(page.get("previous").is_none(), "{page}");
 }
 
+/// `GET url` with `token`, asking for `accept`.
+async fn get_as(url: &str, token: &str, accept: &str) -> reqwest::Response {
+    client()
+        .get(url)
+        .header("X-Auth-Token", token)
+        .header("Accept", accept)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Every body `xtask/scripts/record_barbican23_secret_create.py` sent the
 /// live Barbican 23 (recorded on 2026-12-03) gets the same answer: the
 /// refusal's description word for word, or the secret stored as it stored
@@ -360,23 +370,17 @@ async fn storing_secrets_answers_as_the_live_barbican_23_did() {
         let answer: Value = resp.json().await.unwrap();
         if got["status"] == 201 {
             let reference = answer["secret_ref"].as_str().unwrap();
-            let meta: Value = client()
-                .get(reference)
-                .header("X-Auth-Token", &token)
-                .header("Accept", "application/json")
-                .send()
+            let meta: Value = get_as(reference, &token, "application/json")
                 .await
-                .unwrap()
                 .json()
                 .await
                 .unwrap();
-            let payload = client()
-                .get(format!("{reference}/payload"))
-                .header("X-Auth-Token", &token)
-                .header("Accept", "application/octet-stream")
-                .send()
-                .await
-                .unwrap();
+            let payload = get_as(
+                &format!("{reference}/payload"),
+                &token,
+                "application/octet-stream",
+            )
+            .await;
             got["secret_type"] = meta["secret_type"].clone();
             got["bit_length"] = meta["bit_length"].clone();
             got["payload_status"] = payload.status().as_u16().into();

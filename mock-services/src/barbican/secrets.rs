@@ -8,6 +8,7 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use imgsig_contract::base64::decode_lenient;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -305,9 +306,9 @@ impl NewSecret {
         };
         match self.payload_content_encoding {
             None => Ok(Some(Bytes::from(payload.clone().into_bytes()))),
-            Some(_) => python_b64decode(payload)
+            Some(_) => decode_lenient(payload)
                 .map(|bytes| Some(Bytes::from(bytes)))
-                .ok_or_else(|| {
+                .map_err(|_| {
                     schema_refusal("Invalid payload for payload_content_encoding", "payload")
                 }),
         }
@@ -433,56 +434,6 @@ fn validate(body: &Value) -> Result<(), Fault> {
         .filter_map(|p| p.fault(fields.get(p.name)?))
         .collect();
     best_match(faults).map_or(Ok(()), Err)
-}
-
-/// Python's `base64.b64decode(s)` (binascii's non-strict mode): characters
-/// outside the alphabet are skipped, a pad that completes a quantum ends
-/// the input, and a last quantum of one or three characters is an error
-/// (`None`); so is a string that is not ASCII.
-fn python_b64decode(s: &str) -> Option<Vec<u8>> {
-    if !s.is_ascii() {
-        return None;
-    }
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
-    let (mut quad, mut pads, mut left) = (0u8, 0u8, 0u32);
-    for c in s.bytes() {
-        if c == b'=' {
-            pads += 1;
-            if quad >= 2 && quad + pads >= 4 {
-                // The quantum's whole bytes, as binascii has already
-                // written them.
-                let bytes = (left << (6 * u32::from(4 - quad))).to_be_bytes();
-                out.extend_from_slice(&bytes[1..usize::from(quad)]);
-                return Some(out);
-            }
-            continue;
-        }
-        let Some(v) = base64_value(c) else {
-            continue;
-        };
-        pads = 0;
-        left = (left << 6) | u32::from(v);
-        quad += 1;
-        if quad == 4 {
-            out.extend_from_slice(&left.to_be_bytes()[1..]);
-            (quad, left) = (0, 0);
-        }
-    }
-    // One character over: "cannot be 1 more than a multiple of 4"; two
-    // or three: "Incorrect padding".
-    (quad == 0).then_some(out)
-}
-
-/// The value of a standard base64 character.
-fn base64_value(c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
 }
 
 pub(super) async fn create(
