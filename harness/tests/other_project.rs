@@ -14,7 +14,8 @@ use imgsig::run::{run_cases, RunOptions};
 use imgsig::spec::{Observed, Profile};
 use imgsig::tag::RunTag;
 use imgsig::targets::adapter::{AdapterMode, AdapterTarget};
-use imgsig::targets::{OpenStackTarget, Target};
+use imgsig::targets::consumer::Consumer;
+use imgsig::targets::{ConsumerTarget, OpenStackTarget, Target};
 use imgsig_mock::{MockCloud, MockConfig};
 
 mod mock_users;
@@ -161,6 +162,8 @@ async fn without_a_member_they_are_skipped_before_anything_is_made() {
     cloud.shutdown().await;
 }
 
+/// What a run leaves behind is swept in both projects: the uploader's
+/// images and secrets, the member's certificates.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cleanup_command_sweeps_the_member_s_project_too() {
     let cloud = MockCloud::start(MockConfig::default())
@@ -173,16 +176,21 @@ async fn the_cleanup_command_sweeps_the_member_s_project_too() {
         owner.sweep_command(&tag),
         Some(format!("imgsig cleanup --run {tag} --cloud owner"))
     );
-    let both = owner.with_member(
-        connect_as(&cloud, "demo").await,
-        Some("--cloud member".into()),
+    let member = connect_as(&cloud, "demo").await;
+    let both = owner.with_member(member.clone(), Some("--cloud member".into()));
+    let sweep = format!(
+        "imgsig cleanup --run {tag} --cloud owner && imgsig cleanup --run {tag} --cloud member"
     );
-    assert_eq!(
-        both.sweep_command(&tag),
-        Some(format!(
-            "imgsig cleanup --run {tag} --cloud owner && imgsig cleanup --run {tag} --cloud member"
-        ))
-    );
+    assert_eq!(both.sweep_command(&tag), Some(sweep.clone()));
+    // A consumer target's member is its cloud's: the same sweep.
+    let consumer = ConsumerTarget::new(
+        connect_as(&cloud, "admin").await,
+        "mocks",
+        Consumer::Reference,
+    )
+    .with_command_line("--cloud owner")
+    .with_member(member, Some("--cloud member".into()));
+    assert_eq!(consumer.sweep_command(&tag), Some(sweep));
     cloud.shutdown().await;
 }
 
