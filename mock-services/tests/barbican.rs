@@ -479,15 +479,7 @@ async fn payloads_come_as_bytes_or_as_text_when_text_is_asked_for() {
     let get = |id: String, accept: &'static str| {
         let url = format!("{}/v1/secrets/{id}/payload", cloud.urls().barbican);
         let token = token.clone();
-        async move {
-            client()
-                .get(url)
-                .header("X-Auth-Token", token)
-                .header("Accept", accept)
-                .send()
-                .await
-                .unwrap()
-        }
+        async move { get_as(&url, &token, accept).await }
     };
     // `openstack secret get --payload` asks for text/plain.
     let resp = get(pem.clone(), "text/plain").await;

@@ -261,12 +261,22 @@ pub(super) async fn upload(
     let name = context.run_tag.name(case.id());
     let mut secret_id = None;
     if let Some(secret) = case.secret() {
-        let member = match secret.owner {
-            SecretOwner::Uploader => None,
-            SecretOwner::OtherProjectShared | SecretOwner::OtherProject => match attempt.member() {
-                Ok(member) => Some(member),
-                Err(skipped) => return Ok(Err(skipped)),
-            },
+        let member = match secret.owner.is_other_project().then(|| attempt.member()) {
+            None => None,
+            Some(Ok(member)) => Some(member),
+            Some(Err(skipped)) => return Ok(Err(skipped)),
+        };
+        // An ACL names the uploader by its user id: known before anything
+        // is made.
+        let uploader = match (secret.owner, client.user_id()) {
+            (SecretOwner::OtherProjectShared, None) => {
+                return Ok(Err(Observed::Skipped {
+                    why: "Keystone named no user for the uploader's token, so no ACL can name it"
+                        .into(),
+                }))
+            }
+            (SecretOwner::OtherProjectShared, Some(user)) => Some(user),
+            _ => None,
         };
         let keeper = member.map_or(client, |m| m.client);
         let stored = keeper
@@ -278,13 +288,7 @@ pub(super) async fn upload(
                 expiration: None,
             })
             .await?;
-        if let (SecretOwner::OtherProjectShared, Some(member)) = (secret.owner, member) {
-            let Some(uploader) = client.user_id() else {
-                return Ok(Err(Observed::Skipped {
-                    why: "Keystone named no user for the uploader's token, so no ACL can name it"
-                        .into(),
-                }));
-            };
+        if let (Some(uploader), Some(member)) = (uploader, member) {
             member.client.share_secret(&stored.id, uploader).await?;
         }
         secret_id = Some(stored.id);
