@@ -67,8 +67,10 @@ impl serde_json::ser::Formatter for PyFormatter {
     }
 }
 
-/// Serialise as Python's `json.dumps` does by default (what Glance,
-/// Barbican and most of Keystone send).
+/// Serialise with Python's `json.dumps` layout (what Glance, Barbican and
+/// most of Keystone send), keeping non-ASCII characters as they are
+/// (`ensure_ascii=False`, as Glance writes images); [`ensure_ascii`]
+/// escapes them.
 pub fn py_json(value: &impl Serialize) -> String {
     let mut out = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut out, PyFormatter);
@@ -77,6 +79,25 @@ pub fn py_json(value: &impl Serialize) -> String {
         return "{}".to_owned();
     }
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Serialised JSON with every non-ASCII character escaped as `json.dumps`
+/// escapes it by default (`\u00e9`, a surrogate pair past U+FFFF). Such
+/// characters only occur inside strings, so escaping them anywhere is
+/// escaping them there.
+pub fn ensure_ascii(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// Serialise compactly (Keystone's error bodies).
@@ -202,6 +223,12 @@ mod tests {
     }
 
     #[test]
+    fn ensure_ascii_escapes_as_python_does() {
+        let text = py_json(&serde_json::json!({"é": "a😀"}));
+        assert_eq!(ensure_ascii(&text), r#"{"\u00e9": "a\ud83d\ude00"}"#);
+    }
+
+    #[test]
     fn python_layout_keeps_order_and_separators() {
         let body = serde_json::json!({
             "code": 404,
@@ -221,136 +248,5 @@ mod tests {
             py_json(&sorted_keys_value(&body)),
             r#"{"code": 404, "inner": {"a": [1, 2], "b": 1}, "list": [{"z": true}], "title": "Not Found"}"#
         );
-    }
-}
-
-/// A JSON value as Python's `repr()` prints what `json.loads` makes of it:
-/// `None`, `True`, `'text'`, `[1, 'a']`, `{'k': 2}` (the form
-/// jsonschema's messages quote values in). Strings take double quotes
-/// only when they hold a `'` and no `"`, as Python's do; control
-/// characters are escaped, other characters kept.
-pub(crate) fn python_repr(value: &Value) -> String {
-    match value {
-        Value::Null => "None".to_owned(),
-        Value::Bool(true) => "True".to_owned(),
-        Value::Bool(false) => "False".to_owned(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => python_str_repr(s),
-        Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(python_repr).collect();
-            format!("[{}]", items.join(", "))
-        }
-        Value::Object(fields) => {
-            let fields: Vec<String> = fields
-                .iter()
-                .map(|(k, v)| format!("{}: {}", python_str_repr(k), python_repr(v)))
-                .collect();
-            format!("{{{}}}", fields.join(", "))
-        }
-    }
-}
-
-fn python_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => match u32::from(c) {
-                n @ 0..=0xff => out.push_str(&format!("\\x{n:02x}")),
-                n => out.push_str(&format!("\\u{n:04x}")),
-            },
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-#[cfg(test)]
-mod python_repr_tests {
-    use serde_json::json;
-
-    use super::python_repr;
-
-    #[test]
-    fn values_print_as_python_prints_them() {
-        let cases = [
-            (json!(null), "None"),
-            (json!(true), "True"),
-            (json!(5), "5"),
-            (json!(1.5), "1.5"),
-            (json!("x"), "'x'"),
-            (json!("it's"), "\"it's\""),
-            (json!("'\""), "'\\'\"'"),
-            (json!("a\\b\n\u{1}"), "'a\\\\b\\n\\x01'"),
-            (json!("é"), "'é'"),
-            (json!([1, "a", null]), "[1, 'a', None]"),
-            (json!({"k": [false]}), "{'k': [False]}"),
-        ];
-        for (value, repr) in cases {
-            assert_eq!(python_repr(&value), repr, "{value}");
-        }
-    }
-}
-
-/// A query parameter read as Python's `int()` reads it (surrounding
-/// whitespace, an optional sign, digits with single `_` between them), so
-/// the mocks take and refuse what Glance and Barbican do; `None` where
-/// Python raises `ValueError`. Values beyond `i128` saturate (Python's
-/// integers are unbounded; every use here caps them far lower).
-pub(crate) fn python_int(text: &str) -> Option<i128> {
-    let text = text.trim();
-    let (negative, digits) = match text.as_bytes().first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let well_formed = !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'_');
-    if !well_formed {
-        return None;
-    }
-    let magnitude = digits
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .fold(0i128, |n, d| {
-            n.saturating_mul(10).saturating_add(i128::from(d - b'0'))
-        });
-    Some(if negative { -magnitude } else { magnitude })
-}
-
-#[cfg(test)]
-mod python_int_tests {
-    use super::python_int;
-
-    #[test]
-    fn reads_integers_as_python_does() {
-        assert_eq!(python_int(" 42 "), Some(42));
-        assert_eq!(python_int("+7"), Some(7));
-        assert_eq!(python_int("-5"), Some(-5));
-        assert_eq!(python_int("1_000"), Some(1000));
-        assert_eq!(
-            python_int("99999999999999999999999999999999999999999"),
-            Some(i128::MAX)
-        );
-        for bad in ["", "-", "abc", "1.5", "1__0", "_1", "1_", "0x10", "--1"] {
-            assert_eq!(python_int(bad), None, "{bad}");
-        }
     }
 }

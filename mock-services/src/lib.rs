@@ -25,8 +25,10 @@ mod faults;
 mod glance;
 mod http;
 mod in_process;
+mod jsonschema;
 mod keystone;
 mod listener;
+mod python;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! secret from any project ([`super::policy`]); with `project-access`
 //! false only the creator and the project's admins read it.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -15,10 +15,11 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use super::policy::Action;
-use super::schema::{best_match, load_body, Fault};
+use super::schema::{check, load_body};
 use super::secrets::Secret;
 use super::{accepted, lookup, permitted, secret_ref, Caller, Refusal};
 use crate::http::{iso_micros_naive, json_response, media_type, now_micros, raw_json_response};
+use crate::jsonschema::validate;
 use crate::Cloud;
 
 /// The longest user id Barbican's schema takes.
@@ -235,7 +236,7 @@ pub(super) async fn beyond(
 /// The body as Barbican's `load_body` reads it, then the `ACL` schema.
 fn read_body(body: &[u8]) -> Result<Option<Change>, Refusal> {
     let value = load_body(body)?;
-    validate(&value).map_err(|fault| fault.refusal("ACL"))?;
+    check_body(&value)?;
     let Some(read) = value.get("read").and_then(Value::as_object) else {
         return Ok(None);
     };
@@ -255,60 +256,49 @@ fn read_body(body: &[u8]) -> Result<Option<Change>, Refusal> {
     }))
 }
 
-/// The `ACL` schema (`validators.ACLValidator`): an object with at most
-/// `read`, itself an object with at most `users` (strings of up to 255
-/// characters) and `project-access` (a boolean). Of several faults the one
-/// jsonschema's `best_match` names: the nearest the top, and of siblings
-/// the last by name.
-///
-/// Barbican's schema gives `items` as a list, which checks only the first
-/// user (draft 4); the mock holds every user to it.
-fn validate(body: &Value) -> Result<(), Fault> {
-    let Some(fields) = body.as_object() else {
-        return Err(Fault::not_of_type(&[], body, &["object"]));
-    };
-    let mut faults = Vec::new();
-    if let Some(read) = fields.get("read") {
-        validate_read(read, &mut faults);
-    }
-    if let Some(fault) = Fault::additional(&[], fields, &["read"]) {
-        faults.push(fault);
-    }
-    best_match(faults).map_or(Ok(()), Err)
-}
+/// The `ACL` schema (`validators.ACLValidator`) as Barbican 23 writes
+/// it, its `$ref` written out: an object with at most `read`, itself an
+/// object with at most `users` and `project-access` (a boolean). Its
+/// `items` is a list, draft 4's tuple, so it holds only the first user to
+/// being a string of up to 255 characters; [`check_body`] holds the rest.
+static ACL_SCHEMA: LazyLock<Value> = LazyLock::new(|| {
+    json!({
+        "type": "object",
+        "properties": {
+            "read": {
+                "type": "object",
+                "properties": {
+                    "users": {"type": "array", "items": [USER_SCHEMA.clone()]},
+                    "project-access": {"type": "boolean"},
+                },
+                "additionalProperties": false,
+            },
+        },
+        "additionalProperties": false,
+    })
+});
 
-fn validate_read(read: &Value, faults: &mut Vec<Fault>) {
-    let Some(fields) = read.as_object() else {
-        faults.push(Fault::not_of_type(&["read"], read, &["object"]));
-        return;
-    };
-    if let Some(users) = fields.get("users") {
-        match users.as_array() {
-            None => faults.push(Fault::not_of_type(&["read", "users"], users, &["array"])),
-            Some(users) => {
-                // The first user that does not fit (Barbican checks only
-                // the first of them).
-                let path = ["read", "users", "0"];
-                let misfit = users.iter().find_map(|user| match user.as_str() {
-                    None => Some(Fault::not_of_type(&path, user, &["string"])),
-                    Some(id) if id.chars().count() > MAX_USER_ID => {
-                        Some(Fault::too_long(&path, user))
-                    }
-                    Some(_) => None,
-                });
-                faults.extend(misfit);
-            }
-        }
-    }
-    if let Some(access) = fields.get("project-access").filter(|a| !a.is_boolean()) {
-        faults.push(Fault::not_of_type(
-            &["read", "project-access"],
-            access,
-            &["boolean"],
-        ));
-    }
-    if let Some(fault) = Fault::additional(&["read"], fields, &["users", "project-access"]) {
-        faults.push(fault);
+/// What the `ACL` schema asks of a user id.
+static USER_SCHEMA: LazyLock<Value> =
+    LazyLock::new(|| json!({"type": "string", "maxLength": MAX_USER_ID}));
+
+/// The body under the `ACL` schema, and then every user after the first
+/// under what the schema asks of the first: Barbican 23 stored `["a", 5]`
+/// as `"a"` and `"5"`; the mock refuses the first user id that is not a
+/// string of at most 255 characters, in the schema's words.
+fn check_body(body: &Value) -> Result<(), Refusal> {
+    check(&ACL_SCHEMA, body, "ACL")?;
+    let users = body["read"]["users"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    match users
+        .iter()
+        .skip(1)
+        .find(|u| !validate(&USER_SCHEMA, u).is_empty())
+    {
+        // Refused as the schema refuses a first user.
+        Some(user) => check(&ACL_SCHEMA, &json!({"read": {"users": [user]}}), "ACL"),
+        None => Ok(()),
     }
 }
 
@@ -318,10 +308,14 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::{json, Value};
 
-    use super::{read_body, validate, Change, ReadAcl};
+    use super::{check_body, read_body, Change, ReadAcl};
 
+    /// jsonschema's message in the refusal of `body`.
     fn fault(body: serde_json::Value) -> String {
-        validate(&body).unwrap_err().message
+        let refused = check_body(&body).unwrap_err().description;
+        let message = refused.strip_prefix("Provided object does not match schema 'ACL': ");
+        let message = message.and_then(|m| m.split_once(". Invalid property: "));
+        message.unwrap().0.to_owned()
     }
 
     #[test]
@@ -346,7 +340,7 @@ mod tests {
             fault(json!({"read": {"users": ["a", "b".repeat(256)]}})),
             format!("'{}' is too long", "b".repeat(256))
         );
-        assert!(validate(&json!({"read": {"users": ["é".repeat(255)]}})).is_ok());
+        assert!(check_body(&json!({"read": {"users": ["é".repeat(255)]}})).is_ok());
     }
 
     #[test]

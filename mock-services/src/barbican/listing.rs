@@ -15,7 +15,8 @@ use serde_json::{json, Map, Value};
 use super::policy::Action;
 use super::secrets::{metadata, Secret};
 use super::{Caller, Refusal};
-use crate::http::{json_response, python_int};
+use crate::http::json_response;
+use crate::python;
 use crate::Cloud;
 
 /// Barbican's `default_limit_paging` and `max_limit_paging`.
@@ -100,13 +101,13 @@ impl Params {
 fn paging(offset: Option<&str>, limit: Option<&str>) -> (usize, usize) {
     let offset = offset
         .filter(|o| !o.is_empty())
-        .and_then(python_int)
+        .and_then(python::int)
         .filter(|o| (0..=i128::from(i64::MAX)).contains(o))
         .and_then(|o| usize::try_from(o).ok())
         .unwrap_or(0);
     let limit = limit
         .filter(|l| !l.is_empty())
-        .map_or(Some(DEFAULT_LIMIT as i128), python_int)
+        .map_or(Some(DEFAULT_LIMIT as i128), python::int)
         .map_or(DEFAULT_LIMIT, |l| {
             usize::try_from(l.clamp(1, MAX_LIMIT as i128)).unwrap_or(MAX_LIMIT)
         });

@@ -2,7 +2,7 @@
 //! under [`super::policy`] (listing: [`super::listing`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use axum::extract::{Extension, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -14,9 +14,10 @@ use serde_json::{json, Value};
 
 use super::acl::ReadAcl;
 use super::policy::Action;
-use super::schema::{best_match, load_body, Fault};
+use super::schema::{check, load_body};
 use super::{accepted, permitted, secret_ref, Caller, Refusal};
-use crate::http::{iso_micros_naive, json_response, media_type, now_micros, python_repr};
+use crate::http::{iso_micros_naive, json_response, media_type, now_micros};
+use crate::python;
 use crate::Cloud;
 
 /// The secret types Barbican knows, in the order its schema lists them
@@ -222,7 +223,7 @@ impl NewSecret {
             ));
         }
         let mut value = load_body(body)?;
-        validate(&value).map_err(|fault| fault.refusal("Secret"))?;
+        check(&SECRET_SCHEMA, &value, "Secret")?;
         // jsonschema's integers include 1.0; the column holds 1.
         if let Some(bits) = value.get_mut("bit_length") {
             if let Some(n) = bits.as_f64().filter(|_| !bits.is_i64()) {
@@ -269,7 +270,7 @@ impl NewSecret {
             schema_refusal(
                 &format!(
                     "payload_content_type is not one of {}",
-                    python_repr(&json!(SUPPORTED_CONTENT_TYPES))
+                    python::repr(&json!(SUPPORTED_CONTENT_TYPES))
                 ),
                 "payload_content_type",
             )
@@ -315,126 +316,25 @@ impl NewSecret {
     }
 }
 
-/// What the `Secret` schema says of one property, in its keywords' order.
-struct Property {
-    name: &'static str,
-    /// `type`: JSON Schema's names.
-    types: &'static [&'static str],
-    max_length: Option<usize>,
-    /// `minimum` and `maximum`.
-    range: Option<(i64, i64)>,
-    /// `enum`, where there is one.
-    one_of: &'static [&'static str],
-}
-
-impl Property {
-    const fn new(name: &'static str, types: &'static [&'static str]) -> Property {
-        Property {
-            name,
-            types,
-            max_length: None,
-            range: None,
-            one_of: &[],
-        }
-    }
-
-    const fn max_length(self, n: usize) -> Property {
-        Property {
-            max_length: Some(n),
-            ..self
-        }
-    }
-
-    /// The first of its keywords `value` fails.
-    fn fault(&self, value: &Value) -> Option<Fault> {
-        let path = [self.name];
-        if !self.types.iter().any(|t| is_of_type(value, t)) {
-            return Some(Fault::not_of_type(&path, value, self.types));
-        }
-        if let (Some(max), Some(s)) = (self.max_length, value.as_str()) {
-            if s.chars().count() > max {
-                return Some(Fault::too_long(&path, value));
-            }
-        }
-        if let (Some((min, max)), Some(n)) = (self.range, value.as_f64()) {
-            let bound = if n < min as f64 {
-                Some(("less than the minimum", min))
-            } else if n > max as f64 {
-                Some(("greater than the maximum", max))
-            } else {
-                None
-            };
-            if let Some((what, bound)) = bound {
-                let message = format!("{} is {what} of {bound}", python_repr(value));
-                return Some(Fault::at(&path, message));
-            }
-        }
-        let listed = |s: &str| self.one_of.contains(&s);
-        if !self.one_of.is_empty() && !value.as_str().is_some_and(listed) {
-            let message = format!(
-                "{} is not one of {}",
-                python_repr(value),
-                python_repr(&json!(self.one_of))
-            );
-            return Some(Fault::at(&path, message));
-        }
-        None
-    }
-}
-
-/// jsonschema's (draft 2020-12) `type` test: an integer may be written
-/// `1.0`; a boolean is no integer.
-fn is_of_type(value: &Value, kind: &str) -> bool {
-    match kind {
-        "string" => value.is_string(),
-        "null" => value.is_null(),
-        "object" => value.is_object(),
-        "integer" => {
-            value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
-        }
-        _ => false,
-    }
-}
-
-/// Barbican 23's `NewSecretValidator` schema, in its order.
-const SECRET_SCHEMA: [Property; 11] = [
-    Property::new("name", &["string", "null"]).max_length(255),
-    Property::new("algorithm", &["string"]).max_length(255),
-    Property::new("mode", &["string"]).max_length(255),
-    Property {
-        range: Some((1, 32767)),
-        ..Property::new("bit_length", &["integer"])
-    },
-    Property::new("expiration", &["string"]).max_length(255),
-    Property::new("payload", &["string"]),
-    Property {
-        one_of: &SECRET_TYPES,
-        ..Property::new("secret_type", &["string"]).max_length(80)
-    },
-    Property::new("payload_content_type", &["string", "null"]).max_length(255),
-    Property {
-        one_of: &["base64"],
-        ..Property::new("payload_content_encoding", &["string"]).max_length(255)
-    },
-    Property {
-        one_of: &["true", "false"],
-        ..Property::new("transport_key_needed", &["string"])
-    },
-    Property::new("transport_key_id", &["string"]),
-];
-
-/// The `Secret` schema: an object whose properties are as
-/// [`SECRET_SCHEMA`] says; of several faults, jsonschema's best match.
-fn validate(body: &Value) -> Result<(), Fault> {
-    let Some(fields) = body.as_object() else {
-        return Err(Fault::not_of_type(&[], body, &["object"]));
-    };
-    let faults = SECRET_SCHEMA
-        .iter()
-        .filter_map(|p| p.fault(fields.get(p.name)?))
-        .collect();
-    best_match(faults).map_or(Ok(()), Err)
-}
+/// Barbican 23's `NewSecretValidator` schema, as it writes it.
+static SECRET_SCHEMA: LazyLock<Value> = LazyLock::new(|| {
+    json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": ["string", "null"], "maxLength": 255},
+            "algorithm": {"type": "string", "maxLength": 255},
+            "mode": {"type": "string", "maxLength": 255},
+            "bit_length": {"type": "integer", "minimum": 1, "maximum": 32767},
+            "expiration": {"type": "string", "maxLength": 255},
+            "payload": {"type": "string"},
+            "secret_type": {"type": "string", "maxLength": 80, "enum": SECRET_TYPES},
+            "payload_content_type": {"type": ["string", "null"], "maxLength": 255},
+            "payload_content_encoding": {"type": "string", "maxLength": 255, "enum": ["base64"]},
+            "transport_key_needed": {"type": "string", "enum": ["true", "false"]},
+            "transport_key_id": {"type": "string"},
+        },
+    })
+});
 
 pub(super) async fn create(
     State(cloud): State<Arc<Cloud>>,

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use serde_json::{json, Value};
 
-use crate::http::{header_str, json_response};
+use crate::http::{ensure_ascii, header_str, py_json, raw_json_response};
 
 /// A Glance error: status and explanation. Rendered by [`render_errors`]
 /// once the request's `Accept` header is known.
@@ -127,7 +127,8 @@ impl Failure {
         format!("{} {}", self.status.as_u16(), reason(self.status))
     }
 
-    /// webob's HTML page, byte for byte.
+    /// webob's HTML page, byte for byte (the explanation and detail
+    /// escaped).
     pub fn html(&self) -> String {
         let status = self.status_line();
         if self.whole {
@@ -140,12 +141,13 @@ impl Failure {
         format!(
             "<html>\n <head>\n  <title>{status}</title>\n </head>\n <body>\n  <h1>{status}</h1>\n  \
              {}<br /><br />\n{}\n\n\n </body>\n</html>",
-            self.message,
+            html_escape(&self.message),
             html_escape(&self.detail)
         )
     }
 
-    /// The JSON form (`Accept: application/json`).
+    /// The JSON form (`Accept: application/json`; sent with non-ASCII
+    /// characters escaped, as webob's `json.dumps` does).
     pub fn json(&self) -> Value {
         let message = if self.whole {
             self.message.clone()
@@ -174,7 +176,7 @@ impl Failure {
     /// The response for a client that sent `accept`.
     pub fn render(&self, accept: Option<&str>) -> Response {
         let mut resp = match negotiate(accept) {
-            Rendering::Json => json_response(self.status, &self.json()),
+            Rendering::Json => raw_json_response(self.status, ensure_ascii(&py_json(&self.json()))),
             Rendering::Html => self.text(self.html(), "text/html; charset=UTF-8"),
             Rendering::Plain => self.text(self.plain(), "text/plain; charset=UTF-8"),
         };

@@ -7,6 +7,7 @@ mod images;
 mod import;
 mod keymanager;
 mod members;
+mod patch;
 mod policy;
 mod schemas;
 mod served;

@@ -1,6 +1,6 @@
 //! Image records, tasks and the image data directory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -184,10 +184,10 @@ pub struct Image {
     pub hash_value: Option<String>,
     /// Protected from deletion.
     pub protected: bool,
-    /// Minimum RAM (MiB).
-    pub min_ram: u64,
-    /// Minimum disk (GiB).
-    pub min_disk: u64,
+    /// Minimum RAM (MiB; never negative once stored).
+    pub min_ram: i64,
+    /// Minimum disk (GiB; never negative once stored).
+    pub min_disk: i64,
     /// Hidden from lists.
     pub os_hidden: bool,
     /// Tags.
@@ -325,6 +325,9 @@ impl Image {
 #[derive(Debug)]
 pub struct Store {
     images: Mutex<HashMap<String, Image>>,
+    /// The ids of deleted images: Glance keeps their rows, so an id is
+    /// never given twice (locked after `images` where both are).
+    deleted: Mutex<HashSet<String>>,
     dir: TempDir,
 }
 
@@ -340,6 +343,7 @@ impl Store {
         };
         Ok(Store {
             images: Mutex::new(HashMap::new()),
+            deleted: Mutex::new(HashSet::new()),
             dir,
         })
     }
@@ -349,9 +353,25 @@ impl Store {
         self.images.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Forget every image and remove every data file.
+    /// Remember that image `id` was deleted (its record is gone from
+    /// [`Store::lock`]'s map).
+    pub fn bury(&self, id: &str) {
+        self.graveyard().insert(id.to_owned());
+    }
+
+    /// Whether an image `id` was ever deleted.
+    pub fn was_deleted(&self, id: &str) -> bool {
+        self.graveyard().contains(id)
+    }
+
+    fn graveyard(&self) -> MutexGuard<'_, HashSet<String>> {
+        self.deleted.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forget every image, deleted ones too, and remove every data file.
     pub fn clear(&self) {
         self.lock().clear();
+        self.graveyard().clear();
         for entry in std::fs::read_dir(self.dir.path())
             .into_iter()
             .flatten()

@@ -445,6 +445,7 @@ async fn reject(
         FailedUpload::Deleted => {
             if claim.with_image(|_| {}) {
                 cloud.glance.lock().remove(&id);
+                cloud.glance.bury(&id);
                 cloud.glance.remove_files(&id);
             }
         }
