@@ -456,6 +456,36 @@ mod tests {
         );
     }
 
+    /// 300 random JSON values and what Python 3.11 printed for them
+    /// (`xtask/scripts/record_python311_pformat.py`, run in the live
+    /// stack's venv): `repr` and `pformat` at several widths.
+    #[test]
+    fn repr_and_pformat_agree_with_python_on_recorded_values() {
+        let fixture = include_str!("../tests/fixtures/python311-pformat.jsonl");
+        let mut differences = Vec::new();
+        for (n, line) in fixture.lines().enumerate() {
+            let case: serde_json::Value = serde_json::from_str(line).unwrap();
+            let value = &case["value"];
+            let width = case["width"].as_u64().unwrap() as usize;
+            if repr(value) != case["repr"] {
+                differences.push(format!(
+                    "{n}: repr {}\n  mock {}",
+                    case["repr"],
+                    repr(value)
+                ));
+            }
+            let laid_out = pformat(value, width);
+            if laid_out != case["pformat"] {
+                differences.push(format!(
+                    "{n}: pformat {}\n  mock {laid_out:?}",
+                    case["pformat"]
+                ));
+            }
+        }
+        assert_eq!(fixture.lines().count(), 300);
+        assert!(differences.is_empty(), "{}", differences.join("\n"));
+    }
+
     #[test]
     fn lines_and_words_split_as_python_splits_them() {
         assert_eq!(

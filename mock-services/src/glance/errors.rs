@@ -72,6 +72,19 @@ impl Failure {
         }
     }
 
+    /// 409 raised as `HTTPConflict(detail)`: webob's default explanation
+    /// ("There was a conflict when trying to complete your request.") and
+    /// `detail` after it.
+    pub fn conflicting(detail: impl Into<String>) -> Failure {
+        Failure {
+            detail: detail.into(),
+            ..Failure::new(
+                StatusCode::CONFLICT,
+                "There was a conflict when trying to complete your request.",
+            )
+        }
+    }
+
     /// 400 Bad Request.
     pub fn bad_request(message: impl Into<String>) -> Failure {
         Failure::new(StatusCode::BAD_REQUEST, message)

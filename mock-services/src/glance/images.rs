@@ -390,12 +390,18 @@ fn apply(image: &mut Image, change: &Change, policy: &Policy<'_>) -> Result<(), 
         if change.op == Op::Replace && value.as_array().is_some_and(Vec::is_empty) {
             return Err(Failure::denied("Cannot set locations to empty list."));
         }
-        policy.enforce("modify_image", &image.owner)?;
         let verb = match change.op {
             Op::Add => "add",
             Op::Replace => "update",
             Op::Remove => "remove",
         };
+        match change.op {
+            Op::Remove if !policy.is_admin() => {
+                return Err(not_authorized("delete_image_location"))
+            }
+            Op::Remove => {}
+            _ => policy.enforce("set_image_location", &image.owner)?,
+        }
         return Err(Failure::new(
             StatusCode::FORBIDDEN,
             format!("It's not allowed to {verb} locations if locations are invisible."),
@@ -413,7 +419,9 @@ fn apply(image: &mut Image, change: &Change, policy: &Policy<'_>) -> Result<(), 
             }
             policy.enforce("modify_image", &image.owner)?;
             if change.op == Op::Replace && !core && !image.extra.contains_key(key) {
-                return Err(Failure::conflict(format!("Property {key} does not exist.")));
+                return Err(Failure::conflicting(format!(
+                    "Property {key} does not exist."
+                )));
             }
             set_property(image, key, value);
             Ok(())
@@ -429,7 +437,7 @@ fn apply(image: &mut Image, change: &Change, policy: &Policy<'_>) -> Result<(), 
                 .extra
                 .remove(key)
                 .map(|_| ())
-                .ok_or_else(|| Failure::conflict(format!("Property {key} does not exist.")))
+                .ok_or_else(|| Failure::conflicting(format!("Property {key} does not exist.")))
         }
     }
 }
