@@ -84,17 +84,23 @@ const BARBICAN_ROUTES: &[&str] = &[
     "/v1/secrets?acl_only={any}",
 ];
 
-/// The one 5xx a mock gives on purpose: Barbican 23's answer to a `GET`
+/// The 5xx a mock gives on purpose, as Barbican 23 answered them: a `GET`
 /// (or, without its body, a `HEAD`) of a path below a secret's ACL
-/// (recorded in the mock's `secret_acls` scenario).
+/// (recorded in the mock's `secret_acls` scenario), and a secret whose
+/// `expiration` leaves Python's calendar once made UTC (recorded in
+/// `barbican23-secret-create.jsonl`).
 fn deliberate_server_error(method: &Method, path: &str, body: &[u8]) -> bool {
-    let recorded = String::from_utf8_lossy(body).contains("SecretACL(s) retrieval failure seen");
-    path.contains("/acl/")
-        && match *method {
-            Method::GET => recorded,
+    let said = |words: &str| String::from_utf8_lossy(body).contains(words);
+    if path.contains("/acl/") {
+        return match *method {
+            Method::GET => said("SecretACL(s) retrieval failure seen"),
             Method::HEAD => body.is_empty(),
             _ => false,
-        }
+        };
+    }
+    *method == Method::POST
+        && path.starts_with("/v1/secrets")
+        && said("Secret creation failure seen")
 }
 const GLANCE_ROUTES: &[&str] = &[
     "/",

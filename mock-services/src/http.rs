@@ -182,6 +182,16 @@ fn date_time(t: OffsetDateTime) -> String {
     )
 }
 
+/// Python's `isoformat()` of a naive UTC time: `2999-01-01T00:00:00`, with
+/// `.ffffff` only when there are microseconds (Barbican's expirations).
+pub fn iso_naive(micros: u64) -> String {
+    let t = utc(micros);
+    match t.microsecond() {
+        0 => date_time(t),
+        us => format!("{}.{us:06}", date_time(t)),
+    }
+}
+
 /// `2026-11-22T16:45:14Z` (Glance).
 pub fn iso_seconds(secs: u64) -> String {
     format!("{}Z", date_time(utc(secs.saturating_mul(1_000_000))))

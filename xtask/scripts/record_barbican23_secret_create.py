@@ -2,8 +2,8 @@
 """Record what the live Barbican 23 answers to `POST /v1/secrets` bodies:
 the `Secret` schema's faults (jsonschema's best match), the validator's own
 checks (content type, encoding, an empty payload, base64 as Python's
-non-strict `b64decode` reads it), `load_body`'s "Malformed JSON" and its
-stripping of strings. A body it stores is read back (metadata and payload
+non-strict `b64decode` reads it, `expiration` as `iso8601` reads it),
+`load_body`'s "Malformed JSON" and its stripping of strings. A body it stores is read back (metadata and payload
 as octet-stream) and deleted.
 
 Run with the live stack's venv and clouds.yaml (`OS_CLIENT_CONFIG_FILE=
@@ -66,6 +66,35 @@ BODIES = [
     "{",
 ]
 
+# `expiration`, read with `iso8601` (its grammar backtracks), normalised to
+# naive UTC and compared with the time now.
+BODIES += [json.dumps({"expiration": e}) for e in [
+    "2999-01-01T00:00:00Z",
+    "2999-01-01",
+    "2999-01-01T12:30:45.123456789+05:30",
+    "2999-06-15 08:00",
+    "29990615T080000Z",
+    "2999-121",
+    "2999",
+    "299901",
+    "2999-1-5T1:2",
+    "2999-13-01",
+    "2999-02-30",
+    "2999-01-01T24:00:00",
+    "2999-01-01T00:00:60",
+    "2999-01-01T00:00:00+99:00",
+    "2999-01-01T00:00:00,5Z",
+    "2999-01-01T00:00:00-0130",
+    "2999-01-01T00:00:00+01",
+    "2999-01-01t00:00:00z",
+    "2000-01-01T00:00:00Z",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00",
+    "not a date",
+    "",
+    "   ",
+]]
+
 
 def main():
     cloud = openstack.connect(cloud=sys.argv[1])
@@ -88,11 +117,14 @@ def main():
                 "X-Auth-Token": token, "Accept": "application/octet-stream"})
             line.update(secret_type=meta.get("secret_type"),
                         bit_length=meta.get("bit_length"),
+                        expiration=meta.get("expiration"),
                         payload_status=payload.status_code,
                         payload=payload.content.decode("latin-1"))
             requests.delete(ref, headers={"X-Auth-Token": token})
-        else:
+        elif answer.headers.get("Content-Type", "").startswith("application/json"):
             line["description"] = answer.json().get("description")
+        else:
+            line["description"] = answer.text
         print(json.dumps(line))
 
 

@@ -2,6 +2,7 @@
 //! under Barbican's default policies, version discovery.
 
 mod acl;
+mod expiration;
 mod listing;
 mod policy;
 mod schema;

@@ -13,10 +13,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::acl::ReadAcl;
+use super::expiration::expiration;
 use super::policy::Action;
 use super::schema::{check, load_body};
 use super::{accepted, permitted, secret_ref, Caller, Refusal};
-use crate::http::{iso_micros_naive, json_response, media_type, now_micros};
+use crate::http::{iso_micros_naive, iso_naive, json_response, media_type, now_micros};
 use crate::python;
 use crate::Cloud;
 
@@ -109,8 +110,9 @@ pub struct Secret {
     pub bit_length: Option<u64>,
     /// Optional metadata, echoed back.
     pub mode: Option<String>,
-    /// Optional expiration, echoed back.
-    pub expiration: Option<String>,
+    /// When it expires (µs since the epoch, UTC; always later than it was
+    /// stored), after which no lookup or list finds it.
+    pub expiration: Option<u64>,
     /// Creation time, µs since the epoch.
     pub created: u64,
     /// Last change, µs since the epoch: an ACL change moves it.
@@ -118,6 +120,14 @@ pub struct Secret {
     /// The read ACL, if one was set (`None` is Barbican's default: the
     /// project reads it, nobody else).
     pub acl: Option<ReadAcl>,
+}
+
+impl Secret {
+    /// Whether it has not expired at `now` (µs since the epoch):
+    /// Barbican's queries keep `expiration IS NULL OR expiration > utcnow`.
+    fn live_at(&self, now: u64) -> bool {
+        self.expiration.is_none_or(|at| at > now)
+    }
 }
 
 /// All secrets, by id.
@@ -134,9 +144,10 @@ impl Secrets {
         self.lock().clear();
     }
 
-    /// The secret `id`, whoever asks.
+    /// The secret `id`, whoever asks, unless it has expired.
     pub(super) fn find(&self, id: &str) -> Option<Secret> {
-        self.lock().get(id).cloned()
+        let now = now_micros();
+        self.lock().get(id).filter(|s| s.live_at(now)).cloned()
     }
 
     /// Change the secret `id` with `change`, if it is still there.
@@ -154,9 +165,15 @@ impl Secrets {
         self.lock().remove(id);
     }
 
-    /// The secrets `keep` chooses, oldest first.
+    /// The secrets `keep` chooses, oldest first, but for expired ones.
     pub(super) fn select(&self, keep: impl Fn(&Secret) -> bool) -> Vec<Secret> {
-        let mut chosen: Vec<Secret> = self.lock().values().filter(|s| keep(s)).cloned().collect();
+        let now = now_micros();
+        let mut chosen: Vec<Secret> = self
+            .lock()
+            .values()
+            .filter(|s| s.live_at(now) && keep(s))
+            .cloned()
+            .collect();
         chosen.sort_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
         chosen
     }
@@ -168,7 +185,7 @@ pub(super) fn metadata(cloud: &Cloud, s: &Secret) -> Value {
         "status": "ACTIVE",
         "name": s.name,
         "secret_type": s.secret_type,
-        "expiration": s.expiration,
+        "expiration": s.expiration.map(iso_naive),
         "algorithm": s.algorithm,
         "bit_length": s.bit_length,
         "mode": s.mode,
@@ -214,7 +231,7 @@ fn schema_refusal(reason: &str, property: &str) -> Refusal {
 impl NewSecret {
     /// The request's body as a secret to store, refused as Barbican
     /// refuses it: 415 for a body that is not JSON, 400 "Malformed JSON",
-    /// then the `Secret` schema ([`validate`]).
+    /// then the `Secret` schema ([`SECRET_SCHEMA`]).
     fn read(headers: &HeaderMap, body: &[u8]) -> Result<NewSecret, Refusal> {
         if media_type(headers).as_deref() != Some("application/json") {
             return Err(Refusal::new(
@@ -344,6 +361,7 @@ pub(super) async fn create(
 ) -> Result<Response, Refusal> {
     caller.enforce(Action::Create, None)?;
     let new = NewSecret::read(&headers, &body)?;
+    let expiration = expiration(new.expiration.as_deref(), now_micros())?;
     let secret_type = new.secret_type();
     let content_type = new.content_type()?;
     let payload = new.payload_bytes()?;
@@ -359,7 +377,7 @@ pub(super) async fn create(
         algorithm: new.algorithm,
         bit_length: new.bit_length,
         mode: new.mode,
-        expiration: new.expiration,
+        expiration,
         created,
         updated: created,
         acl: None,
