@@ -147,8 +147,6 @@ impl Scenario for Cloud {
     }
 }
 
-impl Cloud {}
-
 #[tokio::test]
 async fn the_mock_renders_every_error_as_glance_33_did() {
     replay::<Cloud>("Glance 33").await;
