@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::scenario::{record, replay, Actor, Line, Scenario, Session};
+use common::scenario::{record, replay, Actor, Line, Scenario, Service};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -111,45 +111,34 @@ fn typed(method: Method, path: &str, content_type: &str) -> Line {
     line
 }
 
-/// A cloud the scenario runs against: Glance's URL, the actors' tokens
-/// and the ids behind the labels (images as `{image:LABEL}`).
-struct Cloud {
-    glance: String,
-    session: Session,
-}
+/// The scenario, recorded from Glance 33 and replayed on the mock.
+struct ErrorPages;
 
-impl Scenario for Cloud {
+impl Scenario for ErrorPages {
     const SERVICE_TYPE: &'static str = "image";
     const FIXTURE: &'static str = "glance33-error-pages.jsonl";
-
-    fn new(base: String, session: Session) -> Cloud {
-        Cloud {
-            glance: base,
-            session,
-        }
-    }
 
     fn lines() -> Vec<Line> {
         scenario()
     }
 
-    async fn send(&mut self, line: &mut Line) {
+    async fn send(service: &mut Service, line: &mut Line) {
         let image_id = |body: &Value| body["id"].as_str().map(String::from);
-        let (content_type, text) = self
+        let (content_type, text) = service
             .session
-            .exchange(&self.glance, line, "image", image_id)
+            .exchange(&service.base, line, "image", image_id)
             .await;
         line.answer = if line.creates.is_some() {
             Value::Null
         } else {
-            json!({"content_type": content_type, "body": self.session.ids.unfill(&text)})
+            json!({"content_type": content_type, "body": service.session.ids.unfill(&text)})
         };
     }
 }
 
 #[tokio::test]
 async fn the_mock_renders_every_error_as_glance_33_did() {
-    replay::<Cloud>("Glance 33").await;
+    replay::<ErrorPages>("Glance 33").await;
 }
 
 /// Record the fixture from the live stack whose clouds.yaml
@@ -157,5 +146,5 @@ async fn the_mock_renders_every_error_as_glance_33_did() {
 #[tokio::test]
 #[ignore = "needs the live stack: cargo xtask live up"]
 async fn record_from_the_live_glance_33() {
-    record::<Cloud>("IMGSIG_RECORD_GLANCE33").await;
+    record::<ErrorPages>("IMGSIG_RECORD_GLANCE33").await;
 }

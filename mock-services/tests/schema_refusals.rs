@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::scenario::{record, replay, Actor, Line, Scenario, Session};
+use common::scenario::{record, replay, Actor, Line, Scenario, Service};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -170,23 +170,12 @@ fn patched(path: &str, patch: Value) -> Line {
     line
 }
 
-/// A cloud the scenario runs against: Glance's URL, the actors' tokens
-/// and the ids behind the labels (images as `{image:LABEL}`).
-struct Cloud {
-    glance: String,
-    session: Session,
-}
+/// The scenario, recorded from Glance 33 and replayed on the mock.
+struct SchemaRefusals;
 
-impl Scenario for Cloud {
+impl Scenario for SchemaRefusals {
     const SERVICE_TYPE: &'static str = "image";
     const FIXTURE: &'static str = "glance33-schema-refusals.jsonl";
-
-    fn new(base: String, session: Session) -> Cloud {
-        Cloud {
-            glance: base,
-            session,
-        }
-    }
 
     fn lines() -> Vec<Line> {
         scenario()
@@ -196,24 +185,24 @@ impl Scenario for Cloud {
     /// without a label is deleted at once, and of its answer only what was
     /// stored of the values the schema checks (the rest has the time in
     /// it); the answers that show or make image `a` are left out.
-    async fn send(&mut self, line: &mut Line) {
-        if self.session.ids.fill(CHOSEN) == CHOSEN {
+    async fn send(service: &mut Service, line: &mut Line) {
+        if service.session.ids.fill(CHOSEN) == CHOSEN {
             let id = uuid::Uuid::new_v4().to_string();
-            self.session.ids.add("image", "chosen", &id);
+            service.session.ids.add("image", "chosen", &id);
         }
         let image_id = |body: &Value| body["id"].as_str().map(String::from);
-        let (content_type, text) = self
+        let (content_type, text) = service
             .session
-            .exchange(&self.glance, line, "image", image_id)
+            .exchange(&service.base, line, "image", image_id)
             .await;
         line.answer = if line.status == 201 && line.creates.is_none() {
             let body: Value = serde_json::from_str(&text).unwrap();
             let id = image_id(&body).unwrap();
             let delete = Line::new(line.actor, Method::DELETE, format!("/v2/images/{id}"));
-            let gone = self.session.request(&self.glance, &delete).send().await;
+            let gone = service.session.request(&service.base, &delete).send().await;
             assert_eq!(gone.unwrap().status(), 204, "deleting {id}");
             // An id Glance chose is left out.
-            let id = self.session.ids.unfill(&id);
+            let id = service.session.ids.unfill(&id);
             let id = if id.starts_with('{') {
                 id
             } else {
@@ -224,14 +213,14 @@ impl Scenario for Cloud {
         } else if line.status == 200 || line.creates.is_some() {
             Value::Null
         } else {
-            json!({"content_type": content_type, "body": self.session.ids.unfill(&text)})
+            json!({"content_type": content_type, "body": service.session.ids.unfill(&text)})
         };
     }
 }
 
 #[tokio::test]
 async fn the_mock_refuses_what_glance_33_s_image_schema_refuses() {
-    replay::<Cloud>("Glance 33").await;
+    replay::<SchemaRefusals>("Glance 33").await;
 }
 
 /// Record the fixture from the live stack whose clouds.yaml
@@ -239,5 +228,5 @@ async fn the_mock_refuses_what_glance_33_s_image_schema_refuses() {
 #[tokio::test]
 #[ignore = "needs the live stack: cargo xtask live up"]
 async fn record_from_the_live_glance_33() {
-    record::<Cloud>("IMGSIG_RECORD_GLANCE33").await;
+    record::<SchemaRefusals>("IMGSIG_RECORD_GLANCE33").await;
 }

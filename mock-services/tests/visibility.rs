@@ -25,7 +25,7 @@
 mod common;
 
 use common::calls::{json_patch, request};
-use common::scenario::{record, replay, Actor, Line, Scenario, Session};
+use common::scenario::{record, replay, Actor, Ids, Line, Scenario, Service};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -300,35 +300,24 @@ fn member_lines() -> Vec<Line> {
     lines
 }
 
-/// A cloud the scenario runs against: Glance's URL, the actors' tokens
-/// and the ids behind the labels (images as `{image:LABEL}`).
-struct Cloud {
-    glance: String,
-    session: Session,
-}
+/// The scenario, recorded from Glance 33 and replayed on the mock.
+struct Visibility;
 
-impl Scenario for Cloud {
+impl Scenario for Visibility {
     const SERVICE_TYPE: &'static str = "image";
     const FIXTURE: &'static str = "glance33-visibility.jsonl";
-
-    fn new(base: String, session: Session) -> Cloud {
-        Cloud {
-            glance: base,
-            session,
-        }
-    }
 
     fn lines() -> Vec<Line> {
         scenario()
     }
 
-    async fn send(&mut self, line: &mut Line) {
+    async fn send(service: &mut Service, line: &mut Line) {
         let method: Method = line.method.parse().unwrap();
-        let url = format!("{}{}", self.glance, self.session.ids.fill(&line.path));
-        let mut req = request(method.clone(), url, self.session.token(line.actor));
+        let url = format!("{}{}", service.base, service.session.ids.fill(&line.path));
+        let mut req = request(method.clone(), url, service.session.token(line.actor));
         if let Some(body) = &line.body {
             let body: Value =
-                serde_json::from_str(&self.session.ids.fill(&body.to_string())).unwrap();
+                serde_json::from_str(&service.session.ids.fill(&body.to_string())).unwrap();
             req = if method == Method::PATCH {
                 json_patch(req, &body)
             } else {
@@ -341,78 +330,72 @@ impl Scenario for Cloud {
         if let (Some(label), StatusCode::CREATED) = (&line.creates, status) {
             let body: Value = serde_json::from_str(&text).unwrap();
             let id = body["id"].as_str().unwrap().to_owned();
-            self.session.ids.add("image", label, &id);
+            service.session.ids.add("image", label, &id);
         }
         line.status = status.as_u16();
-        line.answer = self.answer(&text);
+        line.answer = answer(&service.session.ids, &text);
     }
 }
 
-impl Cloud {
-    fn image_label(&self, id: &str) -> Option<&str> {
-        self.session.ids.label("image", id)
-    }
-
-    /// What is compared of an answer: the labels of a list's images (those
-    /// of the scenario, in order), an image's label, owner, visibility and
-    /// note, a member or a list of them ([`Cloud::member`]), or an error's
-    /// message with ids as placeholders.
-    fn answer(&self, text: &str) -> Value {
-        let Ok(body) = serde_json::from_str::<Value>(text) else {
-            return if text.is_empty() {
-                Value::Null
-            } else {
-                json!({"text": self.session.ids.unfill(text)})
-            };
+/// What is compared of an answer: the labels of a list's images (those
+/// of the scenario, in order), an image's label, owner, visibility and
+/// note, a member or a list of them ([`member`]), or an error's
+/// message with ids as placeholders.
+fn answer(ids: &Ids, text: &str) -> Value {
+    let Ok(body) = serde_json::from_str::<Value>(text) else {
+        return if text.is_empty() {
+            Value::Null
+        } else {
+            json!({"text": ids.unfill(text)})
         };
-        if let Some(images) = body["images"].as_array() {
-            let labels: Vec<&str> = images
-                .iter()
-                .filter_map(|i| self.image_label(i["id"].as_str()?))
-                .collect();
-            return json!({"images": labels});
-        }
-        if let Some(members) = body["members"].as_array() {
-            let members: Vec<Value> = members.iter().map(|m| self.member(m)).collect();
-            return json!({"members": members, "schema": body["schema"]});
-        }
-        if body["member_id"].is_string() {
-            return self.member(&body);
-        }
-        if let Some(id) = body["id"].as_str() {
-            return json!({
-                "image": self.image_label(id),
-                "owner": self.session.ids.unfill(body["owner"].as_str().unwrap_or_default()),
-                "visibility": body["visibility"],
-                "x_note": body["x_note"],
-            });
-        }
-        match body["message"].as_str() {
-            Some(message) => json!({"message": self.session.ids.unfill(message)}),
-            None => json!({"text": self.session.ids.unfill(text)}),
-        }
+    };
+    if let Some(images) = body["images"].as_array() {
+        let labels: Vec<&str> = images
+            .iter()
+            .filter_map(|i| ids.label("image", i["id"].as_str()?))
+            .collect();
+        return json!({"images": labels});
     }
+    if let Some(members) = body["members"].as_array() {
+        let members: Vec<Value> = members.iter().map(|m| member(ids, m)).collect();
+        return json!({"members": members, "schema": body["schema"]});
+    }
+    if body["member_id"].is_string() {
+        return member(ids, &body);
+    }
+    if let Some(id) = body["id"].as_str() {
+        return json!({
+            "image": ids.label("image", id),
+            "owner": ids.unfill(body["owner"].as_str().unwrap_or_default()),
+            "visibility": body["visibility"],
+            "x_note": body["x_note"],
+        });
+    }
+    match body["message"].as_str() {
+        Some(message) => json!({"message": ids.unfill(message)}),
+        None => json!({"text": ids.unfill(text)}),
+    }
+}
 
-    /// What is compared of an image member: the image's label, the
-    /// member and its status, and which fields it has.
-    fn member(&self, member: &Value) -> Value {
-        let fields: Vec<&String> = member
-            .as_object()
-            .map(|m| m.keys().collect())
-            .unwrap_or_default();
-        json!({
-            "image": self.image_label(member["image_id"].as_str().unwrap_or_default()),
-            "member": self.session.ids.unfill(member["member_id"].as_str().unwrap_or_default()),
-            "status": member["status"],
-            "schema": member["schema"],
-            "fields": fields,
-        })
-    }
+/// What is compared of an image member: the image's label, the
+/// member and its status, and which fields it has.
+fn member(ids: &Ids, member: &Value) -> Value {
+    let fields: Vec<&String> = member
+        .as_object()
+        .map(|m| m.keys().collect())
+        .unwrap_or_default();
+    json!({
+        "image": ids.label("image", member["image_id"].as_str().unwrap_or_default()),
+        "member": ids.unfill(member["member_id"].as_str().unwrap_or_default()),
+        "status": member["status"],
+        "schema": member["schema"],
+        "fields": fields,
+    })
 }
 
 #[tokio::test]
 async fn the_mock_answers_who_sees_which_image_as_glance_33_did() {
-    replay::<Cloud>("Glance 33").await;
+    replay::<Visibility>("Glance 33").await;
 }
 
 /// Record the fixture from the live stack whose clouds.yaml
@@ -420,5 +403,5 @@ async fn the_mock_answers_who_sees_which_image_as_glance_33_did() {
 #[tokio::test]
 #[ignore = "needs the live stack: cargo xtask live up"]
 async fn record_from_the_live_glance_33() {
-    record::<Cloud>("IMGSIG_RECORD_GLANCE33").await;
+    record::<Visibility>("IMGSIG_RECORD_GLANCE33").await;
 }

@@ -297,28 +297,38 @@ async fn live(var: &str) -> (String, String) {
     (keystone, password.clone())
 }
 
-/// A recorded scenario: its requests, and how it sends one to a service
-/// (at `base`, as the actors of `session`) and reads the answer.
-pub trait Scenario: Sized {
+/// The service a scenario talks to: its URL and the actors signed in.
+pub struct Service {
+    /// The service's endpoint (Glance's or Barbican's URL).
+    pub base: String,
+    /// The actors' tokens and the ids behind the placeholders.
+    pub session: Session,
+}
+
+/// A recorded scenario: its requests, and how it sends one to a
+/// [`Service`] and reads the answer.
+pub trait Scenario {
     /// The catalog type of the service it talks to (`image`,
     /// `key-manager`).
     const SERVICE_TYPE: &'static str;
     /// The fixture's file name under `tests/fixtures/`.
     const FIXTURE: &'static str;
-    /// The scenario on the service at `base`.
-    fn new(base: String, session: Session) -> Self;
     /// The requests, in order (answers still empty).
     fn lines() -> Vec<Line>;
+    /// Name, before the first request, the ids the answers carry besides
+    /// the session's own (none unless a scenario says so).
+    fn prepare(_service: &mut Service) {}
     /// Send `line`'s request and fill in its answer.
     #[allow(async_fn_in_trait)] // used generically only, never as `dyn`
-    async fn send(&mut self, line: &mut Line);
+    async fn send(service: &mut Service, line: &mut Line);
 }
 
-/// The scenario's answers from `scenario`'s service.
-async fn run<S: Scenario>(scenario: &mut S) -> Vec<Line> {
+/// The scenario's answers from `service`.
+async fn run<S: Scenario>(mut service: Service) -> Vec<Line> {
+    S::prepare(&mut service);
     let mut lines = S::lines();
     for line in &mut lines {
-        scenario.send(line).await;
+        S::send(&mut service, line).await;
     }
     lines
 }
@@ -341,7 +351,7 @@ pub async fn replay<S: Scenario>(recorded_by: &str) {
         "key-manager" => mock.urls().barbican.clone(),
         _ => mock.urls().glance.clone(),
     };
-    let answered = run(&mut S::new(base, session)).await;
+    let answered = run::<S>(Service { base, session }).await;
     assert_same(&recorded, &answered, recorded_by);
     mock.shutdown().await;
 }
@@ -352,7 +362,7 @@ pub async fn record<S: Scenario>(var: &str) {
     let (keystone, password) = live(var).await;
     let session = sign_in(&keystone, &password).await;
     let base = session.endpoint(S::SERVICE_TYPE);
-    let answered = run(&mut S::new(base, session)).await;
+    let answered = run::<S>(Service { base, session }).await;
     write_fixture(&fixture_path::<S>(), &answered);
 }
 
