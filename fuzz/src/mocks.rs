@@ -191,11 +191,12 @@ enum Payload {
     Bytes(Vec<u8>),
     Json(Json),
     /// A Barbican secret holding signer `n`'s certificate (type and
-    /// encoding possibly off).
+    /// encoding possibly off), with any `expiration` text.
     Secret {
         signer: u8,
         secret_type: u8,
         der: bool,
+        expiration: Option<String>,
     },
     /// A Glance image record carrying the four properties for signer `n`
     /// and the last stored secret, one of them possibly replaced.
@@ -318,6 +319,7 @@ fn payload_json(payload: &Payload, seen: &Seen, call: &Call) -> Option<Vec<u8>> 
             signer: n,
             secret_type,
             der,
+            expiration,
         } => {
             let pem = signer(*n).2.as_bytes();
             let bytes = if *der {
@@ -325,13 +327,17 @@ fn payload_json(payload: &Payload, seen: &Seen, call: &Call) -> Option<Vec<u8>> 
             } else {
                 pem.to_vec()
             };
-            json!({
+            let mut secret = json!({
                 "name": "imgsig-fuzz",
                 "secret_type": SECRET_TYPES[usize::from(*secret_type) % SECRET_TYPES.len()],
                 "payload": encode(&bytes),
                 "payload_content_type": "application/octet-stream",
                 "payload_content_encoding": "base64",
-            })
+            });
+            if let Some(expiration) = expiration {
+                secret["expiration"] = expiration.as_str().into();
+            }
+            secret
         }
         Payload::SignedImage { signer: n, replace } => {
             let index = usize::from(*n) % SIGNERS.len();
