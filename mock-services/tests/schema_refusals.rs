@@ -9,7 +9,7 @@
 //!
 //! ```text
 //! cargo xtask live up
-//! IMGSIG_RECORD_GLANCE33=target/live/clouds.yaml \
+//! IMGSIG_RECORD_GLANCE33="$PWD"/target/live/clouds.yaml \
 //!     cargo test -p imgsig-mock --test schema_refusals -- --ignored
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -13,7 +13,7 @@
 //!
 //! ```text
 //! cargo xtask live up
-//! IMGSIG_RECORD_BARBICAN23=target/live/clouds.yaml \
+//! IMGSIG_RECORD_BARBICAN23="$PWD"/target/live/clouds.yaml \
 //!     cargo test -p imgsig-mock --test secret_acls -- --ignored
 //! ```
 //!

@@ -280,7 +280,10 @@ async fn live(var: &str) -> (String, String) {
     let Ok(clouds) = std::env::var(var) else {
         panic!("{var} must name the live stack's clouds.yaml");
     };
-    let text = std::fs::read_to_string(&clouds).unwrap();
+    // cargo runs tests in the package's directory, not where it was called.
+    let text = std::fs::read_to_string(&clouds).unwrap_or_else(|e| {
+        panic!("{var}={clouds}: {e} (a relative path is read from mock-services/; give an absolute one)")
+    });
     let config =
         imgsig::openstack::CloudConfig::from_yaml("imgsig-live", &text, None, &clouds, None)
             .unwrap();
