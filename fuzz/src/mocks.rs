@@ -82,18 +82,29 @@ const BARBICAN_ROUTES: &[&str] = &[
     "/v1/secrets/{secret}/acl",
     "/v1/secrets/{secret}/acl/{any}",
     "/v1/secrets?acl_only={any}",
+    "/v1/secrets?{any}",
+    "/v1/secrets?alg={any}&mode={any}&bits={any}&secret_type={any}",
+    "/v1/secrets?created={any}&updated={any}&expiration={any}&sort={any}",
 ];
 
 /// The 5xx a mock gives on purpose, as Barbican 23 answered them: a `GET`
 /// (or, without its body, a `HEAD`) of a path below a secret's ACL
-/// (recorded in the mock's `secret_acls` scenario), and a secret whose
+/// (recorded in the mock's `secret_acls` scenario) or of a list whose
+/// query gives a parameter twice (`secret_lists`), and a secret whose
 /// `expiration` leaves Python's calendar once made UTC (recorded in
 /// `barbican23-secret-create.jsonl`).
 fn deliberate_server_error(method: &Method, path: &str, body: &[u8]) -> bool {
     let said = |words: &str| String::from_utf8_lossy(body).contains(words);
-    if path.contains("/acl/") {
+    let failure = if path.contains("/acl/") {
+        Some("SecretACL(s) retrieval failure seen")
+    } else if path.starts_with("/v1/secrets?") {
+        Some("Secret(s) retrieval failure seen")
+    } else {
+        None
+    };
+    if let Some(failure) = failure {
         return match *method {
-            Method::GET => said("SecretACL(s) retrieval failure seen"),
+            Method::GET => said(failure),
             Method::HEAD => body.is_empty(),
             _ => false,
         };

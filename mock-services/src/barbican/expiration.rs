@@ -193,8 +193,9 @@ enum Unread {
     Overflow,
 }
 
-/// `parse_date` and `normalize_time`: microseconds since the epoch, UTC.
-fn read(s: &str) -> Result<i64, Unread> {
+/// `parse_date`: the wall-clock time written and the zone's offset in
+/// minutes east of UTC.
+fn parse_date(s: &str) -> Result<(PrimitiveDateTime, i64), Unread> {
     let groups = match_groups(s).ok_or(Unread::Invalid)?;
     let number = |s: &str| s.parse::<u32>().map_err(|_| Unread::Invalid);
     let year = i32::try_from(number(groups.year)?).map_err(|_| Unread::Invalid)?;
@@ -244,12 +245,30 @@ fn read(s: &str) -> Result<i64, Unread> {
             }
         }
     };
-    let local = PrimitiveDateTime::new(date, time).assume_utc();
+    Ok((PrimitiveDateTime::new(date, time), offset_minutes))
+}
+
+/// `parse_date` and `normalize_time`: microseconds since the epoch, UTC.
+fn read(s: &str) -> Result<i64, Unread> {
+    let (local, offset_minutes) = parse_date(s)?;
     let utc = local
+        .assume_utc()
         .checked_sub(time::Duration::minutes(offset_minutes))
         .filter(|t| (1..=9999).contains(&t.year()))
         .ok_or(Unread::Overflow)?;
     i64::try_from(utc.unix_timestamp_nanos() / 1000).map_err(|_| Unread::Overflow)
+}
+
+/// A date in a list's `created`, `updated` or `expiration` filter as
+/// Barbican 23 compares it (`timeutils.parse_isotime`, then bound to
+/// sqlite by its fields, so the zone is dropped: `gt:…T17:00+05:00` is
+/// after 17:00 UTC, recorded live): microseconds since the epoch of the
+/// wall-clock time written, `None` where Barbican answers 400.
+pub(super) fn filter_date(s: &str) -> Option<i64> {
+    // Python's `$` also matches before a final newline.
+    let s = s.strip_suffix('\n').unwrap_or(s);
+    let (local, _) = parse_date(s).ok()?;
+    i64::try_from(local.assume_utc().unix_timestamp_nanos() / 1000).ok()
 }
 
 /// A new secret's expiration (`None`: it never expires) as Barbican 23

@@ -3,6 +3,7 @@
 
 mod acl;
 mod expiration;
+mod list_query;
 mod listing;
 mod policy;
 mod schema;

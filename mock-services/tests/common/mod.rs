@@ -2,6 +2,7 @@
 //! certificates and signatures made by the harness's own crypto.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod barbican;
 pub mod calls;
 pub mod scenario;
 
