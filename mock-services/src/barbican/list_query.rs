@@ -297,23 +297,6 @@ pub(super) struct ListQuery {
     sort: Vec<(SortKey, bool)>,
 }
 
-/// The parameters Barbican's code reads: given twice, each is a list
-/// there, and a 500.
-const READ: [&str; 12] = [
-    "name",
-    "bits",
-    "created",
-    "updated",
-    "expiration",
-    "sort",
-    "offset",
-    "limit",
-    "alg",
-    "mode",
-    "secret_type",
-    "acl_only",
-];
-
 impl ListQuery {
     /// `params` read in Barbican's order, so that of two faults the answer
     /// is the one it meets first.
@@ -330,39 +313,44 @@ impl ListQuery {
                 "URI provided invalid query string parameters.",
             )
         };
-        let mut query = ListQuery::default();
-        // `on_get` reads these in this order, then `get_secret_list` the
-        // rest; each `None` stands for a value given twice.
-        let mut once = READ.iter().map(|key| {
+        // The one value of a parameter Barbican reads: given twice, pecan
+        // hands its code a list, which it takes for a string (a 500).
+        let once = |key: &str| {
             let mut values = params.0.iter().filter(|(k, _)| k == key);
             let first = values.next().map(|(_, v)| v.as_str());
             values.next().map_or(Ok(first), |_| Err(failure()))
-        });
-        let mut next = || once.next().unwrap_or(Ok(None));
-        // Barbican decodes `name` once more (`unquote_plus`): `a%2520b`
+        };
+        // In `on_get`'s order, then `get_secret_list`'s. Barbican decodes `name` once more (`unquote_plus`): `a%2520b`
         // finds "a b", and a `+` that reaches it is a space.
-        query.name = next()?.filter(|n| !n.is_empty()).map(unquote_plus);
+        let name = once("name")?.filter(|n| !n.is_empty()).map(unquote_plus);
         // A `bits` that is not a number is 0, and 0 or less filters nothing.
-        query.bits = next()?.and_then(python::int).filter(|b| *b > 0);
-        for dates in [
-            &mut query.created,
-            &mut query.updated,
-            &mut query.expiration,
-        ] {
-            if let Some(filter) = next()?.filter(|f| !f.is_empty()) {
-                *dates = date_bounds(filter).ok_or_else(invalid)?;
-            }
-        }
-        if let Some(sort) = next()?.filter(|s| !s.is_empty()) {
-            query.sort = sorting(sort).ok_or_else(invalid)?;
-        }
-        (query.offset, query.limit) = paging(next()?, next()?);
-        let pattern = |v: Option<&str>| v.filter(|v| !v.is_empty()).map(String::from);
-        query.alg = pattern(next()?);
-        query.mode = pattern(next()?);
-        query.secret_type = pattern(next()?);
-        query.acl_only = next()?.is_some_and(|a| a.eq_ignore_ascii_case("true"));
-        Ok(query)
+        let bits = once("bits")?.and_then(python::int).filter(|b| *b > 0);
+        let dates = |key: &str| match once(key)?.filter(|f| !f.is_empty()) {
+            Some(filter) => date_bounds(filter).ok_or_else(invalid),
+            None => Ok(Vec::new()),
+        };
+        let (created, updated, expiration) =
+            (dates("created")?, dates("updated")?, dates("expiration")?);
+        let sort = match once("sort")?.filter(|s| !s.is_empty()) {
+            Some(sort) => sorting(sort).ok_or_else(invalid)?,
+            None => Vec::new(),
+        };
+        let (offset, limit) = paging(once("offset")?, once("limit")?);
+        let pattern = |key: &str| Ok(once(key)?.filter(|v| !v.is_empty()).map(String::from));
+        Ok(ListQuery {
+            offset,
+            limit,
+            name,
+            bits,
+            created,
+            updated,
+            expiration,
+            sort,
+            alg: pattern("alg")?,
+            mode: pattern("mode")?,
+            secret_type: pattern("secret_type")?,
+            acl_only: once("acl_only")?.is_some_and(|a| a.eq_ignore_ascii_case("true")),
+        })
     }
 
     /// Whether `secret` passes the filters.
