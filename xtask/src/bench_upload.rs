@@ -11,7 +11,9 @@
 //! SHA-256, signed by `imgsig sign`) with `sendfile(2)` to a release build
 //! of `imgsig-mock` and prints the best wall-clock throughput, its ratio to
 //! the limit, the mock's CPU time and page faults per GiB against the
-//! hashes', and the load average. Exits 1 below [`TARGET_RATIO`].
+//! hashes', how that CPU time splits over the mock's threads (each hash
+//! on its own worker: compare the busiest with the hashes' one-core
+//! times), and the load average. Exits 1 below [`TARGET_RATIO`].
 //!
 //! Every upload also moves the bytes over a socket and stores them, which
 //! the hash limit leaves out. The task measures both in the same run, each
@@ -90,6 +92,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         cpu: Duration::MAX,
         faults: u64::MAX,
     };
+    let mut threads = Vec::new();
     let mut transfer = Duration::MAX;
     let mut store = Duration::MAX;
     clock_ticks(); // asked of getconf now, outside the measured windows
@@ -98,10 +101,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
         store = store.min(store_cpu(&store_dir, bytes)?);
         let image = session.create_image(&sig.base64)?;
         let before = mock.usage()?;
+        let threads_before = mock.threads()?;
         let started = Instant::now();
         session.upload(&image, &data)?;
         best = best.min(started.elapsed());
         let upload = mock.usage()?.since(before);
+        if upload.cpu < used.cpu {
+            threads = busiest_threads(&threads_before, &mock.threads()?);
+        }
         used.cpu = used.cpu.min(upload.cpu);
         used.faults = used.faults.min(upload.faults);
         session.delete(&image)?;
@@ -159,6 +166,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
         used.cpu.as_secs_f64() / gib,
         hash_cpu / gib
     );
+    println!(
+        "mock threads, s per GiB   {} (that upload's, busiest first)",
+        threads
+            .iter()
+            .map(|cpu| format!("{:.2}", cpu.as_secs_f64() / gib))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for (hash, rate) in &rates {
+        println!(
+            "  {hash:<6} on one core     {:>8.2} s per GiB",
+            megabytes / rate / gib
+        );
+    }
     println!(
         "mock page faults per GiB  {:>8.0} (a fresh 4 KiB page for every byte would be {})",
         used.faults as f64 / gib,
@@ -294,6 +315,21 @@ impl Usage {
     }
 }
 
+/// The CPU time each thread spent between two [`Mock::threads`]
+/// snapshots, busiest first, leaving out threads that spent none.
+fn busiest_threads(before: &[(u32, Duration)], after: &[(u32, Duration)]) -> Vec<Duration> {
+    let mut spent: Vec<Duration> = after
+        .iter()
+        .map(|(tid, cpu)| {
+            let earlier = before.iter().find(|(t, _)| t == tid).map(|(_, c)| *c);
+            cpu.saturating_sub(earlier.unwrap_or_default())
+        })
+        .filter(|cpu| !cpu.is_zero())
+        .collect();
+    spent.sort_unstable_by(|a, b| b.cmp(a));
+    spent
+}
+
 /// `openssl speed -evp HASH` on 1 MiB blocks: MB/s of one core (CPU time).
 fn openssl_speed(hash: &str) -> Result<f64> {
     let mut speed = Command::new("openssl");
@@ -360,6 +396,23 @@ impl Mock {
             child,
             _stdout: stdout,
         })
+    }
+
+    /// The CPU time of each of the mock's threads so far, by thread id.
+    fn threads(&self) -> Result<Vec<(u32, Duration)>> {
+        let dir = PathBuf::from(format!("/proc/{}/task", self.child.id()));
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let mut threads = Vec::new();
+        for entry in entries.flatten() {
+            let Some(tid) = entry.file_name().to_str().and_then(|t| t.parse().ok()) else {
+                continue;
+            };
+            // A thread that ended since the listing has no stat file.
+            if let Ok(usage) = Usage::of(&entry.path().join("stat")) {
+                threads.push((tid, usage.cpu));
+            }
+        }
+        Ok(threads)
     }
 
     /// What the mock has used so far.
@@ -633,6 +686,15 @@ mod tests {
         );
         let usage = Usage::own().expect("own usage");
         assert!(usage.faults > 0, "a running process has touched pages");
+    }
+
+    #[test]
+    fn busiest_threads_are_the_differences_largest_first() {
+        let ms = Duration::from_millis;
+        let before = [(1, ms(100)), (2, ms(50)), (3, ms(7))];
+        // Thread 3 spent nothing, 4 started in between.
+        let after = [(1, ms(400)), (2, ms(950)), (3, ms(7)), (4, ms(20))];
+        assert_eq!(busiest_threads(&before, &after), [ms(900), ms(300), ms(20)]);
     }
 
     #[test]
