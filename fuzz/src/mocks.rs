@@ -228,8 +228,24 @@ enum Payload {
     Password {
         user: String,
         password: bool,
-        project: Option<String>,
+        scope: Scope,
     },
+}
+
+/// The scope of a [`Payload::Password`].
+#[derive(Debug, Arbitrary)]
+enum Scope {
+    /// None given.
+    None,
+    /// A project by name in the `Default` domain.
+    Project(String),
+    /// `{"system": {"all": true}}`.
+    System,
+    /// A domain by id.
+    Domain(String),
+    /// Anything at all, or a string (Keystone reads a string scope too).
+    Any(Json),
+    Text(String),
 }
 
 /// One request.
@@ -371,7 +387,7 @@ fn payload_json(payload: &Payload, seen: &Seen, call: &Call) -> Option<Vec<u8>> 
         Payload::Password {
             user,
             password,
-            project,
+            scope,
         } => {
             let secret = if *password {
                 imgsig_mock::DEFAULT_ADMIN_PASSWORD
@@ -384,8 +400,18 @@ fn payload_json(payload: &Payload, seen: &Seen, call: &Call) -> Option<Vec<u8>> 
                     "password": {"user": {"name": user, "domain": {"name": "Default"}, "password": secret}},
                 },
             });
-            if let Some(p) = project {
-                auth["scope"] = json!({"project": {"name": p, "domain": {"name": "Default"}}});
+            let scope = match scope {
+                Scope::None => None,
+                Scope::Project(p) => {
+                    Some(json!({"project": {"name": p, "domain": {"name": "Default"}}}))
+                }
+                Scope::System => Some(json!({"system": {"all": true}})),
+                Scope::Domain(d) => Some(json!({"domain": {"id": d}})),
+                Scope::Any(Json(v)) => Some(v.clone()),
+                Scope::Text(t) => Some(Value::String(t.clone())),
+            };
+            if let Some(scope) = scope {
+                auth["scope"] = scope;
             }
             json!({ "auth": auth })
         }

@@ -14,8 +14,8 @@ pub struct Token {
     pub id: String,
     /// The user.
     pub user: UserConfig,
-    /// The scoped project, if any.
-    pub project: Option<ProjectConfig>,
+    /// What the token is scoped to.
+    pub scope: TokenScope,
     /// Auth methods used (`password`, `token`).
     pub methods: Vec<String>,
     /// Audit id (22 characters, as Keystone's urlsafe base64).
@@ -26,13 +26,49 @@ pub struct Token {
     pub expires_at: u64,
 }
 
+/// What a token is scoped to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenScope {
+    /// Nothing: the token only proves who the user is.
+    Unscoped,
+    /// A project, on which the user holds roles.
+    Project(ProjectConfig),
+    /// The whole deployment (`"system": {"all": true}`).
+    System,
+}
+
+impl Token {
+    /// The project the token is scoped to, if it is.
+    pub fn project(&self) -> Option<&ProjectConfig> {
+        match &self.scope {
+            TokenScope::Project(project) => Some(project),
+            TokenScope::Unscoped | TokenScope::System => None,
+        }
+    }
+
+    /// The roles the token carries: the user's on its scope (an unscoped
+    /// token carries none).
+    pub fn roles(&self) -> &[String] {
+        match self.scope {
+            TokenScope::Project(_) => &self.user.roles,
+            TokenScope::System => &self.user.system_roles,
+            TokenScope::Unscoped => &[],
+        }
+    }
+
+    /// Whether the token carries `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles().iter().any(|r| r == role)
+    }
+}
+
 /// Why authentication failed (Keystone answers 401 for all of these).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailure {
     /// Unknown user or wrong password or token.
     Unauthorized,
-    /// The user holds no role on the requested project.
-    NoRoleOnProject,
+    /// The user holds no role on the requested project or the system.
+    NoRoleOnScope,
 }
 
 /// What a token string stands for, as Keystone's token validation tells.
@@ -111,17 +147,21 @@ impl Identity {
             .ok_or(AuthFailure::Unauthorized)
     }
 
-    /// Issue a token for `user`, scoped to `project` if given.
+    /// Issue a token for `user` with `scope`, if the user holds roles
+    /// there.
     pub fn issue(
         &self,
         user: &UserConfig,
-        project: Option<&ProjectConfig>,
+        scope: TokenScope,
         methods: Vec<String>,
     ) -> Result<Token, AuthFailure> {
-        if let Some(p) = project {
-            if !user.projects.contains(&p.name) {
-                return Err(AuthFailure::NoRoleOnProject);
-            }
+        let allowed = match &scope {
+            TokenScope::Unscoped => true,
+            TokenScope::Project(p) => user.projects.contains(&p.name),
+            TokenScope::System => !user.system_roles.is_empty(),
+        };
+        if !allowed {
+            return Err(AuthFailure::NoRoleOnScope);
         }
         let issued_at = now_micros();
         let ttl = u64::try_from(self.config.token_ttl().as_micros()).unwrap_or(u64::MAX);
@@ -129,7 +169,7 @@ impl Identity {
         let token = Token {
             id: format!("gAAAAA{}{}", hex_id(), hex_id()),
             user: user.clone(),
-            project: project.cloned(),
+            scope,
             methods,
             audit_id: audit[..22].to_owned(),
             issued_at,

@@ -36,6 +36,11 @@ pub struct UserConfig {
     /// Role names granted on those projects.
     #[serde(default = "default_roles")]
     pub roles: Vec<String>,
+    /// Role names granted on the system (`keystone-manage bootstrap`
+    /// gives the admin `admin` there, and the roles it implies); none
+    /// means the user cannot take a system-scoped token.
+    #[serde(default)]
+    pub system_roles: Vec<String>,
 }
 
 /// The admin's roles in the transcript's Keystone.
@@ -118,6 +123,9 @@ impl Default for MockConfig {
                     password: DEFAULT_ADMIN_PASSWORD.into(),
                     projects: vec!["admin".into(), "demo".into()],
                     roles: default_roles(),
+                    system_roles: ["admin", "manager", "member", "reader"]
+                        .map(String::from)
+                        .to_vec(),
                 },
                 UserConfig {
                     name: "demo".into(),
@@ -125,6 +133,7 @@ impl Default for MockConfig {
                     password: "imgsig-demo".into(),
                     projects: vec!["demo".into()],
                     roles: ["member", "reader"].map(String::from).to_vec(),
+                    system_roles: Vec::new(),
                 },
             ],
             ports: Ports::default(),

@@ -14,6 +14,7 @@ use axum::body::Body;
 use axum::http::{Request, Response};
 use tower::ServiceExt;
 
+use crate::auth::TokenScope;
 use crate::{barbican, glance, keystone, Cloud, MockConfig, MockError, Urls};
 use crate::{faults::Faults, Profile};
 
@@ -119,7 +120,8 @@ impl InProcessCloud {
         let project = user
             .projects
             .first()
-            .and_then(|name| identity.project(Some(name), None));
+            .and_then(|name| identity.project(Some(name), None))
+            .map_or(TokenScope::Unscoped, |p| TokenScope::Project(p.clone()));
         identity
             .issue(user, project, vec!["password".into()])
             .map(|t| t.id)

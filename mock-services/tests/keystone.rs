@@ -174,7 +174,9 @@ async fn tokens_validate_and_token_auth_rescopes() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::CREATED);
     let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["token"]["methods"], json!(["token"]));
+    // The old token's methods follow (as the live Keystone 30's do,
+    // tests/fixtures/keystone30-scopes.jsonl).
+    assert_eq!(body["token"]["methods"], json!(["token", "password"]));
     assert_eq!(body["token"]["project"]["name"], "demo");
 }
 
@@ -323,5 +325,65 @@ async fn only_the_owner_or_an_admin_reads_or_revokes_a_token() {
     assert_eq!(
         token_call(&cloud, Method::GET, &demo, Some(&demo)).await.0,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+/// A system reader (a user with only `reader` on the system) reads
+/// another user's token but revokes none, and a member cannot read the
+/// system reader's: the answers of the live Keystone 30 to a user given
+/// `openstack role add --system all reader`.
+#[tokio::test]
+async fn a_system_reader_reads_but_does_not_revoke_others_tokens() {
+    use reqwest::Method;
+    let mut config = MockConfig::default();
+    config.users.push(imgsig_mock::UserConfig {
+        name: "sysreader".into(),
+        id: String::new(),
+        password: "sysreader-pw".into(),
+        projects: Vec::new(),
+        roles: Vec::new(),
+        system_roles: vec!["reader".into()],
+    });
+    let cloud = MockCloud::start(config).await.unwrap();
+    let resp = client()
+        .post(format!("{}/auth/tokens", cloud.auth_url()))
+        .json(&json!({"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "sysreader", "domain": {"name": "Default"}, "password": "sysreader-pw"}}},
+            "scope": {"system": {"all": true}}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let reader = resp.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["token"]["system"], json!({"all": true}));
+    assert_eq!(body["token"]["roles"][0]["name"], "reader");
+    let demo = token_for(&cloud, "demo", "demo").await;
+    assert_eq!(
+        token_call(&cloud, Method::GET, &reader, Some(&demo))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        token_call(&cloud, Method::DELETE, &reader, Some(&demo))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        token_call(&cloud, Method::GET, &demo, Some(&reader))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // The demo token was not revoked.
+    assert_eq!(
+        token_call(&cloud, Method::GET, &demo, Some(&demo)).await.0,
+        StatusCode::OK
     );
 }

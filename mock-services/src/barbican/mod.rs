@@ -211,8 +211,7 @@ fn authorise(cloud: &Cloud, headers: &HeaderMap) -> Result<Caller, Denied> {
         .and_then(|t| cloud.identity.validate(t))
         .ok_or(Denied::Unauthenticated)?;
     let project_id = token
-        .project
-        .as_ref()
+        .project()
         .map(|p| p.id.clone())
         .ok_or(Denied::Unscoped)?;
     Ok(Caller { token, project_id })

@@ -61,7 +61,7 @@ impl Action {
 
 impl Caller {
     fn has(&self, role: &str) -> bool {
-        self.token.user.roles.iter().any(|r| r == role)
+        self.token.has_role(role)
     }
 
     /// May the caller do `action` (`secret` for the actions on one)?

@@ -171,7 +171,7 @@ async fn stores() -> Response {
 async fn authenticate(State(cloud): State<Arc<Cloud>>, mut req: Request, next: Next) -> Response {
     let token = header_str(req.headers(), "x-auth-token")
         .and_then(|t| cloud.identity.validate(t))
-        .filter(|t| t.project.is_some());
+        .filter(|t| t.project().is_some());
     let Some(token) = token else {
         let mut resp = Failure::new(
             StatusCode::UNAUTHORIZED,
@@ -193,18 +193,14 @@ async fn authenticate(State(cloud): State<Arc<Cloud>>, mut req: Request, next: N
 
 /// The caller's project id (the middleware only lets scoped tokens in).
 fn project_of(token: &Token) -> &str {
-    token
-        .project
-        .as_ref()
-        .map(|p| p.id.as_str())
-        .unwrap_or_default()
+    token.project().map(|p| p.id.as_str()).unwrap_or_default()
 }
 
 /// The caller as a viewer of images.
 fn viewer_of(token: &Token) -> Viewer<'_> {
     Viewer {
         project: project_of(token),
-        admin: token.user.roles.iter().any(|r| r == "admin"),
+        admin: token.has_role("admin"),
     }
 }
 

@@ -14,7 +14,7 @@ pub(super) struct Policy<'a>(pub(super) &'a Token);
 
 impl Policy<'_> {
     pub(super) fn has(&self, role: &str) -> bool {
-        self.0.user.roles.iter().any(|r| r == role)
+        self.0.has_role(role)
     }
 
     pub(super) fn is_admin(&self) -> bool {

@@ -311,7 +311,7 @@ pub struct Service {
 /// A recorded scenario: its requests, and how it sends one to a
 /// [`Service`] and reads the answer.
 pub trait Scenario {
-    /// The catalog type of the service it talks to (`image`,
+    /// The catalog type of the service it talks to (`identity`, `image`,
     /// `key-manager`).
     const SERVICE_TYPE: &'static str;
     /// The fixture's file name under `tests/fixtures/`.
@@ -351,6 +351,7 @@ pub async fn replay<S: Scenario>(recorded_by: &str) {
     let admin_password = mock.credentials("admin", "admin").unwrap().password;
     let session = sign_in(&mock.urls().keystone, &admin_password).await;
     let base = match S::SERVICE_TYPE {
+        "identity" => format!("{}/v3", mock.urls().keystone),
         "key-manager" => mock.urls().barbican.clone(),
         _ => mock.urls().glance.clone(),
     };
@@ -450,6 +451,7 @@ pub fn mock_config() -> MockConfig {
             password: MEMBER_PASSWORD.into(),
             projects: vec![actor.project().into()],
             roles,
+            system_roles: Vec::new(),
         });
     }
     config

@@ -1,5 +1,5 @@
-//! Keystone v3: version discovery, password and token auth with project
-//! scope, token validation, the service catalog.
+//! Keystone v3: version discovery, password and token auth scoped to a
+//! project, the system or nothing, token validation, the service catalog.
 
 use std::sync::Arc;
 
@@ -11,13 +11,17 @@ use axum::Router;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use crate::auth::{AuthFailure, Lookup, Token};
+use crate::auth::{Lookup, Token, TokenScope};
 use crate::faults::{self, Injector};
 use crate::http::{
     compact_json, header_str, iso_micros_z, json_response, raw_json_response, request_id,
     REQUEST_ID,
 };
 use crate::{Cloud, Service};
+
+mod request;
+
+use request::{Asked, Refused};
 
 /// Keystone's API version in discovery documents.
 const VERSION: &str = "v3.14";
@@ -177,17 +181,26 @@ fn token_body(cloud: &Cloud, token: &Token) -> Value {
         "expires_at": iso_micros_z(token.expires_at - token.expires_at % 1_000_000),
         "issued_at": iso_micros_z(token.issued_at - token.issued_at % 1_000_000),
     });
-    if let Some(project) = &token.project {
-        let roles = token
-            .user
-            .roles
+    let roles = || {
+        token
+            .roles()
             .iter()
             .map(|r| json!({"id": stable_id(&format!("role:{r}")), "name": r}))
-            .collect::<Vec<_>>();
-        body["project"] = json!({"domain": domain(), "id": project.id, "name": project.name});
-        body["is_domain"] = false.into();
-        body["roles"] = roles.into();
-        body["catalog"] = catalog(cloud).into();
+            .collect::<Vec<_>>()
+    };
+    match &token.scope {
+        TokenScope::Unscoped => {}
+        TokenScope::Project(project) => {
+            body["project"] = json!({"domain": domain(), "id": project.id, "name": project.name});
+            body["is_domain"] = false.into();
+            body["roles"] = roles().into();
+            body["catalog"] = catalog(cloud).into();
+        }
+        TokenScope::System => {
+            body["roles"] = roles().into();
+            body["system"] = json!({"all": true});
+            body["catalog"] = catalog(cloud).into();
+        }
     }
     json!({"token": body})
 }
@@ -213,69 +226,68 @@ async fn authenticate(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response 
     let Some(auth) = request.get("auth") else {
         return bad_request("'auth' is a required property");
     };
-    let methods: Vec<String> = auth
-        .pointer("/identity/methods")
-        .and_then(Value::as_array)
-        .map(|m| {
-            m.iter()
-                .filter_map(Value::as_str)
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default();
+    match issue(&cloud, auth) {
+        Ok(token) => token_response(&cloud, StatusCode::CREATED, &token),
+        Err(Refused::Invalid(message)) => bad_request(&message),
+        Err(Refused::Unauthorized) => unauthorized(&cloud),
+    }
+}
+
+/// The token `auth` asks for, in Keystone's order: the request's schema
+/// and methods, the scope (looked up), the user's credentials, then the
+/// user's roles on the scope.
+fn issue(cloud: &Cloud, auth: &Value) -> Result<Token, Refused> {
+    request::check(auth)?;
+    let mut methods = request::methods(auth)?;
+    let scope = match request::asked(auth.get("scope"))? {
+        Asked::Unscoped => TokenScope::Unscoped,
+        Asked::System => TokenScope::System,
+        Asked::Project { name, id } => cloud
+            .identity
+            .project(name, id)
+            .map(|p| TokenScope::Project(p.clone()))
+            .ok_or(Refused::Unauthorized)?,
+        Asked::Unavailable => return Err(Refused::Unauthorized),
+    };
     let identity = &auth["identity"];
     let user = if methods.iter().any(|m| m == "password") {
         let u = &identity["password"]["user"];
-        let Some(password) = str_at(u, &["password"]) else {
-            return bad_request("'password' is a required property");
-        };
-        match cloud
+        let password = str_at(u, &["password"]).ok_or(Refused::Unauthorized)?;
+        cloud
             .identity
             .check_password(str_at(u, &["name"]), str_at(u, &["id"]), password)
-        {
-            Ok(user) => user.clone(),
-            Err(_) => return unauthorized(&cloud),
-        }
+            .map_err(|_| Refused::Unauthorized)?
+            .clone()
     } else if methods.iter().any(|m| m == "token") {
-        let Some(old) = str_at(identity, &["token", "id"]).and_then(|t| cloud.identity.validate(t))
-        else {
-            return unauthorized(&cloud);
-        };
+        let old = str_at(identity, &["token", "id"])
+            .and_then(|t| cloud.identity.validate(t))
+            .ok_or(Refused::Unauthorized)?;
+        // The new token also names the methods the old one was got by.
+        for method in old.methods {
+            if !methods.contains(&method) {
+                methods.push(method);
+            }
+        }
         old.user
     } else {
-        return unauthorized(&cloud);
+        return Err(Refused::Unauthorized);
     };
-    let scope = auth.get("scope");
-    let project = match scope.and_then(|s| s.get("project")) {
-        Some(p) => match cloud
-            .identity
-            .project(str_at(p, &["name"]), str_at(p, &["id"]))
-        {
-            Some(p) => Some(p.clone()),
-            None => return unauthorized(&cloud),
-        },
-        None if scope.is_some() => {
-            return unauthorized(&cloud);
-        }
-        None => None,
-    };
-    match cloud.identity.issue(&user, project.as_ref(), methods) {
-        Ok(token) => token_response(&cloud, StatusCode::CREATED, &token),
-        Err(AuthFailure::Unauthorized | AuthFailure::NoRoleOnProject) => unauthorized(&cloud),
-    }
+    cloud
+        .identity
+        .issue(&user, scope, methods)
+        .map_err(|_| Refused::Unauthorized)
 }
 
 fn caller(cloud: &Cloud, headers: &HeaderMap) -> Option<Token> {
     header_str(headers, "x-auth-token").and_then(|t| cloud.identity.validate(t))
 }
 
-/// Keystone 30's token policies (keystone/common/policies/token.py). The
-/// mock has no system scope, so `(role:reader and system_scope:all)` never
-/// holds; `rule:admin_required` is `role:admin` on any scope.
+/// Keystone 30's token policies (keystone/common/policies/token.py);
+/// `rule:admin_required` is `role:admin` on any scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TokenPolicy {
     /// `identity:validate_token` (GET and, in Keystone 30, HEAD too):
-    /// admin, service or the token's own user.
+    /// admin, a system reader, service or the token's own user.
     Validate,
     /// `identity:revoke_token` (DELETE): admin or the token's own user.
     Revoke,
@@ -291,9 +303,10 @@ impl TokenPolicy {
 
     /// Whether `caller` may act on `subject`.
     fn allows(self, caller: &Token, subject: &Token) -> bool {
-        let has = |role: &str| caller.user.roles.iter().any(|r| r == role);
-        let service = self == TokenPolicy::Validate && has("service");
-        has("admin") || service || caller.user.id == subject.user.id
+        let reads = self == TokenPolicy::Validate
+            && (caller.has_role("service")
+                || (caller.scope == TokenScope::System && caller.has_role("reader")));
+        caller.has_role("admin") || reads || caller.user.id == subject.user.id
     }
 }
 
