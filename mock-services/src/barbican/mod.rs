@@ -181,18 +181,17 @@ fn permitted(cloud: &Cloud, caller: &Caller, id: &str, action: Action) -> Result
 enum Denied {
     /// No valid token: 401.
     Unauthenticated,
-    /// A token without a project: 403.
+    /// A valid token scoped to no project: Barbican's context middleware
+    /// raises webob's 401 (a page for the request's `Accept`, not
+    /// keystonemiddleware's JSON).
     Unscoped,
 }
 
 impl Denied {
-    fn response(self, cloud: &Cloud) -> Response {
+    fn response(self, cloud: &Cloud, headers: &HeaderMap) -> Response {
         match self {
             Denied::Unauthenticated => unauthorized(cloud),
-            Denied::Unscoped => error(
-                StatusCode::FORBIDDEN,
-                "Forbidden. The token is not scoped to a project.",
-            ),
+            Denied::Unscoped => crate::glance::webob_unauthorized(cloud, headers),
         }
     }
 }
@@ -218,14 +217,14 @@ fn authorise(cloud: &Cloud, headers: &HeaderMap) -> Result<Caller, Denied> {
 }
 
 /// keystonemiddleware and Barbican's project check, before every secret
-/// handler: 401 without a valid token, 403 for an unscoped one.
+/// handler: 401 without a valid token or with one scoped to no project.
 async fn authenticate(State(cloud): State<Arc<Cloud>>, mut req: Request, next: Next) -> Response {
     match authorise(&cloud, req.headers()) {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
-        Err(denied) => denied.response(&cloud),
+        Err(denied) => denied.response(&cloud, req.headers()),
     }
 }
 

@@ -17,7 +17,7 @@ mod upload;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -166,32 +166,77 @@ async fn stores() -> Response {
     json_response(StatusCode::OK, &body)
 }
 
-/// keystonemiddleware: a valid, project-scoped token or webob's 401 (for
-/// the request's `Accept`, as every Glance error).
+/// keystonemiddleware: a valid token or webob's 401 (for the request's
+/// `Accept`, as every Glance error); then, for a token scoped to no
+/// project, what Glance's policies make of it ([`unscoped_refusal`]).
 async fn authenticate(State(cloud): State<Arc<Cloud>>, mut req: Request, next: Next) -> Response {
-    let token = header_str(req.headers(), "x-auth-token")
-        .and_then(|t| cloud.identity.validate(t))
-        .filter(|t| t.project().is_some());
+    let token = header_str(req.headers(), "x-auth-token").and_then(|t| cloud.identity.validate(t));
     let Some(token) = token else {
-        let mut resp = Failure::new(
-            StatusCode::UNAUTHORIZED,
-            "This server could not verify that you are authorized to access the document you \
-             requested. Either you supplied the wrong credentials (e.g., bad password), or your \
-             browser does not understand how to supply the credentials required.",
-        )
-        .render(header_str(req.headers(), header::ACCEPT.as_str()));
-        if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", cloud.urls.keystone)) {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-        }
-        return resp;
+        return webob_unauthorized(&cloud, req.headers());
     };
+    if let Some(refusal) = unscoped_refusal(&cloud, &token, req.method(), req.uri().path()) {
+        let mut resp = refusal.into_response();
+        resp.headers_mut().insert(REQUEST_ID, request_id());
+        return resp;
+    }
     req.extensions_mut().insert(token);
     let mut resp = next.run(req).await;
     resp.headers_mut().insert(REQUEST_ID, request_id());
     resp
 }
 
-/// The caller's project id (the middleware only lets scoped tokens in).
+/// webob's 401 page for the request's `Accept`, with the Keystone that
+/// issues tokens in `WWW-Authenticate`: Glance's answer without a valid
+/// token, and Barbican's to a token scoped to no project.
+pub(crate) fn webob_unauthorized(cloud: &Cloud, headers: &HeaderMap) -> Response {
+    let mut resp = Failure::new(
+        StatusCode::UNAUTHORIZED,
+        "This server could not verify that you are authorized to access the document you \
+         requested. Either you supplied the wrong credentials (e.g., bad password), or your \
+         browser does not understand how to supply the credentials required.",
+    )
+    .render(header_str(headers, header::ACCEPT.as_str()));
+    if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", cloud.urls.keystone)) {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    resp
+}
+
+/// Glance 33's answer to a token scoped to no project (the system, or
+/// nothing), where it is not the handler's own. Every policy needs a
+/// project, so listing and creating images and any task call are 403.
+/// An image the caller sees (the system's admin sees every image,
+/// `context_is_admin`; anyone sees a public one) but no policy lets it
+/// touch is hidden behind a bare 404; one it does not see is the
+/// handler's usual not found (an unscoped token carries no roles). Schemas and
+/// `/v2/info` need no policy. Recorded from the live Glance 33
+/// (`tests/fixtures/glance33-unscoped.jsonl`).
+fn unscoped_refusal(cloud: &Cloud, token: &Token, method: &Method, path: &str) -> Option<Failure> {
+    if token.project().is_some() {
+        return None;
+    }
+    let mut steps = path.trim_start_matches('/').split('/');
+    match (steps.next(), steps.next(), steps.next()) {
+        (Some("v2"), Some("images"), None) if method == Method::GET => {
+            Some(policy::not_authorized("get_images"))
+        }
+        (Some("v2"), Some("images"), None) if method == Method::POST => {
+            Some(policy::not_authorized("add_image"))
+        }
+        (Some("v2"), Some("tasks"), _) => Some(policy::not_authorized("tasks_api_access")),
+        (Some("v2"), Some("images"), Some(id))
+            if cloud.glance.get(id, viewer_of(token)).is_some() =>
+        {
+            Some(Failure::new(
+                StatusCode::NOT_FOUND,
+                "The resource could not be found.",
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The caller's project id ("" for a token scoped to no project).
 fn project_of(token: &Token) -> &str {
     token.project().map(|p| p.id.as_str()).unwrap_or_default()
 }

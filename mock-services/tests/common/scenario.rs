@@ -33,9 +33,14 @@ pub enum Actor {
     ReaderA,
     /// `imgsig-b-member`: member and reader of project B.
     MemberB,
+    /// The admin's token rescoped to the system.
+    AdminSystem,
+    /// The admin's token rescoped to nothing (`"scope": "unscoped"`).
+    AdminUnscoped,
 }
 
 impl Actor {
+    /// Those with a project-scoped token.
     pub const ALL: [Actor; 4] = [
         Actor::AdminA,
         Actor::MemberA,
@@ -52,17 +57,29 @@ impl Actor {
 
     pub fn user(self) -> &'static str {
         match self {
-            Actor::AdminA => "admin",
+            Actor::AdminA | Actor::AdminSystem | Actor::AdminUnscoped => "admin",
             Actor::MemberA => "imgsig-a-member",
             Actor::ReaderA => "imgsig-a-reader",
             Actor::MemberB => "imgsig-b-member",
         }
     }
 
-    pub fn project(self) -> &'static str {
+    /// The project the actor's token is scoped to, if it is.
+    pub fn project(self) -> Option<&'static str> {
         match self {
-            Actor::MemberB => PROJECT_B,
-            Actor::AdminA | Actor::MemberA | Actor::ReaderA => "admin",
+            Actor::MemberB => Some(PROJECT_B),
+            Actor::AdminA | Actor::MemberA | Actor::ReaderA => Some("admin"),
+            Actor::AdminSystem | Actor::AdminUnscoped => None,
+        }
+    }
+
+    /// The scope the admin's token is rescoped to for this actor, if it is
+    /// one of those.
+    fn rescoped(self) -> Option<Value> {
+        match self {
+            Actor::AdminSystem => Some(json!({"system": {"all": true}})),
+            Actor::AdminUnscoped => Some(json!("unscoped")),
+            _ => None,
         }
     }
 }
@@ -240,19 +257,21 @@ impl Session {
     }
 }
 
-/// Tokens of the three actors, the two projects' and the users' ids.
+/// Tokens of the actors (the admin's rescoped to the system and to nothing
+/// after the four project-scoped ones), the two projects' and the users' ids.
 async fn sign_in(keystone: &str, admin_password: &str) -> Session {
     let mut tokens = Vec::new();
     let mut ids = Ids::default();
     let mut admin = Value::Null;
     for actor in Actor::ALL {
         let password = match actor {
-            Actor::AdminA => admin_password,
+            Actor::AdminA | Actor::AdminSystem | Actor::AdminUnscoped => admin_password,
             Actor::MemberA | Actor::ReaderA | Actor::MemberB => MEMBER_PASSWORD,
         };
-        let (token, body) = token(keystone, actor.user(), password, actor.project()).await;
+        let project = actor.project().unwrap();
+        let (token, body) = token(keystone, actor.user(), password, project).await;
         let (project, user) = match actor {
-            Actor::AdminA => ("a", "admin"),
+            Actor::AdminA | Actor::AdminSystem | Actor::AdminUnscoped => ("a", "admin"),
             Actor::MemberA => ("a", "a"),
             Actor::ReaderA => ("a", "r"),
             Actor::MemberB => ("b", "b"),
@@ -269,6 +288,20 @@ async fn sign_in(keystone: &str, admin_password: &str) -> Session {
             admin = body;
         }
         tokens.push((actor, token));
+    }
+    for actor in [Actor::AdminSystem, Actor::AdminUnscoped] {
+        let admin_token = &tokens[0].1;
+        let resp = client()
+            .post(format!("{keystone}/v3/auth/tokens"))
+            .json(&json!({"auth": {
+                "identity": {"methods": ["token"], "token": {"id": admin_token}},
+                "scope": actor.rescoped()}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::CREATED, "{actor:?}");
+        let token = resp.headers()["x-subject-token"].to_str().unwrap();
+        tokens.push((actor, token.to_owned()));
     }
     Session { tokens, ids, admin }
 }
@@ -449,7 +482,7 @@ pub fn mock_config() -> MockConfig {
             name: actor.user().into(),
             id: String::new(),
             password: MEMBER_PASSWORD.into(),
-            projects: vec![actor.project().into()],
+            projects: vec![actor.project().unwrap().into()],
             roles,
             system_roles: Vec::new(),
         });
@@ -509,7 +542,7 @@ pub async fn ensure_members(keystone: &str, admin: &str) {
         let body = json!({"user": {"password": MEMBER_PASSWORD}});
         let (status, _) = call(Method::PATCH, format!("/users/{user}"), Some(body)).await;
         assert_eq!(status, StatusCode::OK);
-        let project = keystone_find(keystone, admin, "projects", actor.project())
+        let project = keystone_find(keystone, admin, "projects", actor.project().unwrap())
             .await
             .unwrap();
         let path = format!("/projects/{project}/users/{user}/roles/{role}");
