@@ -163,6 +163,10 @@ impl Verb {
 #[derive(Debug, Arbitrary)]
 enum Auth {
     Admin,
+    /// The admin's token rescoped to the system or to nothing.
+    Unscoped {
+        system: bool,
+    },
     Missing,
     Other(String),
 }
@@ -437,8 +441,25 @@ fn partial_files(dir: &Path, id: &str) -> Vec<String> {
         .collect()
 }
 
+/// The admin's `token` rescoped to `scope`, as Keystone issues it.
+async fn rescoped(cloud: &InProcessCloud, token: &str, scope: Value) -> String {
+    let body = json!({"auth": {"identity": {"methods": ["token"], "token": {"id": token}},
+                      "scope": scope}});
+    let request = Request::post("/v3/auth/tokens")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("a token request");
+    let response = cloud.handle(Service::Keystone, request).await;
+    response.headers()["x-subject-token"]
+        .to_str()
+        .expect("a token")
+        .to_owned()
+}
+
 async fn session(cloud: &InProcessCloud, target: Service, calls: &[Call]) {
     let token = cloud.admin_token().expect("the admin token");
+    let system = rescoped(cloud, &token, json!({"system": {"all": true}})).await;
+    let unscoped = rescoped(cloud, &token, json!("unscoped")).await;
     let mut seen = Seen::default();
     for call in calls {
         let service = match target {
@@ -464,6 +485,12 @@ async fn session(cloud: &InProcessCloud, target: Service, calls: &[Call]) {
             .uri(path.as_str());
         match &call.auth {
             Auth::Admin => request = request.header("X-Auth-Token", token.as_str()),
+            Auth::Unscoped { system: true } => {
+                request = request.header("X-Auth-Token", system.as_str());
+            }
+            Auth::Unscoped { system: false } => {
+                request = request.header("X-Auth-Token", unscoped.as_str());
+            }
             Auth::Missing => {}
             Auth::Other(t) => request = request.header("X-Auth-Token", t.as_str()),
         }
