@@ -20,7 +20,7 @@
 mod common;
 
 use common::client;
-use common::scenario::{record, replay, Actor, Line, Scenario, Service, MEMBER_PASSWORD};
+use common::scenario::{read, record, replay, Actor, Line, Scenario, Service, MEMBER_PASSWORD};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -116,13 +116,8 @@ impl Scenario for Scopes {
             .send()
             .await
             .unwrap();
-        line.status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(String::from);
-        let text = resp.text().await.unwrap();
+        let (status, content_type, text) = read(resp).await;
+        line.status = status.as_u16();
         let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| json!({"text": text}));
         line.answer = json!({"content_type": content_type, "body": summary(service, &body)});
     }

@@ -252,6 +252,7 @@ fn issue(cloud: &Cloud, auth: &Value) -> Result<Token, Refused> {
     let identity = &auth["identity"];
     let user = if methods.iter().any(|m| m == "password") {
         let u = &identity["password"]["user"];
+        // No password fails authentication (keystone/auth/plugins/password.py).
         let password = str_at(u, &["password"]).ok_or(Refused::Unauthorized)?;
         cloud
             .identity

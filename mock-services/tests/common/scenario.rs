@@ -220,14 +220,8 @@ impl Session {
         kind: &str,
         created: impl Fn(&Value) -> Option<String>,
     ) -> (Option<String>, String) {
-        let resp = self.request(base, line).send().await.unwrap();
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(String::from);
-        let text = resp.text().await.unwrap();
+        let (status, content_type, text) =
+            read(self.request(base, line).send().await.unwrap()).await;
         if let (Some(label), StatusCode::CREATED) = (&line.creates, status) {
             let body: Value = serde_json::from_str(&text).unwrap();
             let id = created(&body).expect("the created object's id");
@@ -255,6 +249,17 @@ impl Session {
             .trim_end_matches('/')
             .to_owned()
     }
+}
+
+/// An answer's status, content type and body.
+pub async fn read(resp: reqwest::Response) -> (StatusCode, Option<String>, String) {
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    (status, content_type, resp.text().await.unwrap())
 }
 
 /// Tokens of the actors (the admin's rescoped to the system and to nothing
