@@ -538,16 +538,23 @@ async fn session(cloud: &InProcessCloud, target: Service, calls: &[Call]) {
     }
 }
 
-/// The cloud every session runs against, reset to a fresh state first.
-static CLOUD: LazyLock<InProcessCloud> =
-    LazyLock::new(|| InProcessCloud::new(MockConfig::default()).expect("an in-process cloud"));
+thread_local! {
+    /// The cloud every session of this thread runs against, reset to a
+    /// fresh state first. One per thread: the stable replay in the
+    /// harness's tests runs the three targets at once, and a reset on one
+    /// thread must not forget the tokens of a session on another.
+    static CLOUD: InProcessCloud =
+        InProcessCloud::new(MockConfig::default()).expect("an in-process cloud");
+}
 
 fn drive(data: &[u8], target: Service) {
     let Ok(Session(calls)) = Session::arbitrary_take_rest(Unstructured::new(data)) else {
         return;
     };
-    CLOUD.reset();
-    RUNTIME.block_on(session(&CLOUD, target, &calls));
+    CLOUD.with(|cloud| {
+        cloud.reset();
+        RUNTIME.block_on(session(cloud, target, &calls));
+    });
 }
 
 /// Keystone's handlers: version discovery, password and token
