@@ -62,11 +62,9 @@ impl Token {
     }
 }
 
-/// Why authentication failed (Keystone answers 401 for all of these).
+/// Why a token cannot be issued (Keystone answers 401).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthFailure {
-    /// Unknown user or wrong password or token.
-    Unauthorized,
     /// The user holds no role on the requested project or the system.
     NoRoleOnScope,
 }
@@ -129,22 +127,6 @@ impl Identity {
             .projects
             .iter()
             .find(|p| Some(p.name.as_str()) == name || Some(p.id.as_str()) == id)
-    }
-
-    /// Check a password.
-    pub fn check_password<'a>(
-        &'a self,
-        name: Option<&str>,
-        id: Option<&str>,
-        password: &str,
-    ) -> Result<&'a UserConfig, AuthFailure> {
-        let user = match (id, name) {
-            (Some(id), _) => self.user_by_id(id),
-            (None, Some(name)) => self.user_by_name(name),
-            (None, None) => None,
-        };
-        user.filter(|u| u.password == password)
-            .ok_or(AuthFailure::Unauthorized)
     }
 
     /// Issue a token for `user` with `scope`, if the user holds roles

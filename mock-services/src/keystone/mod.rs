@@ -11,7 +11,7 @@ use axum::Router;
 use bytes::Bytes;
 use serde_json::{json, Value};
 
-use crate::auth::{Lookup, Token, TokenScope};
+use crate::auth::{Token, TokenScope};
 use crate::faults::{self, Injector};
 use crate::http::{
     compact_json, header_str, iso_micros_z, json_response, raw_json_response, request_id,
@@ -19,9 +19,10 @@ use crate::http::{
 };
 use crate::{Cloud, Service};
 
+mod methods;
 mod request;
 
-use request::{Asked, Refused};
+use request::{expecting, Asked, Refused};
 
 /// Keystone's API version in discovery documents.
 const VERSION: &str = "v3.14";
@@ -95,11 +96,23 @@ fn error(status: StatusCode, message: &str) -> Response {
     raw_json_response(status, compact_json(&body) + "\n")
 }
 
-fn unauthorized(cloud: &Cloud) -> Response {
-    let mut resp = error(
-        StatusCode::UNAUTHORIZED,
-        "The request you have made requires authentication.",
-    );
+/// Keystone's 401, with the `WWW-Authenticate` it sends. An
+/// authentication plugin's 401 has its own message and its `identity`
+/// part (keys in the order Flask's jsonify sorts them).
+fn unauthorized(cloud: &Cloud, plugin: Option<(&str, Value)>) -> Response {
+    let status = StatusCode::UNAUTHORIZED;
+    let mut resp = match plugin {
+        None => error(status, "The request you have made requires authentication."),
+        Some((message, identity)) => {
+            let body = json!({"error": {
+                "code": status.as_u16(),
+                "identity": identity,
+                "message": message,
+                "title": "Unauthorized",
+            }});
+            raw_json_response(status, compact_json(&body) + "\n")
+        }
+    };
     if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}/v3\"", cloud.urls.keystone)) {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
@@ -213,32 +226,67 @@ fn token_response(cloud: &Cloud, status: StatusCode, token: &Token) -> Response 
     resp
 }
 
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    path.iter()
-        .try_fold(v, |v, key| v.get(key))
-        .and_then(Value::as_str)
+/// Whether Flask takes a body of this `Content-Type` for JSON
+/// (`Request.is_json`; Keystone also takes one with no type).
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = header_str(headers, "content-type").filter(|v| !v.is_empty()) else {
+        return true;
+    };
+    let mime = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
-async fn authenticate(State(cloud): State<Arc<Cloud>>, body: Bytes) -> Response {
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return bad_request("Malformed JSON in request body.");
+/// `POST /v3/auth/tokens` in Keystone 30's order: the body
+/// (keystone/server/flask/request_processing/json_body.py), its `auth`,
+/// then [`issue`].
+async fn authenticate(
+    State(cloud): State<Arc<Cloud>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let refused = |refused: Refused| match refused {
+        Refused::Invalid(message) => bad_request(&message),
+        Refused::Unauthorized => unauthorized(&cloud, None),
+        Refused::NotFound(message) => error(StatusCode::NOT_FOUND, &message),
+        Refused::Unsupported => unauthorized(
+            &cloud,
+            Some((
+                "Attempted to authenticate with an unsupported method.",
+                json!({"methods": methods::LOADED}),
+            )),
+        ),
+        Refused::Plugin(message) => unauthorized(&cloud, Some((message, json!({})))),
     };
-    let Some(auth) = request.get("auth") else {
-        return bad_request("'auth' is a required property");
+    let request = if body.is_empty() {
+        Value::Null
+    } else if !json_content_type(&headers) {
+        return refused(expecting("application/json", "Content-Type header"));
+    } else {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(request) if request.is_object() => request,
+            _ => return refused(expecting("valid JSON", "request body")),
+        }
+    };
+    let Some(auth) = request.get("auth").filter(|auth| !auth.is_null()) else {
+        return refused(expecting("auth", "request body"));
     };
     match issue(&cloud, auth) {
         Ok(token) => token_response(&cloud, StatusCode::CREATED, &token),
-        Err(Refused::Invalid(message)) => bad_request(&message),
-        Err(Refused::Unauthorized) => unauthorized(&cloud),
+        Err(refusal) => refused(refusal),
     }
 }
 
 /// The token `auth` asks for, in Keystone's order: the request's schema
-/// and methods, the scope (looked up), the user's credentials, then the
-/// user's roles on the scope.
+/// and methods, the scope (looked up), each method's credentials, then
+/// the user's roles on the scope.
 fn issue(cloud: &Cloud, auth: &Value) -> Result<Token, Refused> {
     request::check(auth)?;
-    let mut methods = request::methods(auth)?;
+    let methods = request::methods(auth)?;
     let scope = match request::asked(auth.get("scope"))? {
         Asked::Unscoped => TokenScope::Unscoped,
         Asked::System => TokenScope::System,
@@ -249,30 +297,7 @@ fn issue(cloud: &Cloud, auth: &Value) -> Result<Token, Refused> {
             .ok_or(Refused::Unauthorized)?,
         Asked::Unavailable => return Err(Refused::Unauthorized),
     };
-    let identity = &auth["identity"];
-    let user = if methods.iter().any(|m| m == "password") {
-        let u = &identity["password"]["user"];
-        // No password fails authentication (keystone/auth/plugins/password.py).
-        let password = str_at(u, &["password"]).ok_or(Refused::Unauthorized)?;
-        cloud
-            .identity
-            .check_password(str_at(u, &["name"]), str_at(u, &["id"]), password)
-            .map_err(|_| Refused::Unauthorized)?
-            .clone()
-    } else if methods.iter().any(|m| m == "token") {
-        let old = str_at(identity, &["token", "id"])
-            .and_then(|t| cloud.identity.validate(t))
-            .ok_or(Refused::Unauthorized)?;
-        // The new token also names the methods the old one was got by.
-        for method in old.methods {
-            if !methods.contains(&method) {
-                methods.push(method);
-            }
-        }
-        old.user
-    } else {
-        return Err(Refused::Unauthorized);
-    };
+    let (user, methods) = methods::authenticate(cloud, auth, &methods)?;
     cloud
         .identity
         .issue(&user, scope, methods)
@@ -325,7 +350,7 @@ enum Refusal {
 impl Refusal {
     fn response(self, cloud: &Cloud) -> Response {
         match self {
-            Refusal::Unauthenticated => unauthorized(cloud),
+            Refusal::Unauthenticated => unauthorized(cloud, None),
             Refusal::NotFound(message) => error(StatusCode::NOT_FOUND, message),
             Refusal::Forbidden(policy) => error(
                 StatusCode::FORBIDDEN,
@@ -343,14 +368,8 @@ impl Refusal {
 /// Keystone does.
 fn subject(cloud: &Cloud, headers: &HeaderMap, policy: TokenPolicy) -> Result<Token, Refusal> {
     let caller = caller(cloud, headers).ok_or(Refusal::Unauthenticated)?;
-    let subject = match header_str(headers, "x-subject-token").filter(|s| !s.is_empty()) {
-        None => return Err(Refusal::NotFound("No token in the request")),
-        Some(id) => match cloud.identity.lookup(id) {
-            Lookup::Valid(token) => *token,
-            Lookup::Invalid => return Err(Refusal::NotFound("Failed to validate token")),
-            Lookup::Unknown => return Err(Refusal::NotFound("Could not recognize Fernet token")),
-        },
-    };
+    let subject = methods::valid_token(cloud, header_str(headers, "x-subject-token"))
+        .map_err(Refusal::NotFound)?;
     if policy.allows(&caller, &subject) {
         Ok(subject)
     } else {

@@ -15,8 +15,15 @@ pub(super) enum Refused {
     /// 400 with this message.
     Invalid(String),
     /// 401: the scope names what the cloud does not have or the user
-    /// cannot take (a domain, a trust, a project that is not there).
+    /// cannot take (a domain, a trust, a project that is not there), or
+    /// the credentials are wrong.
     Unauthorized,
+    /// 404 with this message: a token or credential that is not there.
+    NotFound(String),
+    /// 401 naming the methods Keystone has: a method it does not load.
+    Unsupported,
+    /// 401 with this message from a method's plugin.
+    Plugin(&'static str),
 }
 
 /// What the scope asks for, once it is read.
@@ -91,7 +98,7 @@ fn schema() -> &'static Value {
 }
 
 /// Keystone's `ValidationError`: "Expecting to find ATTRIBUTE in TARGET."
-fn expecting(attribute: &str, target: &str) -> Refused {
+pub(super) fn expecting(attribute: &str, target: &str) -> Refused {
     Refused::Invalid(format!(
         "Expecting to find {attribute} in {target}. The server could not comply with the \
          request since it is either malformed or otherwise incorrect. The client is assumed \
